@@ -1,0 +1,81 @@
+# Makefile - builds rnnc (build/rnnc, linked as ./rnnc) and runs its tests.
+#   make            build the compiler
+#   make test       unit + golden + robustness tests, plain and under ASan/UBSan
+#   make install    PREFIX=/usr/local
+# Generated sources (bison, flex, the embedded prelude) go to $(BUILD).
+
+CC      ?= cc
+BUILD   ?= build
+PREFIX  ?= /usr/local
+VERSION := 0.1.0
+CFLAGS  ?= -O2 -g
+SAN     ?=
+ifeq ($(SAN),1)
+  CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS = $(CFLAGS) -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra \
+             -DRNNC_VERSION='"$(VERSION)"' -Icompiler -I$(BUILD)
+
+COMPILER_SRCS := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
+COMPILER_OBJS := $(COMPILER_SRCS:compiler/%.c=$(BUILD)/%.o) \
+                 $(BUILD)/parser.o $(BUILD)/lexer.o $(BUILD)/prelude.o
+UNIT_TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all test test-one check-asan install clean
+all: $(BUILD)/rnnc rnnc
+
+rnnc: $(BUILD)/rnnc
+	ln -sf $(BUILD)/rnnc rnnc
+
+$(BUILD)/rnnc: $(BUILD)/main.o $(BUILD)/librnnc.a
+	$(CC) $(LDFLAGS) -o $@ $^ -lm
+
+$(BUILD)/librnnc.a: $(COMPILER_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/parser.c $(BUILD)/parser.h: grammar/parser.y | $(BUILD)
+	bison -Wall -Werror --defines=$(BUILD)/parser.h -o $(BUILD)/parser.c $<
+
+$(BUILD)/lexer.c: grammar/lexer.l $(BUILD)/parser.h | $(BUILD)
+	flex -o $@ $<
+
+$(BUILD)/prelude.c: compiler/prelude.rnn | $(BUILD)
+	{ echo '/* generated from compiler/prelude.rnn */'; \
+	  echo 'const char rnnc_prelude_text[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' $<; \
+	  echo '    ;'; } > $@
+
+$(BUILD)/lexer.o: $(BUILD)/lexer.c
+	$(CC) $(ALL_CFLAGS) -Wno-unused-function -Wno-sign-compare -c -o $@ $<
+
+$(BUILD)/%.o: $(BUILD)/%.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: compiler/%.c $(wildcard compiler/*.h) $(BUILD)/parser.h | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD):
+	mkdir -p $(BUILD)/tests
+
+# ---- tests ---------------------------------------------------------------
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librnnc.a | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/librnnc.a -lcmocka -lm
+
+# One full pass of the suite with the compiler in $(BUILD).
+test-one: $(BUILD)/rnnc $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+	@tests/golden/run.sh $(BUILD)/rnnc
+	@tests/robust/run.sh $(BUILD)/rnnc
+
+# The suite, then again under AddressSanitizer and UBSan.
+test: all
+	@$(MAKE) --no-print-directory test-one
+	@$(MAKE) --no-print-directory test-one BUILD=build/asan SAN=1
+
+install: $(BUILD)/rnnc
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/rnnc $(DESTDIR)$(PREFIX)/bin/rnnc
+
+clean:
+	rm -rf build rnnc

@@ -1,0 +1,200 @@
+/* main.c - the rnnc command line (SPEC section 4).
+ * The whole pipeline is written out here, stage by stage:
+ *   read -> parse (grammar/) -> sema -> [lower -> grad -> opt -> emit]
+ * Exit codes: 0 success, 1 errors in the input, 2 usage errors. */
+#include "frontend.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "usage: rnnc check FILE.rnn [-d ast]\n"
+    "       rnnc build FILE.rnn [-o PROG] [--backend c|llvm] [-O0|-O1|-O2|-O3] [--mpi] [--model NAME]\n"
+    "       rnnc emit  FILE.rnn --target c|ir|llvm-ir|embedded|adjoint|prelude [-o OUT]\n"
+    "                  [--weights W.safetensors] [--model NAME]\n"
+    "       rnnc --help | --version\n";
+
+static const char help_text[] =
+    "rnnc compiles recurrent neural network models written as cells and layers\n"
+    "into standalone programs that initialise, train, run and sample them.\n"
+    "\n"
+    "commands:\n"
+    "  check FILE.rnn        parse and check; print diagnostics only\n"
+    "  build FILE.rnn        compile a model to an executable\n"
+    "  emit FILE.rnn         write an intermediate form (--target):\n"
+    "                          prelude   the built-in cells, as source (FILE optional)\n"
+    "                          c, ir, llvm-ir, embedded, adjoint\n"
+    "\n"
+    "options:\n"
+    "  -o PATH               output file (emit: a directory for multi-file targets)\n"
+    "  --model NAME          the model to build when the file has several\n"
+    "  --backend c|llvm      code generator for build (default c)\n"
+    "  -O0 .. -O3            optimisation level (default -O2)\n"
+    "  -d ast                check: print the syntax tree\n"
+    "\n"
+    "exit status: 0 success, 1 errors in the input, 2 usage error\n";
+
+typedef struct Options {
+    const char *command, *file, *output, *target, *model, *backend, *weights, *dump;
+    int opt_level;
+    bool mpi;
+} Options;
+
+static int usage_error(const char *fmt, const char *arg) {
+    fprintf(stderr, "rnnc: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", usage_text);
+    return 2;
+}
+
+/* Parse argv into o; returns 0, or the exit code of a usage error. */
+static int parse_options(int argc, char **argv, Options *o) {
+    *o = (Options){.opt_level = 2, .backend = "c"};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **value = NULL;
+        if (!strcmp(a, "-o"))
+            value = &o->output;
+        else if (!strcmp(a, "--target"))
+            value = &o->target;
+        else if (!strcmp(a, "--model"))
+            value = &o->model;
+        else if (!strcmp(a, "--backend"))
+            value = &o->backend;
+        else if (!strcmp(a, "--weights"))
+            value = &o->weights;
+        else if (!strcmp(a, "-d"))
+            value = &o->dump;
+        if (value) {
+            if (i + 1 >= argc)
+                return usage_error("option '%s' needs a value", a);
+            *value = argv[++i];
+        } else if (!strcmp(a, "--mpi")) {
+            o->mpi = true;
+        } else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
+            o->opt_level = a[2] - '0';
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("unknown option '%s'", a);
+        } else if (!o->command) {
+            o->command = a;
+        } else if (!o->file) {
+            o->file = a;
+        } else {
+            return usage_error("unexpected argument '%s'", a);
+        }
+    }
+    if (!o->command)
+        return usage_error("%s", "no command given");
+    if (strcmp(o->backend, "c") && strcmp(o->backend, "llvm"))
+        return usage_error("unknown backend '%s' (expected c or llvm)", o->backend);
+    return 0;
+}
+
+/* Read and check the file; print diagnostics. */
+static bool check_file(Frontend *f, const char *path) {
+    char *text;
+    size_t len;
+    Diags read_diags = {0};
+    if (!frontend_read_file(&read_diags, path, &text, &len))
+        return (memset(f, 0, sizeof *f), false);
+    bool ok = frontend_run(f, path, text, len);
+    free(text);
+    diag_print(&f->diags, stderr);
+    return ok;
+}
+
+static int cmd_check(Options *o) {
+    if (!o->file)
+        return usage_error("%s", "check needs a FILE.rnn");
+    if (o->dump && strcmp(o->dump, "ast"))
+        return usage_error("unknown dump '%s' (expected ast)", o->dump);
+    Frontend f;
+    bool ok = check_file(&f, o->file);
+    if (o->dump)
+        ast_print(stdout, &f.user);
+    frontend_free(&f);
+    return ok ? 0 : 1;
+}
+
+static int emit_prelude(Options *o) {
+    FILE *out = o->output ? fopen(o->output, "w") : stdout;
+    if (!out) {
+        fprintf(stderr, "rnnc: error: cannot write '%s'\n", o->output);
+        return 1;
+    }
+    fputs(rnnc_prelude_text, out);
+    if (out != stdout && fclose(out)) {
+        fprintf(stderr, "rnnc: error: cannot write '%s'\n", o->output);
+        return 1;
+    }
+    return 0;
+}
+
+/* A model-needing command: check, then pick the model. */
+static int with_model(Options *o, const char *what) {
+    if (!o->file)
+        return usage_error("%s needs a FILE.rnn", what);
+    Frontend f;
+    if (!check_file(&f, o->file)) {
+        frontend_free(&f);
+        return 1;
+    }
+    int rc = 0;
+    PtrVec *models = &f.sema.model_list;
+    if (models->len == 0) {
+        fprintf(stderr, "%s: error: no model to %s: the file defines only cells\n", o->file, what);
+        rc = 1;
+    } else if (!o->model && models->len > 1) {
+        fprintf(stderr, "%s: error: the file defines %d models; choose one with --model NAME\n", o->file,
+                models->len);
+        rc = 1;
+    } else if (o->model && !frontend_find_model(&f, o->model)) {
+        fprintf(stderr, "%s: error: no model named '%s'\n", o->file, o->model);
+        rc = 1;
+    } else {
+        fprintf(stderr, "rnnc: error: %s is not implemented yet in this version of rnnc\n", what);
+        rc = 1;
+    }
+    frontend_free(&f);
+    return rc;
+}
+
+static int cmd_emit(Options *o) {
+    static const char *const targets[] = {"c", "ir", "llvm-ir", "embedded", "adjoint", "prelude"};
+    if (!o->target)
+        return usage_error("%s", "emit needs --target");
+    bool known = false;
+    for (size_t i = 0; i < sizeof targets / sizeof *targets; i++)
+        known |= !strcmp(targets[i], o->target);
+    if (!known)
+        return usage_error("unknown target '%s' (expected c, ir, llvm-ir, embedded, adjoint or prelude)", o->target);
+    if (!strcmp(o->target, "prelude"))
+        return emit_prelude(o);
+    return with_model(o, "emit");
+}
+
+int main(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage_text, stdout);
+            fputs("\n", stdout);
+            fputs(help_text, stdout);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--version")) {
+            printf("rnnc %s\n", RNNC_VERSION);
+            return 0;
+        }
+    }
+    Options o;
+    int rc = parse_options(argc, argv, &o);
+    if (rc)
+        return rc;
+    if (!strcmp(o.command, "check"))
+        return cmd_check(&o);
+    if (!strcmp(o.command, "emit"))
+        return cmd_emit(&o);
+    if (!strcmp(o.command, "build"))
+        return with_model(&o, "build");
+    return usage_error("unknown command '%s' (expected check, build or emit)", o.command);
+}
