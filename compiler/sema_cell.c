@@ -557,9 +557,9 @@ static void check_output(CellCheck *k, Stmt *out) {
     k->c->output_primed = out->primed;
 }
 
-static void warn_unread(CellCheck *k) {
+static void warn_unread(CellCheck *k, bool had_errors) {
     CellInfo *c = k->c;
-    if (c->block->syntax_error || c->block->prelude)
+    if (had_errors || c->block->syntax_error || c->block->prelude)
         return;
     for (int i = 0; i < k->params.len; i++) {
         Sym *p = k->params.items[i];
@@ -583,7 +583,7 @@ static void warn_unread(CellCheck *k) {
     }
 }
 
-static void finish_checks(CellCheck *k, Stmt *output) {
+static void finish_checks(CellCheck *k, Stmt *output, int errors_before) {
     CellInfo *c = k->c;
     bool quiet = c->block->syntax_error;
     if (!c->input && !quiet)
@@ -606,7 +606,7 @@ static void finish_checks(CellCheck *k, Stmt *output) {
         if (w->n == 1 && w->t[0].deg == 1 && w->t[0].coef == 1)
             c->inferred = w->t[0].var[0];
     }
-    warn_unread(k);
+    warn_unread(k, k->s->diags->errors != errors_before);
 }
 
 static const char *misplaced(StmtKind kind) {
@@ -673,7 +673,7 @@ CellInfo *sema_cell(Sema *s, Block *b) {
     c->nsteps = k.steps.len;
     c->slices = (Expr **)k.slices.items;
     c->nslices = k.slices.len;
-    finish_checks(&k, output);
+    finish_checks(&k, output, errors_before);
     c->ok = s->diags->errors == errors_before && !b->syntax_error;
     return c;
 }

@@ -41,6 +41,7 @@ static Loc span(Loc caret, Loc first, Loc last);
 %define api.pure full
 %define api.location.type {Loc}
 %define parse.error custom
+%define parse.lac full
 %locations
 %expect 0
 %lex-param {yyscan_t scanner}
@@ -64,12 +65,12 @@ static Loc span(Loc caret, Loc first, Loc last);
 %token NEWLINE "end of line" BADCHAR "invalid character"
 
 %type <expr> expr postfix primary
-%type <stmt> stmt line
+%type <stmt> stmt last
 %type <decl> decl
 %type <arg> arg
 %type <block> cell model
 %type <type> type
-%type <vec> lines decls exprs args names sizeparams
+%type <vec> lines items decls exprs args names sizeparams
 
 %left '+' '-'
 %left '*' '/'
@@ -133,29 +134,23 @@ model: MODEL IDENT newlines '{' lines '}' {
 
 newlines: %empty | newlines NEWLINE ;
 
-/* Statements end at a newline, a ';' or the closing brace. */
-lines: line                                 { $$ = (PtrVec){0}; if ($1) vec_push(A, &$$, $1); }
-     | lines NEWLINE line                   { $$ = $1; if ($3) vec_push(A, &$$, $3); }
-     | lines ';' line                       { $$ = $1; if ($3) vec_push(A, &$$, $3); }
+/* Statements end at a newline, a ';' or the closing brace. A broken
+ * statement becomes `error` up to its end; the lines before it are kept. */
+lines: items last                           { $$ = $1; if ($2) vec_push(A, &$$, $2); }
      ;
 
-line: %empty                                { $$ = NULL; }
+items: %empty                               { $$ = (PtrVec){0}; }
+     | items NEWLINE                        { $$ = $1; }
+     | items ';'                            { $$ = $1; }
+     | items stmt NEWLINE                   { $$ = $1; vec_push(A, &$$, $2); }
+     | items stmt ';'                       { $$ = $1; vec_push(A, &$$, $2); }
+     | items error NEWLINE                  { $$ = $1; }
+     | items error ';'                      { $$ = $1; }
+     ;
+
+last: %empty                                { $$ = NULL; }
     | stmt                                  { $$ = $1; }
     | error                                 { $$ = NULL; }
-    | IDENT '=' error {
-          /* keep the name defined, so later uses are not reported again */
-          $$ = stmt_new(ctx, ST_ASSIGN, @1);
-          $$->name = $1;
-          $$->name_loc = @1;
-          $$->value = ast_error(A, @3);
-      }
-    | PRIMED '=' error {
-          $$ = stmt_new(ctx, ST_ASSIGN, @1);
-          $$->name = $1;
-          $$->primed = true;
-          $$->name_loc = @1;
-          $$->value = ast_error(A, @3);
-      }
     ;
 
 stmt: INPUT decls                           { $$ = stmt_new(ctx, ST_INPUT, @1); $$->decls = (Decl **)$2.items; $$->ndecls = $2.len; }
@@ -180,6 +175,20 @@ stmt: INPUT decls                           { $$ = stmt_new(ctx, ST_INPUT, @1); 
     | OUTPUT IDENT                          { $$ = stmt_new(ctx, ST_OUTPUT, @1); $$->name = $2; $$->name_loc = @2; }
     | OUTPUT PRIMED                         { $$ = stmt_new(ctx, ST_OUTPUT, @1); $$->name = $2; $$->primed = true; $$->name_loc = @2; }
     | LOSS expr                             { $$ = stmt_new(ctx, ST_LOSS, @1); $$->value = limited(ctx, $2); }
+    | IDENT '=' error {
+          /* keep the name defined, so later uses are not reported again */
+          $$ = stmt_new(ctx, ST_ASSIGN, @1);
+          $$->name = $1;
+          $$->name_loc = @1;
+          $$->value = ast_error(A, @3);
+      }
+    | PRIMED '=' error {
+          $$ = stmt_new(ctx, ST_ASSIGN, @1);
+          $$->name = $1;
+          $$->primed = true;
+          $$->name_loc = @1;
+          $$->value = ast_error(A, @3);
+      }
     | TRAIN newlines '{' lines '}' {
           $$ = stmt_new(ctx, ST_TRAIN, @1);
           $$->body = (Stmt **)$4.items;
@@ -360,6 +369,8 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, yyscan_t scanner, Par
     if (ctx->nesting > 0) {
         Loc o = ctx->open[ctx->nesting - 1];
         char open = ctx->open_char[ctx->nesting - 1], close = open == '(' ? ')' : ']';
+        /* newlines end statements again, so recovery stops at this line */
+        ctx->nesting = 0;
         if (expects_char(exp, n, close)) {
             diag_error(ctx->diags, loc, "unexpected %s; expected '%c' to close '%c' at line %d, column %d",
                        found, close, open, o.line, o.col);
