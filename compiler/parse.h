@@ -19,6 +19,8 @@ typedef struct ParseCtx {
     Loc brace;           /* the last '{' */
     bool in_brace;
     int line, col, offset; /* scanner position */
+    int tok, prev_tok;   /* the last two tokens read, for messages */
+    Loc tok_loc, prev_loc;
 } ParseCtx;
 
 /* Parse src into *out. Errors go to diags; returns false when any

@@ -253,9 +253,9 @@ static void note_assignment(CellCheck *k, Stmt *st) {
     Sym *sym = strmap_get(&k->c->scope, st->name);
     if (st->primed) {
         if (!sym || sym->kind != SYM_STATE) {
-            if (sym)
+            if (sym || strmap_get(&k->pending, st->name))
                 diag_error(k->s->diags, st->name_loc, "'%s' is a %s, not a state: only a state is updated with %s' = ...",
-                           st->name, kind_name(sym->kind), st->name);
+                           st->name, kind_name(sym ? sym->kind : SYM_LOCAL), st->name);
             else
                 diag_error(k->s->diags, st->name_loc, "'%s' is not a declared state: declare it with 'state %s[size]'",
                            st->name, st->name);

@@ -430,10 +430,8 @@ static Layer *apply_cell(ModelCheck *k, Expr *e, const char *name, CellInfo *c, 
     l->cell = c;
     if (!cell_options(k, e, c, l, usage) || bad || !in)
         return NULL;
-    if (!c->ok) {
-        diag_error(k->s->diags, e->loc, "cell '%s' has errors, so it cannot be used", c->name);
-        return NULL;
-    }
+    if (!c->ok)
+        return NULL; /* its errors are reported at the cell */
     Expr *x = e->args[0]->value;
     if (!need_vectors(k, x, in, arena_printf(k->s->arena, "cell '%s'", c->name)))
         return NULL;
@@ -463,7 +461,7 @@ static Layer *check_name(ModelCheck *k, Expr *e) {
         }
         return NULL;
     }
-    if (l->kind == LAYER_TARGET) {
+    if (l->kind == LAYER_TARGET && !l->type.error) {
         diag_error(k->s->diags, e->loc, "target '%s' can only be read by the loss", e->name);
         return NULL;
     }
@@ -537,10 +535,10 @@ static void check_io(ModelCheck *k, Stmt *st) {
         return;
     }
     ValType t;
-    if (!read_type(k, &st->type, &t))
-        return;
+    bool ok = read_type(k, &st->type, &t);
     Layer *l = layer_new(k, target ? LAYER_TARGET : LAYER_INPUT, st->name, st->name_loc, NULL);
     l->type = t;
+    l->type.error = !ok; /* still declared: its uses are not reported */
     if (target)
         k->m->target = l;
     else
@@ -601,7 +599,7 @@ static void check_loss(ModelCheck *k, Stmt *st) {
         return;
     }
     tgt->used = true;
-    if (!out)
+    if (!out || tgt->type.error)
         return;
     if (out->type.token) {
         diag_error(d, out_e->loc, "%s compares vectors, but '%s' is %s", e->name, text(k, out_e->loc),
@@ -712,7 +710,11 @@ static void warn_unused(ModelCheck *k) {
         l->used = true;
     for (int i = 0; i < k->layers.len; i++) {
         Layer *l = k->layers.items[i];
-        if (l->name && !l->used && l->kind != LAYER_TARGET)
+        if (!l->name || l->used || l->kind == LAYER_TARGET)
+            continue;
+        if (l->kind == LAYER_INPUT)
+            diag_warning(k->s->diags, l->loc, "input '%s' is never used", l->name);
+        else
             diag_warning(k->s->diags, l->loc, "'%s' is computed but the loss does not depend on it", l->name);
     }
 }
@@ -732,6 +734,7 @@ ModelInfo *sema_model(Sema *s, Block *b) {
     m->name = b->name;
     m->train = train_defaults;
     ModelCheck k = {.s = s, .m = m, .quiet = b->syntax_error};
+    int errors_before = s->diags->errors;
     Stmt *train = NULL;
     for (int i = 0; i < b->nstmts; i++) {
         Stmt *st = b->stmts[i];
@@ -759,7 +762,8 @@ ModelInfo *sema_model(Sema *s, Block *b) {
         if (!k.loss)
             diag_error(s->diags, b->loc, "model '%s' has no loss; add 'loss cross_entropy(logits, y)' or "
                                          "'loss mse(out, y)'", m->name);
-        warn_unused(&k);
+        if (s->diags->errors == errors_before)
+            warn_unused(&k); /* after an error, unused values are its echo */
     }
     m->layers = (Layer **)k.layers.items;
     m->nlayers = k.layers.len;

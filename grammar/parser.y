@@ -11,7 +11,7 @@ typedef void *yyscan_t;
 }
 
 %code provides {
-int yylex(YYSTYPE *yylval, Loc *yylloc, yyscan_t scanner);
+int rnnc_lex(YYSTYPE *yylval, Loc *yylloc, yyscan_t scanner);
 }
 
 %code {
@@ -30,6 +30,16 @@ int yylex(YYSTYPE *yylval, Loc *yylloc, yyscan_t scanner);
     } while (0)
 
 static void yyerror(Loc *loc, yyscan_t scanner, ParseCtx *ctx, const char *msg);
+
+/* The scanner, remembering the last two tokens for error messages. */
+static int yylex(YYSTYPE *lval, Loc *lloc, yyscan_t scanner, ParseCtx *ctx) {
+    int tok = rnnc_lex(lval, lloc, scanner);
+    ctx->prev_tok = ctx->tok;
+    ctx->prev_loc = ctx->tok_loc;
+    ctx->tok = tok;
+    ctx->tok_loc = *lloc;
+    return tok;
+}
 static Expr *limited(ParseCtx *ctx, Expr *e);
 static Stmt *stmt_new(ParseCtx *ctx, StmtKind kind, Loc loc);
 static Block *block_new(ParseCtx *ctx, BlockKind kind, const char *name, Loc loc);
@@ -44,7 +54,7 @@ static Loc span(Loc caret, Loc first, Loc last);
 %define parse.lac full
 %locations
 %expect 0
-%lex-param {yyscan_t scanner}
+%lex-param {yyscan_t scanner} {ParseCtx *ctx}
 %parse-param {yyscan_t scanner} {ParseCtx *ctx}
 
 %union {
@@ -322,14 +332,10 @@ static void describe(char *buf, size_t n, yysymbol_kind_t k, const yypcontext_t 
         char text[48];
         loc_text(at, text, sizeof text);
         snprintf(buf, n, "%s '%s'", k == YYSYMBOL_NUMBER ? "number" : "name", text);
-    } else if (name[0] == '"') {
-        size_t len = strlen(name) - 2;
-        if (is_keyword(k))
-            snprintf(buf, n, "'%.*s'", (int)len, name + 1);
-        else
-            snprintf(buf, n, "%.*s", (int)len, name + 1);
     } else {
-        snprintf(buf, n, "%s", name);
+        bool quoted = name[0] == '"';
+        int len = (int)strlen(name) - (quoted ? 2 : 0);
+        snprintf(buf, n, is_keyword(k) ? "'%.*s'" : "%.*s", len, name + quoted);
     }
 }
 
@@ -366,6 +372,13 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, yyscan_t scanner, Par
         diag_error(ctx->diags, loc, "%s is a reserved word and cannot be used as a name", found);
         return 0;
     }
+    if (ctx->tok == '=' && ctx->prev_tok >= CELL && ctx->prev_tok <= FALSE) {
+        /* `state = ...`: a keyword where a name was meant */
+        char kw[48];
+        loc_text(ctx->prev_loc, kw, sizeof kw);
+        diag_error(ctx->diags, ctx->prev_loc, "'%s' is a reserved word and cannot be used as a name", kw);
+        return 0;
+    }
     if (ctx->nesting > 0) {
         Loc o = ctx->open[ctx->nesting - 1];
         char open = ctx->open_char[ctx->nesting - 1], close = open == '(' ? ')' : ']';
@@ -380,6 +393,10 @@ static int yyreport_syntax_error(const yypcontext_t *pctx, yyscan_t scanner, Par
     if (ctx->in_brace && expects_char(exp, n, '}') && (tok == YYSYMBOL_YYEOF || tok == YYSYMBOL_CELL || tok == YYSYMBOL_MODEL)) {
         diag_error(ctx->diags, loc, "unexpected %s; expected '}' to close '{' at line %d, column %d",
                    found, ctx->brace.line, ctx->brace.col);
+        return 0;
+    }
+    if (expects(exp, n, YYSYMBOL_NUMBER) && expects_char(exp, n, '(')) {
+        diag_error(ctx->diags, loc, "unexpected %s; expected a value (a name, a number or '(')", found);
         return 0;
     }
     enum { MAX_LISTED = 4 };
