@@ -11,6 +11,8 @@ VERSION := 0.1.0
 CFLAGS  ?= -O2 -g
 SAN     ?=
 ifeq ($(SAN),1)
+  export ASAN_OPTIONS = detect_leaks=1:exitcode=86
+  export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1:exitcode=87
   CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDFLAGS += -fsanitize=address,undefined
 endif
@@ -66,7 +68,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librnnc.a | $(BUILD)
 test-one: $(BUILD)/rnnc $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 	@tests/golden/run.sh $(BUILD)/rnnc
-	@tests/robust/run.sh $(BUILD)/rnnc
+	@ROBUST_NO_ULIMIT=$(SAN) tests/robust/run.sh $(BUILD)/rnnc
 
 # The suite, then again under AddressSanitizer and UBSan.
 test: all

@@ -118,7 +118,7 @@ typedef struct Program {
 } Program;
 
 enum {
-    AST_MAX_DEPTH = 256,     /* expression nesting, including operator chains */
+    AST_MAX_DEPTH = 1000,     /* expression nesting, including operator chains */
     SOURCE_MAX_BYTES = 16 << 20,
 };
 

@@ -7,6 +7,7 @@
  * In a block where parsing recovered, errors that could be echoes of the
  * broken line (an undefined name, a missing update) are not reported. */
 #include "sema.h"
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -467,6 +468,10 @@ static Shape check_expr(CellCheck *k, Expr *e) {
     switch (e->kind) {
     case EX_NUM:
         sh = (Shape){0, {NULL, NULL}};
+        if (!(fabs(e->num) <= FLT_MAX)) {
+            diag_error(k->s->diags, e->loc, "number '%s' is too large for float32", text(k, e->loc));
+            sh = ERR;
+        }
         break;
     case EX_BOOL:
         diag_error(k->s->diags, e->loc, "'%s' is not a value in a cell", e->num ? "true" : "false");
