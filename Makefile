@@ -1,6 +1,7 @@
 # Makefile - builds rnnc (build/rnnc, linked as ./rnnc) and runs its tests.
 #   make            build the compiler
-#   make test       unit + golden + robustness tests, plain and under ASan/UBSan
+#   make test       unit, golden, robustness and end-to-end tests, plain and
+#                   again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make install    PREFIX=/usr/local
 # Generated sources (bison, flex, the embedded prelude) go to $(BUILD).
 
@@ -48,10 +49,10 @@ $(BUILD)/prelude.c: compiler/prelude.rnn | $(BUILD)
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' $<; \
 	  echo '    ;'; } > $@
 
-$(BUILD)/lexer.o: $(BUILD)/lexer.c
+$(BUILD)/lexer.o: $(BUILD)/lexer.c $(wildcard compiler/*.h)
 	$(CC) $(ALL_CFLAGS) -Wno-unused-function -Wno-sign-compare -c -o $@ $<
 
-$(BUILD)/%.o: $(BUILD)/%.c
+$(BUILD)/%.o: $(BUILD)/%.c $(wildcard compiler/*.h)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: compiler/%.c $(wildcard compiler/*.h) $(BUILD)/parser.h | $(BUILD)
@@ -69,6 +70,7 @@ test-one: $(BUILD)/rnnc $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 	@tests/golden/run.sh $(BUILD)/rnnc
 	@ROBUST_NO_ULIMIT=$(SAN) tests/robust/run.sh $(BUILD)/rnnc
+	@tests/e2e/cli.sh $(BUILD)/rnnc
 
 # The suite, then again under AddressSanitizer and UBSan.
 test: all

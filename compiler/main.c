@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char usage_text[] =
-    "usage: rnnc check FILE.rnn [-d ast]\n"
+    "usage: rnnc check FILE.rnn [-d ast|model]\n"
     "       rnnc build FILE.rnn [-o PROG] [--backend c|llvm] [-O0|-O1|-O2|-O3] [--mpi] [--model NAME]\n"
     "       rnnc emit  FILE.rnn --target c|ir|llvm-ir|embedded|adjoint|prelude [-o OUT]\n"
     "                  [--weights W.safetensors] [--model NAME]\n"
@@ -31,6 +31,7 @@ static const char help_text[] =
     "  --backend c|llvm      code generator for build (default c)\n"
     "  -O0 .. -O3            optimisation level (default -O2)\n"
     "  -d ast                check: print the syntax tree\n"
+    "  -d model              check: print each model's layers and parameters\n"
     "\n"
     "exit status: 0 success, 1 errors in the input, 2 usage error\n";
 
@@ -106,12 +107,14 @@ static bool check_file(Frontend *f, const char *path) {
 static int cmd_check(Options *o) {
     if (!o->file)
         return usage_error("%s", "check needs a FILE.rnn");
-    if (o->dump && strcmp(o->dump, "ast"))
-        return usage_error("unknown dump '%s' (expected ast)", o->dump);
+    if (o->dump && strcmp(o->dump, "ast") && strcmp(o->dump, "model"))
+        return usage_error("unknown dump '%s' (expected ast or model)", o->dump);
     Frontend f;
     bool ok = check_file(&f, o->file);
-    if (o->dump)
+    if (o->dump && !strcmp(o->dump, "ast"))
         ast_print(stdout, &f.user);
+    for (int i = 0; ok && o->dump && !strcmp(o->dump, "model") && i < f.sema.model_list.len; i++)
+        sema_dump_model(stdout, f.sema.model_list.items[i]);
     frontend_free(&f);
     return ok ? 0 : 1;
 }

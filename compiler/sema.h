@@ -9,6 +9,7 @@
 #include "ast.h"
 #include "poly.h"
 #include "strmap.h"
+#include <stdio.h>
 
 enum {
     SIZE_LIMIT = 2147483647,        /* every size is in [1, 2^31) */
@@ -136,6 +137,9 @@ int64_t *sema_instantiate(Sema *s, CellInfo *c, const int64_t *given, int64_t in
                           const char *what);
 /* A concrete dimension of a cell symbol under sizes vals. */
 int64_t sema_dim(const Poly *p, const int64_t *vals);
+
+/* Print a model's layers and parameters (rnnc check -d model). */
+void sema_dump_model(FILE *out, const ModelInfo *m);
 
 /* Helpers shared by the sema files. */
 bool sema_const_number(const Expr *e, double *out);
