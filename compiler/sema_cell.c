@@ -389,11 +389,17 @@ static Shape check_slice(CellCheck *k, Expr *e) {
         return ERR;
     }
     Arena *a = k->s->arena;
-    const Poly *width, *room;
-    if (poly_add(a, hi, lo, -1, &width) || poly_add(a, base.dim[0], hi, -1, &room))
-        return size_fail(k, POLY_TOO_COMPLEX, e->loc), ERR;
-    const Poly *width_minus1;
-    poly_add(a, width, poly_const(a, 1), -1, &width_minus1);
+    const Poly *width, *room, *width_minus1;
+    PolyStatus st = poly_add(a, hi, lo, -1, &width);
+    if (!st)
+        st = poly_add(a, base.dim[0], hi, -1, &room);
+    if (!st)
+        st = poly_add(a, width, poly_const(a, 1), -1, &width_minus1);
+    if (st) {
+        size_fail(k, st, e->loc);
+        return ERR;
+    }
+    /* need lo >= 0, hi <= size and hi - lo >= 1; undecided ones wait for a use */
     if (poly_sign(a, lo) < 0 || poly_sign(a, room) < 0 || poly_sign(a, width_minus1) < 0) {
         diag_error(k->s->diags, e->loc, "slice [%s:%s] is out of range for '%s' of size %s", poly_str(k, lo),
                    poly_str(k, hi), text(k, e->lhs->loc), shape_str(k, base));
