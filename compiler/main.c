@@ -3,6 +3,7 @@
  *   read -> parse (grammar/) -> sema -> [lower -> grad -> opt -> emit]
  * Exit codes: 0 success, 1 errors in the input, 2 usage errors. */
 #include "frontend.h"
+#include "ir.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,13 +120,16 @@ static int cmd_check(Options *o) {
     return ok ? 0 : 1;
 }
 
-static int emit_prelude(Options *o) {
+
+/* Open -o PATH, or stdout without -o. */
+static FILE *open_output(const Options *o) {
     FILE *out = o->output ? fopen(o->output, "w") : stdout;
-    if (!out) {
+    if (!out)
         fprintf(stderr, "rnnc: error: cannot write '%s'\n", o->output);
-        return 1;
-    }
-    fputs(rnnc_prelude_text, out);
+    return out;
+}
+
+static int close_output(const Options *o, FILE *out) {
     if (out != stdout && fclose(out)) {
         fprintf(stderr, "rnnc: error: cannot write '%s'\n", o->output);
         return 1;
@@ -133,30 +137,45 @@ static int emit_prelude(Options *o) {
     return 0;
 }
 
-/* A model-needing command: check, then pick the model. */
+/* Check the file and pick its model: the only one, or --model NAME. */
+static ModelInfo *pick_model(Frontend *f, const Options *o, const char *what) {
+    PtrVec *models = &f->sema.model_list;
+    if (models->len == 0)
+        fprintf(stderr, "%s: error: no model to %s: the file defines only cells\n", o->file, what);
+    else if (!o->model && models->len > 1)
+        fprintf(stderr, "%s: error: the file defines %d models; choose one with --model NAME\n", o->file,
+                models->len);
+    else if (o->model && !frontend_find_model(f, o->model))
+        fprintf(stderr, "%s: error: no model named '%s'\n", o->file, o->model);
+    else
+        return o->model ? frontend_find_model(f, o->model) : models->items[0];
+    return NULL;
+}
+
+/* The pipeline after the front end, for the model that was picked. */
+static int run_model(const Options *o, const char *what, ModelInfo *m, Arena *arena) {
+    IrProgram *ir = ir_lower(arena, m);
+    if (!strcmp(what, "emit") && !strcmp(o->target, "ir")) {
+        FILE *out = open_output(o);
+        if (!out)
+            return 1;
+        ir_print(out, ir);
+        return close_output(o, out);
+    }
+    fprintf(stderr, "rnnc: error: %s%s%s is not implemented yet in this version of rnnc\n", what,
+            o->target ? " --target " : "", o->target ? o->target : "");
+    return 1;
+}
+
 static int with_model(Options *o, const char *what) {
     if (!o->file)
         return usage_error("%s needs a FILE.rnn", what);
     Frontend f;
-    if (!check_file(&f, o->file)) {
-        frontend_free(&f);
-        return 1;
-    }
-    int rc = 0;
-    PtrVec *models = &f.sema.model_list;
-    if (models->len == 0) {
-        fprintf(stderr, "%s: error: no model to %s: the file defines only cells\n", o->file, what);
-        rc = 1;
-    } else if (!o->model && models->len > 1) {
-        fprintf(stderr, "%s: error: the file defines %d models; choose one with --model NAME\n", o->file,
-                models->len);
-        rc = 1;
-    } else if (o->model && !frontend_find_model(&f, o->model)) {
-        fprintf(stderr, "%s: error: no model named '%s'\n", o->file, o->model);
-        rc = 1;
-    } else {
-        fprintf(stderr, "rnnc: error: %s is not implemented yet in this version of rnnc\n", what);
-        rc = 1;
+    int rc = 1;
+    if (check_file(&f, o->file)) {
+        ModelInfo *m = pick_model(&f, o, what);
+        if (m)
+            rc = run_model(o, what, m, &f.arena);
     }
     frontend_free(&f);
     return rc;
@@ -171,8 +190,13 @@ static int cmd_emit(Options *o) {
         known |= !strcmp(targets[i], o->target);
     if (!known)
         return usage_error("unknown target '%s' (expected c, ir, llvm-ir, embedded, adjoint or prelude)", o->target);
-    if (!strcmp(o->target, "prelude"))
-        return emit_prelude(o);
+    if (!strcmp(o->target, "prelude")) {
+        FILE *out = open_output(o);
+        if (!out)
+            return 1;
+        fputs(rnnc_prelude_text, out);
+        return close_output(o, out);
+    }
     return with_model(o, "emit");
 }
 

@@ -71,6 +71,7 @@ typedef enum {
 
 typedef struct ParamInfo {
     const char *name;     /* PyTorch state_dict name, e.g. h.weight_ih_l0 */
+    int index;            /* position in ModelInfo.params */
     int rank;
     int64_t dims[2];
     Init init;            /* INIT_DEFAULT resolved to the layer's rule */
@@ -92,6 +93,7 @@ struct Layer {
     int64_t in, out;      /* LAYER_LINEAR, LAYER_EMBEDDING (vocab, dim) */
     ParamInfo **params;   int nparams;
     bool used;
+    int value;            /* filled by lowering: its IR value id */
 };
 
 typedef enum { LOSS_CROSS_ENTROPY, LOSS_MSE } LossKind;

@@ -166,6 +166,7 @@ static ParamInfo *add_param(ModelCheck *k, Layer *l, const char *name, int rank,
     p->dims[0] = d0;
     p->dims[1] = d1;
     p->init = init;
+    p->index = k->params.len;
     vec_push(k->s->arena, list, p);
     vec_push(k->s->arena, &k->params, p);
     (void)l;

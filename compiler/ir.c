@@ -1,0 +1,112 @@
+/* ir.c - the op table, node construction and the IR printer. */
+#include "ir.h"
+#include <math.h>
+#include <string.h>
+
+const IrOpInfo ir_ops[IR_NUM_OPS] = {
+#define IR_OP(id, name, arity, kind, c_expr, eval) [IR_##id] = {name, arity, kind, c_expr},
+#include "ir_ops.def"
+#undef IR_OP
+};
+
+double ir_eval_elem(IrOp op, double a, double b) {
+    (void)b;
+    switch (op) {
+#define IR_OP(id, name, arity, kind, c_expr, eval)                                                  \
+    case IR_##id:                                                                                   \
+        return (eval);
+#include "ir_ops.def"
+#undef IR_OP
+    default:
+        return 0;
+    }
+}
+
+int ir_add(Arena *a, IrStep *s, IrNode node) {
+    if (s->nnodes == s->cap) {
+        int cap = s->cap ? s->cap * 2 : 32;
+        IrNode *grown = arena_alloc(a, sizeof(IrNode) * (size_t)cap);
+        if (s->nnodes)
+            memcpy(grown, s->nodes, sizeof(IrNode) * (size_t)s->nnodes);
+        s->nodes = grown;
+        s->cap = cap;
+    }
+    s->nodes[s->nnodes] = node;
+    return s->nnodes++;
+}
+
+void ir_print_step(FILE *out, const IrStep *s) {
+    fprintf(out, "  step %s (input %d", s->cell, s->in_size);
+    for (int i = 0; i < s->nstates; i++)
+        fprintf(out, ", state%d %d", i, s->state_size[i]);
+    fputs(")\n", out);
+    for (int i = 0; i < s->nnodes; i++) {
+        const IrNode *n = &s->nodes[i];
+        fprintf(out, "    %%%d = %s", i, ir_ops[n->op].name);
+        if (n->op == IR_STATE || n->op == IR_PARAM)
+            fprintf(out, " %d", n->index);
+        if (n->op == IR_CONST)
+            fprintf(out, " %.9g", n->value);
+        for (int k = 0; k < n->nargs; k++)
+            fprintf(out, "%s %%%d", k ? "," : "", n->args[k]);
+        if (n->op == IR_SLICE)
+            fprintf(out, " [%d:%d]", n->lo, n->lo + n->size);
+        if (n->cols)
+            fprintf(out, "  : [%d, %d]", n->size, n->cols);
+        else
+            fprintf(out, "  : [%d]", n->size);
+        if (n->name)
+            fprintf(out, "  ; %s", n->name);
+        fputc('\n', out);
+    }
+    for (int i = 0; i < s->nstates; i++)
+        fprintf(out, "    state%d' = %%%d\n", i, s->state_next[i]);
+    fprintf(out, "    output %%%d\n", s->output);
+}
+
+static void print_value(FILE *out, const IrProgram *p, int id) {
+    const IrValue *v = &p->values[id];
+    fprintf(out, "v%d%s%s%s %s%s(%d)", id, v->name ? " (" : "", v->name ? v->name : "", v->name ? ")" : "",
+            v->seq ? "seq " : "", v->token ? "token" : "vector", v->size);
+}
+
+static const char *layer_kind[] = {"embedding", "cell", "linear", "activation", "dropout", "last"};
+
+void ir_print(FILE *out, const IrProgram *p) {
+    fprintf(out, "model %s\n", p->name);
+    fputs("input ", out);
+    print_value(out, p, p->input);
+    fputc('\n', out);
+    for (int i = 0; i < p->model->nparams; i++) {
+        const ParamInfo *pi = p->model->params[i];
+        if (pi->rank == 2)
+            fprintf(out, "param %d %s [%lld, %lld]\n", i, pi->name, (long long)pi->dims[0], (long long)pi->dims[1]);
+        else
+            fprintf(out, "param %d %s [%lld]\n", i, pi->name, (long long)pi->dims[0]);
+    }
+    for (int i = 0; i < p->nlayers; i++) {
+        const IrLayer *l = &p->layers[i];
+        fprintf(out, "layer %d %s", i, layer_kind[l->kind]);
+        if (l->kind == IRL_ACT)
+            fprintf(out, " %s", ir_ops[l->act].name);
+        if (l->kind == IRL_DROPOUT)
+            fprintf(out, " p=%g", l->p);
+        if (l->kind == IRL_CELL)
+            fprintf(out, " %s%s offset %d", l->step->cell, l->reverse ? " reverse" : "", l->offset);
+        fputs(": ", out);
+        print_value(out, p, l->in);
+        fputs(" -> ", out);
+        print_value(out, p, l->out);
+        if (l->nparams) {
+            fputs("  params", out);
+            for (int k = 0; k < l->nparams; k++)
+                fprintf(out, " %d", l->params[k]);
+        }
+        fputc('\n', out);
+        if (l->kind == IRL_CELL)
+            ir_print_step(out, l->step);
+    }
+    fputs("output ", out);
+    print_value(out, p, p->output);
+    fprintf(out, "\nloss %s\n", p->model->loss == LOSS_CROSS_ENTROPY ? "cross_entropy" : "mse");
+}

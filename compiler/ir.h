@@ -1,0 +1,105 @@
+/* ir.h - the intermediate representation (ARCHITECTURE.md, principle 2).
+ * Two levels. A cell's time step is an IrStep: a DAG of vector ops for one
+ * sample, nodes in topological order, every size a concrete integer. A
+ * model is an IrProgram: a schedule of layers over buffers of B sequences,
+ * where a cell layer is a loop over time around its step. The batch
+ * belongs to the emitter: W @ x over a batch becomes one matrix product. */
+#ifndef RNNC_IR_H
+#define RNNC_IR_H
+#include "sema.h"
+#include <stdio.h>
+
+typedef enum {
+#define IR_OP(id, name, arity, kind, c_expr, eval) IR_##id,
+#include "ir_ops.def"
+#undef IR_OP
+    IR_NUM_OPS
+} IrOp;
+
+typedef enum { IRK_LEAF, IRK_ELEMWISE, IRK_MATVEC, IRK_SLICE, IRK_CONCAT } IrKind;
+
+typedef struct IrOpInfo {
+    const char *name;
+    int arity;
+    IrKind kind;
+    const char *c_expr;
+} IrOpInfo;
+
+extern const IrOpInfo ir_ops[IR_NUM_OPS];
+/* Elementwise op in double precision (the IR interpreter). */
+double ir_eval_elem(IrOp op, double a, double b);
+
+typedef struct IrNode {
+    IrOp op;
+    int size;          /* elements per sample; a PARAM matrix: its rows */
+    int cols;          /* PARAM: matrix columns, 0 for a vector */
+    int *args;         /* operand node ids, all lower than this node's */
+    int nargs;
+    int index;         /* STATE: state number; PARAM: the cell's parameter number */
+    int lo;            /* SLICE: first element */
+    double value;      /* CONST: the number, broadcast to `size` */
+    const char *name;  /* the source name it was assigned to, or NULL */
+} IrNode;
+
+typedef struct IrStep {
+    const char *cell;  /* name of the cell it instantiates */
+    IrNode *nodes;
+    int nnodes, cap;
+    int in_size;       /* the input vector */
+    int nstates;
+    int *state_size;
+    int *state_next;   /* node computing state i at t */
+    int output;        /* node emitted at each step */
+    int nparams;       /* parameters, in the cell's order */
+} IrStep;
+
+typedef enum {
+    IRL_EMBED,    /* out[b,t] = W[x[b,t]] */
+    IRL_CELL,     /* a time loop around step */
+    IRL_LINEAR,   /* out = in W^T + bias, per step */
+    IRL_ACT,      /* an elementwise function, per element */
+    IRL_DROPOUT,  /* training only; identity otherwise */
+    IRL_LAST,     /* out[b] = in[b, T-1] */
+} IrLayerKind;
+
+typedef struct IrValue {   /* a buffer between layers */
+    bool seq, token;       /* [B, T, size] or [B, size]; token: int ids */
+    int size;              /* width; the vocabulary for tokens */
+    const char *name;      /* model name, or NULL */
+} IrValue;
+
+typedef struct IrLayer {
+    IrLayerKind kind;
+    int in, out;           /* value ids */
+    IrStep *step;          /* IRL_CELL */
+    bool reverse;          /* IRL_CELL: runs from t = T-1 down to 0 */
+    int offset;            /* IRL_CELL: first column written in `out` */
+    int *params;           /* global parameter indices, in the cell's order */
+    int nparams;
+    IrOp act;              /* IRL_ACT */
+    double p;              /* IRL_DROPOUT */
+    const char *label;     /* for printing: "h layer 1 reverse" */
+} IrLayer;
+
+typedef struct IrProgram {
+    const char *name;
+    ModelInfo *model;      /* params, types, loss, train defaults */
+    IrValue *values;
+    int nvalues;
+    IrLayer *layers;
+    int nlayers;
+    int input, output;     /* value ids: the model input, the loss's first argument */
+} IrProgram;
+
+/* Lower a checked model to IR (compiler/lower.c). */
+IrProgram *ir_lower(Arena *a, ModelInfo *m);
+/* Build one cell's step with concrete size values (compiler/lower_cell.c). */
+IrStep *ir_lower_cell(Arena *a, CellInfo *c, const int64_t *sizes);
+
+/* Node construction: returns the new node id. */
+int ir_add(Arena *a, IrStep *s, IrNode node);
+/* Print the program in a readable, deterministic form (emit --target ir). */
+void ir_print(FILE *out, const IrProgram *p);
+void ir_print_step(FILE *out, const IrStep *s);
+
+#endif

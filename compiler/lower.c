@@ -1,0 +1,126 @@
+/* lower.c - lower a checked model to the IR schedule. Each sema layer
+ * becomes one or more IR layers over value buffers: a cell use with
+ * layers=K and bidirectional=true becomes K x 2 time loops (the reverse one
+ * writing the second half of each output), with a dropout layer between
+ * stacked layers when dropout=p is given. */
+#include "ir.h"
+#include "util.h"
+#include <string.h>
+
+typedef struct Lower {
+    Arena *a;
+    IrProgram *p;
+    PtrVec values, layers; /* IrValue*, IrLayer* while building */
+} Lower;
+
+static int new_value(Lower *L, bool seq, bool token, int64_t size, const char *name) {
+    IrValue *v = arena_alloc(L->a, sizeof *v);
+    *v = (IrValue){seq, token, (int)size, name};
+    vec_push(L->a, &L->values, v);
+    return L->values.len - 1;
+}
+
+static IrLayer *new_layer(Lower *L, IrLayerKind kind, int in, int out, const char *label) {
+    IrLayer *l = arena_alloc(L->a, sizeof *l);
+    *l = (IrLayer){.kind = kind, .in = in, .out = out, .label = label};
+    vec_push(L->a, &L->layers, l);
+    return l;
+}
+
+static void take_params(Lower *L, IrLayer *l, ParamInfo **params, int n) {
+    l->params = arena_alloc(L->a, sizeof(int) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++)
+        l->params[i] = params[i]->index;
+    l->nparams = n;
+}
+
+static IrOp act_op(const char *name) {
+    for (int op = 0; op < IR_NUM_OPS; op++)
+        if (ir_ops[op].kind == IRK_ELEMWISE && !strcmp(ir_ops[op].name, name))
+            return (IrOp)op;
+    die("no IR op for activation '%s'", name);
+}
+
+/* K stacked layers of D directions; layer k reads layer k-1's output. */
+static int lower_cell_layer(Lower *L, Layer *sl, int in) {
+    CellInfo *c = sl->cell;
+    int dirs = sl->bidirectional ? 2 : 1;
+    int64_t *sizes = arena_alloc(L->a, sizeof(int64_t) * (size_t)(c->nsizes + 1));
+    memcpy(sizes, sl->sizes, sizeof(int64_t) * (size_t)c->nsizes);
+    int per_dir = c->nparams;
+    IrStep *step = NULL;
+    int width = -1;
+    for (int k = 0; k < sl->nlayers; k++) {
+        int in_width = ((IrValue *)L->values.items[in])->size;
+        if (c->inferred >= 0)
+            sizes[c->inferred] = in_width;
+        if (in_width != width) { /* layers past the first share one step */
+            step = ir_lower_cell(L->a, c, sizes);
+            width = in_width;
+        }
+        int hidden = step->nodes[step->output].size;
+        bool last = k == sl->nlayers - 1;
+        int out = new_value(L, true, false, (int64_t)hidden * dirs, last ? sl->name : NULL);
+        for (int d = 0; d < dirs; d++) {
+            IrLayer *l = new_layer(L, IRL_CELL, in, out,
+                                   arena_printf(L->a, "%s layer %d%s", sl->name, k, d ? " reverse" : ""));
+            l->step = step;
+            l->reverse = d == 1;
+            l->offset = d * hidden;
+            take_params(L, l, sl->params + (k * dirs + d) * per_dir, per_dir);
+        }
+        in = out;
+        if (!last && sl->dropout > 0) {
+            int dropped = new_value(L, true, false, (int64_t)hidden * dirs, NULL);
+            new_layer(L, IRL_DROPOUT, in, dropped, "dropout")->p = sl->dropout;
+            in = dropped;
+        }
+    }
+    return in;
+}
+
+static int lower_layer(Lower *L, Layer *sl) {
+    int in = sl->arg ? sl->arg->value : -1;
+    ValType t = sl->type;
+    switch (sl->kind) {
+    case LAYER_INPUT:
+        return new_value(L, t.seq, t.token, t.size, sl->name);
+    case LAYER_TARGET:
+        return -1;
+    case LAYER_CELL:
+        return lower_cell_layer(L, sl, in);
+    default:
+        break;
+    }
+    static const IrLayerKind kinds[] = {[LAYER_EMBEDDING] = IRL_EMBED, [LAYER_LINEAR] = IRL_LINEAR,
+                                        [LAYER_LAST] = IRL_LAST, [LAYER_DROPOUT] = IRL_DROPOUT,
+                                        [LAYER_ACTIVATION] = IRL_ACT};
+    int out = new_value(L, t.seq, false, t.size, sl->name);
+    IrLayer *l = new_layer(L, kinds[sl->kind], in, out, sl->name ? sl->name : sl->func ? sl->func : "");
+    take_params(L, l, sl->params, sl->nparams);
+    if (sl->kind == LAYER_ACTIVATION)
+        l->act = act_op(sl->func);
+    if (sl->kind == LAYER_DROPOUT)
+        l->p = sl->dropout;
+    return out;
+}
+
+IrProgram *ir_lower(Arena *a, ModelInfo *m) {
+    IrProgram *p = arena_alloc(a, sizeof *p);
+    p->name = m->name;
+    p->model = m;
+    Lower L = {a, p, {0}, {0}};
+    for (int i = 0; i < m->nlayers; i++)
+        m->layers[i]->value = lower_layer(&L, m->layers[i]);
+    p->input = m->input->value;
+    p->output = m->loss_arg->value;
+    p->nvalues = L.values.len;
+    p->values = arena_alloc(a, sizeof(IrValue) * (size_t)(L.values.len + 1));
+    for (int i = 0; i < L.values.len; i++)
+        p->values[i] = *(IrValue *)L.values.items[i];
+    p->nlayers = L.layers.len;
+    p->layers = arena_alloc(a, sizeof(IrLayer) * (size_t)(L.layers.len + 1));
+    for (int i = 0; i < L.layers.len; i++)
+        p->layers[i] = *(IrLayer *)L.layers.items[i];
+    return p;
+}
