@@ -385,6 +385,12 @@ static bool cell_layers(ModelCheck *k, Expr *e, CellInfo *c, Layer *l, int64_t w
     PtrVec list = {0};
     int dirs = l->bidirectional ? 2 : 1;
     int64_t out = 0;
+    /* an inferred size may also be given by name, but must then agree */
+    if (c->inferred >= 0 && l->sizes[c->inferred] && l->sizes[c->inferred] != width) {
+        diag_error(k->s->diags, e->loc, "cell '%s' is given %s=%lld, but its argument has width %lld", c->name,
+                   c->sizes[c->inferred]->name, (long long)l->sizes[c->inferred], (long long)width);
+        return false;
+    }
     for (int layer = 0; layer < l->nlayers; layer++) {
         const char *what = arena_printf(k->s->arena, "in layer %d of '%s'", layer, l->name);
         int64_t *vals = sema_instantiate(k->s, c, l->sizes, width, e->loc, what);
