@@ -110,7 +110,8 @@ static const char *level_name(DiagLevel l) {
 }
 
 void diag_print(Diags *d, FILE *out) {
-    qsort(d->items, (size_t)d->len, sizeof(Diag), cmp_diag);
+    if (d->len > 1)
+        qsort(d->items, (size_t)d->len, sizeof(Diag), cmp_diag);
     for (int i = 0; i < d->len; i++) {
         Diag *g = &d->items[i];
         if (!g->loc.src)
