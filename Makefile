@@ -1,4 +1,5 @@
-# Makefile - builds rnnc (build/rnnc, linked as ./rnnc) and runs its tests.
+# Makefile - builds rnnc (build/rnnc, linked as ./rnnc), the runtime library
+# of the programs it generates (build/librnnrt.a), and runs their tests.
 #   make            build the compiler
 #   make test       unit, golden, robustness and end-to-end tests, plain and
 #                   again under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -23,10 +24,12 @@ ALL_CFLAGS = $(CFLAGS) -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra \
 COMPILER_SRCS := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
 COMPILER_OBJS := $(COMPILER_SRCS:compiler/%.c=$(BUILD)/%.o) \
                  $(BUILD)/parser.o $(BUILD)/lexer.o $(BUILD)/prelude.o
+RUNTIME_SRCS  := $(wildcard runtime/*.c)
+RUNTIME_OBJS  := $(RUNTIME_SRCS:runtime/%.c=$(BUILD)/runtime/%.o)
 UNIT_TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all test test-one check-asan install clean
-all: $(BUILD)/rnnc rnnc
+all: $(BUILD)/rnnc rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h
 
 rnnc: $(BUILD)/rnnc
 	ln -sf $(BUILD)/rnnc rnnc
@@ -36,6 +39,16 @@ $(BUILD)/rnnc: $(BUILD)/main.o $(BUILD)/librnnc.a
 
 $(BUILD)/librnnc.a: $(COMPILER_OBJS)
 	rm -f $@ && ar rcs $@ $^
+
+# The runtime the generated programs link with; rnnc finds it beside itself.
+$(BUILD)/librnnrt.a: $(RUNTIME_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -Iruntime -c -o $@ $<
+
+$(BUILD)/include/rnnrt.h: runtime/rnnrt.h | $(BUILD)
+	cp $< $@
 
 $(BUILD)/parser.c $(BUILD)/parser.h: grammar/parser.y | $(BUILD)
 	bison -Wall -Werror --defines=$(BUILD)/parser.h -o $(BUILD)/parser.c $<
@@ -59,11 +72,11 @@ $(BUILD)/%.o: compiler/%.c $(wildcard compiler/*.h) $(BUILD)/parser.h | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD):
-	mkdir -p $(BUILD)/tests
+	mkdir -p $(BUILD)/tests $(BUILD)/runtime $(BUILD)/include
 
 # ---- tests ---------------------------------------------------------------
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librnnc.a | $(BUILD)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/librnnc.a -lcmocka -lm
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< $(BUILD)/librnnc.a $(BUILD)/librnnrt.a -lcmocka -lm
 
 # One full pass of the suite with the compiler in $(BUILD).
 test-one: $(BUILD)/rnnc $(UNIT_TESTS)
@@ -77,9 +90,11 @@ test: all
 	@$(MAKE) --no-print-directory test-one
 	@$(MAKE) --no-print-directory test-one BUILD=build/asan SAN=1
 
-install: $(BUILD)/rnnc
-	install -d $(DESTDIR)$(PREFIX)/bin
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/rnnc $(DESTDIR)$(PREFIX)/include/rnnc
 	install -m 755 $(BUILD)/rnnc $(DESTDIR)$(PREFIX)/bin/rnnc
+	install -m 644 $(BUILD)/librnnrt.a $(DESTDIR)$(PREFIX)/lib/rnnc/librnnrt.a
+	install -m 644 runtime/rnnrt.h $(DESTDIR)$(PREFIX)/include/rnnc/rnnrt.h
 
 clean:
 	rm -rf build rnnc

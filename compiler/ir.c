@@ -35,6 +35,18 @@ int ir_add(Arena *a, IrStep *s, IrNode node) {
     return s->nnodes++;
 }
 
+bool *ir_live(Arena *a, const IrStep *s) {
+    bool *live = arena_alloc(a, sizeof(bool) * (size_t)(s->nnodes + 1));
+    live[s->output] = true;
+    for (int i = 0; i < s->nstates; i++)
+        live[s->state_next[i]] = true;
+    for (int i = s->nnodes - 1; i >= 0; i--) /* operands come before their users */
+        if (live[i])
+            for (int k = 0; k < s->nodes[i].nargs; k++)
+                live[s->nodes[i].args[k]] = true;
+    return live;
+}
+
 void ir_print_step(FILE *out, const IrStep *s) {
     fprintf(out, "  step %s (input %d", s->cell, s->in_size);
     for (int i = 0; i < s->nstates; i++)

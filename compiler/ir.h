@@ -96,6 +96,8 @@ IrProgram *ir_lower(Arena *a, ModelInfo *m);
 /* Build one cell's step with concrete size values (compiler/lower_cell.c). */
 IrStep *ir_lower_cell(Arena *a, CellInfo *c, const int64_t *sizes);
 
+/* Which nodes the outputs and next states depend on (dead code is not emitted). */
+bool *ir_live(Arena *a, const IrStep *s);
 /* Node construction: returns the new node id. */
 int ir_add(Arena *a, IrStep *s, IrNode node);
 /* Print the program in a readable, deterministic form (emit --target ir). */

@@ -3,7 +3,8 @@
  *   read -> parse (grammar/) -> sema -> [lower -> grad -> opt -> emit]
  * Exit codes: 0 success, 1 errors in the input, 2 usage errors. */
 #include "frontend.h"
-#include "ir.h"
+#include "build.h"
+#include "emit_c.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ static const char help_text[] =
 
 typedef struct Options {
     const char *command, *file, *output, *target, *model, *backend, *weights, *dump;
+    const char *argv0;
     int opt_level;
     bool mpi;
 } Options;
@@ -51,7 +53,7 @@ static int usage_error(const char *fmt, const char *arg) {
 
 /* Parse argv into o; returns 0, or the exit code of a usage error. */
 static int parse_options(int argc, char **argv, Options *o) {
-    *o = (Options){.opt_level = 2, .backend = "c"};
+    *o = (Options){.opt_level = 2, .backend = "c", .argv0 = argv[0]};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char **value = NULL;
@@ -161,6 +163,22 @@ static int run_model(const Options *o, const char *what, ModelInfo *m, Arena *ar
             return 1;
         ir_print(out, ir);
         return close_output(o, out);
+    }
+    if (!strcmp(what, "emit") && !strcmp(o->target, "c")) {
+        FILE *out = open_output(o);
+        if (!out)
+            return 1;
+        emitc_program(out, arena, ir);
+        return close_output(o, out);
+    }
+    if (!strcmp(what, "build")) {
+        const char *output = o->output ? o->output : m->name;
+        BuildOptions bo = {output, o->opt_level, o->argv0};
+        if (!strcmp(o->backend, "llvm")) {
+            fprintf(stderr, "rnnc: error: the llvm backend is not implemented yet in this version of rnnc\n");
+            return 1;
+        }
+        return build_program(arena, ir, &bo);
     }
     fprintf(stderr, "rnnc: error: %s%s%s is not implemented yet in this version of rnnc\n", what,
             o->target ? " --target " : "", o->target ? o->target : "");

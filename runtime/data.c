@@ -1,0 +1,109 @@
+/* data.c - inputs and targets from .npy files, checked against the model's
+ * types (SPEC section 3): tokens as <i4 or <i8 within the vocabulary
+ * (targets may also be -100, skipped by cross_entropy), vectors as <f4
+ * (<f8 is converted), shaped [B, T(, N)] for sequences, [B(, N)] otherwise. */
+#include "rt_data.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *dtype_name(rt_dtype d) {
+    static const char *names[] = {"<f4", "<f8", "<i4", "<i8"};
+    return names[d];
+}
+
+static void type_str(char *buf, size_t n, const rt_type *t) {
+    snprintf(buf, n, "%s%s(%lld)", t->seq ? "seq " : "", t->token ? "token" : "vector", (long long)t->size);
+}
+
+/* The shape a file of type t must have: [B, T, N], [B, T], [B, N] or [B]. */
+static int expected_rank(const rt_type *t) { return 1 + (t->seq ? 1 : 0) + (t->token ? 0 : 1); }
+
+static int check_shape(const rt_array *a, const rt_type *t, const char *path, const char *what, rt_error *err) {
+    char ty[64];
+    type_str(ty, sizeof ty, t);
+    const char *want = t->seq ? (t->token ? "[batch, time]" : "[batch, time, N]") : (t->token ? "[batch]" : "[batch, N]");
+    if (a->rank != expected_rank(t)) {
+        snprintf(err->msg, sizeof err->msg, "%s: the model's %s is %s, so the array must be %s, but it has %d dimension%s",
+                 path, what, ty, want, a->rank, a->rank == 1 ? "" : "s");
+        return -1;
+    }
+    if (!t->token && a->dims[a->rank - 1] != t->size) {
+        snprintf(err->msg, sizeof err->msg, "%s: the model's %s is %s, but the array's last dimension is %lld", path,
+                 what, ty, (long long)a->dims[a->rank - 1]);
+        return -1;
+    }
+    if (a->dims[0] < 1 || (t->seq && a->dims[1] < 1)) {
+        snprintf(err->msg, sizeof err->msg, "%s: the %s holds no %s", path, what, a->dims[0] < 1 ? "sequences" : "steps");
+        return -1;
+    }
+    return 0;
+}
+
+static int to_tokens(rt_array *a, const rt_type *t, bool allow_ignore, const char *path, const char *what,
+                     rt_data *out, rt_error *err) {
+    if (a->dtype != RT_I32 && a->dtype != RT_I64) {
+        snprintf(err->msg, sizeof err->msg, "%s: the model's %s is tokens, stored as <i4 or <i8, but the file holds %s",
+                 path, what, dtype_name(a->dtype));
+        return -1;
+    }
+    int32_t *ids = malloc(sizeof(int32_t) * (size_t)(a->count + 1));
+    if (!ids) {
+        snprintf(err->msg, sizeof err->msg, "%s: out of memory", path);
+        return -1;
+    }
+    for (int64_t i = 0; i < a->count; i++) {
+        int64_t v = a->dtype == RT_I32 ? ((int32_t *)a->data)[i] : ((int64_t *)a->data)[i];
+        if ((v < 0 || v >= t->size) && !(allow_ignore && v == RT_IGNORE_INDEX)) {
+            snprintf(err->msg, sizeof err->msg, "%s: %s id %lld at position %lld is outside the vocabulary [0, %lld)%s",
+                     path, what, (long long)v, (long long)i, (long long)t->size,
+                     allow_ignore ? " (and is not -100)" : "");
+            free(ids);
+            return -1;
+        }
+        ids[i] = (int32_t)v;
+    }
+    out->tokens = ids;
+    return 0;
+}
+
+static int to_floats(rt_array *a, const char *path, const char *what, rt_data *out, rt_error *err) {
+    if (a->dtype != RT_F32 && a->dtype != RT_F64) {
+        snprintf(err->msg, sizeof err->msg, "%s: the model's %s is vectors, stored as <f4 (or <f8), but the file holds %s",
+                 path, what, dtype_name(a->dtype));
+        return -1;
+    }
+    float *v = malloc(sizeof(float) * (size_t)(a->count + 1));
+    if (!v) {
+        snprintf(err->msg, sizeof err->msg, "%s: out of memory", path);
+        return -1;
+    }
+    for (int64_t i = 0; i < a->count; i++)
+        v[i] = a->dtype == RT_F32 ? ((float *)a->data)[i] : (float)((double *)a->data)[i];
+    out->floats = v;
+    return 0;
+}
+
+int rt_data_load(const char *path, const rt_type *t, bool is_target, rt_data *out, rt_error *err) {
+    memset(out, 0, sizeof *out);
+    rt_array a;
+    if (rt_npy_read(path, &a, err))
+        return -1;
+    const char *what = is_target ? "target" : "input";
+    int rc = check_shape(&a, t, path, what, err);
+    if (!rc)
+        rc = t->token ? to_tokens(&a, t, is_target, path, what, out, err) : to_floats(&a, path, what, out, err);
+    if (!rc) {
+        out->B = a.dims[0];
+        out->T = t->seq ? a.dims[1] : 1;
+        out->width = t->token ? 1 : t->size;
+    }
+    rt_array_free(&a);
+    return rc;
+}
+
+void rt_data_free(rt_data *d) {
+    free(d->tokens);
+    free(d->floats);
+    memset(d, 0, sizeof *d);
+}

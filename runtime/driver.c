@@ -1,0 +1,260 @@
+/* driver.c - the generated program's command line (SPEC section 5):
+ *   info | init | forward | eval   (grad, train, sample: see rt_main)
+ * Errors print "PROG: error: ..." and exit 1; usage errors exit 2. */
+#include "rt_data.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { FORWARD_CHUNK = 64 }; /* sequences per forward call: bounds the workspace */
+
+typedef struct rt_args {
+    const char *prog, *cmd;
+    const char *out, *weights, *input, *target, *expect;
+    double tol;
+    int has_tol;
+    uint64_t seed;
+} rt_args;
+
+static const char usage[] =
+    "usage: %s info\n"
+    "       %s init [--seed N] -o W.safetensors\n"
+    "       %s forward --weights W --input X.npy (-o Y.npy | --expect REF.npy [--tol F])\n"
+    "       %s eval --weights W --input X.npy --target T.npy\n";
+
+static int usage_error(const rt_args *a, const char *msg, const char *arg) {
+    fprintf(stderr, "%s: ", a->prog);
+    fprintf(stderr, msg, arg);
+    fputc('\n', stderr);
+    fprintf(stderr, usage, a->prog, a->prog, a->prog, a->prog);
+    return 2;
+}
+
+static int fail(const rt_args *a, const char *msg) {
+    fprintf(stderr, "%s: error: %s\n", a->prog, msg);
+    return 1;
+}
+
+static int parse_number(const char *s, double *out) {
+    char *end;
+    errno = 0;
+    *out = strtod(s, &end);
+    return *s && !*end && !errno ? 0 : -1;
+}
+
+static int parse_args(int argc, char **argv, rt_args *a) {
+    *a = (rt_args){.prog = argv[0], .seed = 1};
+    for (int i = 1; i < argc; i++) {
+        const char *f = argv[i];
+        const char **slot = !strcmp(f, "-o") ? &a->out : !strcmp(f, "--weights") ? &a->weights
+                          : !strcmp(f, "--input") ? &a->input : !strcmp(f, "--target") ? &a->target
+                          : !strcmp(f, "--expect") ? &a->expect : NULL;
+        int numeric = !strcmp(f, "--tol") || !strcmp(f, "--seed");
+        if (!slot && !numeric) {
+            if (f[0] == '-')
+                return usage_error(a, "unknown option '%s'", f);
+            if (a->cmd)
+                return usage_error(a, "unexpected argument '%s'", f);
+            a->cmd = f;
+            continue;
+        }
+        if (i + 1 >= argc)
+            return usage_error(a, "option '%s' needs a value", f);
+        const char *v = argv[++i];
+        double d;
+        if (slot)
+            *slot = v;
+        else if (parse_number(v, &d) || (!strcmp(f, "--seed") && (d < 0 || d != (double)(uint64_t)d)))
+            return usage_error(a, "bad number '%s'", v);
+        else if (!strcmp(f, "--tol"))
+            a->tol = d, a->has_tol = 1;
+        else
+            a->seed = (uint64_t)d;
+    }
+    return a->cmd ? 0 : usage_error(a, "%s", "no command given");
+}
+
+static void print_type(const char *label, const rt_type *t) {
+    printf("%s: %s%s(%lld)\n", label, t->seq ? "seq " : "", t->token ? "token" : "vector", (long long)t->size);
+}
+
+static int cmd_info(const rt_model *m) {
+    printf("model: %s\n", m->name);
+    print_type("input", &m->input);
+    print_type("target", &m->target);
+    print_type("output", &m->output);
+    printf("loss: %s\n", m->loss == RT_LOSS_CROSS_ENTROPY ? "cross_entropy" : "mse");
+    int64_t total = 0;
+    for (int i = 0; i < m->nparams; i++)
+        total += rt_param_count(&m->params[i]);
+    printf("parameters: %d tensors, %lld values (%lld bytes as float32)\n", m->nparams, (long long)total,
+           (long long)total * 4);
+    for (int i = 0; i < m->nparams; i++) {
+        const rt_param_info *p = &m->params[i];
+        if (p->rank == 2)
+            printf("  %-32s [%lld, %lld]\n", p->name, (long long)p->dims[0], (long long)p->dims[1]);
+        else
+            printf("  %-32s [%lld]\n", p->name, (long long)p->dims[0]);
+    }
+    const rt_train_config *t = &m->train;
+    if (t->optimizer == RT_OPT_ADAM)
+        printf("train: adam(lr=%g, beta1=%g, beta2=%g, eps=%g)", t->lr, t->beta1, t->beta2, t->eps);
+    else
+        printf("train: sgd(lr=%g, momentum=%g)", t->lr, t->momentum);
+    printf(" batch=%lld bptt=%lld epochs=%lld clip=%g valid=%g seed=%lld\n", (long long)t->batch,
+           (long long)t->bptt, (long long)t->epochs, t->clip, t->valid, (long long)t->seed);
+    return 0;
+}
+
+static int cmd_init(const rt_model *m, const rt_args *a) {
+    if (!a->out)
+        return usage_error(a, "%s", "init needs -o W.safetensors");
+    rt_params p;
+    rt_error err;
+    if (rt_params_init(m, a->seed, &p, &err) || rt_params_save(m, &p, a->out, &err)) {
+        rt_params_free(&p);
+        return fail(a, err.msg);
+    }
+    rt_params_free(&p);
+    return 0;
+}
+
+/* Run the model over every sequence of x, FORWARD_CHUNK at a time. */
+static int run_forward(const rt_model *m, const rt_params *p, const rt_data *x, float *out, rt_error *err) {
+    int64_t chunk = x->B < FORWARD_CHUNK ? x->B : FORWARD_CHUNK;
+    float *ws = malloc(sizeof(float) * (m->workspace(chunk, x->T) + 1));
+    if (!ws) {
+        snprintf(err->msg, sizeof err->msg, "out of memory for %lld sequences of %lld steps", (long long)chunk,
+                 (long long)x->T);
+        return -1;
+    }
+    int64_t out_row = (m->output.seq ? x->T : 1) * m->output.size;
+    for (int64_t b0 = 0; b0 < x->B; b0 += chunk) {
+        int64_t nb = x->B - b0 < chunk ? x->B - b0 : chunk;
+        const void *in = x->tokens ? (const void *)(x->tokens + b0 * x->T) : (const void *)(x->floats + b0 * x->T * x->width);
+        m->forward(p->data, in, nb, x->T, out + b0 * out_row, ws);
+    }
+    free(ws);
+    return 0;
+}
+
+/* Load weights and input, run forward; *out has B x out_row floats. */
+static int load_and_run(const rt_model *m, const rt_args *a, rt_data *x, float **out, rt_error *err) {
+    rt_params p = {0};
+    *out = NULL;
+    memset(x, 0, sizeof *x);
+    if (rt_params_load(m, a->weights, &p, err) || rt_data_load(a->input, &m->input, false, x, err)) {
+        rt_params_free(&p);
+        return -1;
+    }
+    int64_t n = x->B * (m->output.seq ? x->T : 1) * m->output.size;
+    *out = malloc(sizeof(float) * (size_t)(n + 1));
+    int rc = *out ? run_forward(m, &p, x, *out, err) : -1;
+    if (!*out)
+        snprintf(err->msg, sizeof err->msg, "out of memory for the output (%lld floats)", (long long)n);
+    rt_params_free(&p);
+    return rc;
+}
+
+static int compare(const rt_args *a, const float *out, const int64_t *dims, int rank, rt_error *err) {
+    rt_array ref;
+    if (rt_npy_read(a->expect, &ref, err))
+        return -1;
+    int same = ref.rank == rank && (ref.dtype == RT_F32 || ref.dtype == RT_F64);
+    for (int d = 0; same && d < rank; d++)
+        same = ref.dims[d] == dims[d];
+    if (!same) {
+        snprintf(err->msg, sizeof err->msg, "%s: expected a float array shaped like the output", a->expect);
+        rt_array_free(&ref);
+        return -1;
+    }
+    double maxdiff = 0, maxref = 0;
+    int64_t worst = 0;
+    for (int64_t i = 0; i < ref.count; i++) {
+        double r = ref.dtype == RT_F32 ? ((float *)ref.data)[i] : ((double *)ref.data)[i];
+        double d = fabs((double)out[i] - r);
+        if (!(d <= maxdiff)) { /* NaN counts as the worst */
+            maxdiff = d;
+            worst = i;
+        }
+        maxref = fabs(r) > maxref ? fabs(r) : maxref;
+    }
+    double bound = a->has_tol ? a->tol : 1e-4 * maxref + 1e-5;
+    printf("largest difference: %.9g at element %lld (bound %.9g)\n", maxdiff, (long long)worst, bound);
+    rt_array_free(&ref);
+    return maxdiff <= bound ? 0 : 1;
+}
+
+static int cmd_forward(const rt_model *m, const rt_args *a) {
+    if (!a->weights || !a->input || (!a->out == !a->expect))
+        return usage_error(a, "%s", "forward needs --weights, --input, and either -o or --expect");
+    rt_data x;
+    float *out;
+    rt_error err;
+    int rc = load_and_run(m, a, &x, &out, &err);
+    int64_t dims[3] = {x.B, m->output.seq ? x.T : m->output.size, m->output.size};
+    int rank = m->output.seq ? 3 : 2;
+    if (!rc && a->out)
+        rc = rt_npy_write_f32(a->out, rank, dims, out, &err);
+    else if (!rc)
+        rc = compare(a, out, dims, rank, &err);
+    free(out);
+    rt_data_free(&x);
+    return rc < 0 ? fail(a, err.msg) : rc;
+}
+
+static int cmd_eval(const rt_model *m, const rt_args *a) {
+    if (!a->weights || !a->input || !a->target)
+        return usage_error(a, "%s", "eval needs --weights, --input and --target");
+    rt_data x, y = {0};
+    float *out;
+    rt_error err;
+    int rc = load_and_run(m, a, &x, &out, &err);
+    if (!rc)
+        rc = rt_data_load(a->target, &m->target, true, &y, &err);
+    if (!rc && (y.B != x.B || (m->target.seq && y.T != x.T))) {
+        snprintf(err.msg, sizeof err.msg, "%s: %lld sequences of %lld steps, but the input has %lld of %lld",
+                 a->target, (long long)y.B, (long long)y.T, (long long)x.B, (long long)x.T);
+        rc = -1;
+    }
+    if (!rc) {
+        rt_loss_sum s = {0};
+        int64_t rows = x.B * (m->output.seq ? x.T : 1);
+        if (m->loss == RT_LOSS_CROSS_ENTROPY)
+            rt_cross_entropy(out, y.tokens, rows, m->output.size, &s);
+        else
+            rt_mse(out, y.floats, rows * m->output.size, &s);
+        double loss = s.total / (double)s.count;
+        printf("loss: %.9g\n", loss);
+        if (m->loss == RT_LOSS_CROSS_ENTROPY)
+            printf("accuracy: %.9g\nbits_per_token: %.9g\nperplexity: %.9g\n", (double)s.correct / (double)s.count,
+                   loss / log(2.0), exp(loss));
+    }
+    free(out);
+    rt_data_free(&x);
+    rt_data_free(&y);
+    return rc ? fail(a, err.msg) : 0;
+}
+
+int rt_main(const rt_model *m, int argc, char **argv) {
+    rt_args a;
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf(usage, argv[0], argv[0], argv[0], argv[0]);
+        return 0;
+    }
+    int rc = parse_args(argc, argv, &a);
+    if (rc)
+        return rc;
+    if (!strcmp(a.cmd, "info"))
+        return cmd_info(m);
+    if (!strcmp(a.cmd, "init"))
+        return cmd_init(m, &a);
+    if (!strcmp(a.cmd, "forward"))
+        return cmd_forward(m, &a);
+    if (!strcmp(a.cmd, "eval"))
+        return cmd_eval(m, &a);
+    if (!strcmp(a.cmd, "grad") || !strcmp(a.cmd, "train") || !strcmp(a.cmd, "sample"))
+        return fail(&a, "this command is not implemented yet in this version of rnnc");
+    return usage_error(&a, "unknown command '%s'", a.cmd);
+}

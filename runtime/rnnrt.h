@@ -1,0 +1,68 @@
+/* rnnrt.h - the runtime's whole API: what generated model code calls and
+ * what it fills in. A generated C file (rnnc emit --target c) defines one
+ * `const rt_model` and a main() that hands it to rt_main(); the runtime
+ * library (librnnrt.a) does the rest: the command line, files, parameter
+ * initialisation, losses and kernels. Both backends implement this ABI. */
+#ifndef RNNRT_H
+#define RNNRT_H
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum { RT_INIT_ZEROS, RT_INIT_ONES, RT_INIT_UNIFORM, RT_INIT_NORMAL };
+enum { RT_LOSS_CROSS_ENTROPY, RT_LOSS_MSE };
+enum { RT_OPT_ADAM, RT_OPT_SGD };
+enum { RT_IGNORE_INDEX = -100 }; /* cross_entropy skips these targets */
+
+typedef struct rt_param_info {
+    const char *name;       /* PyTorch state_dict name */
+    int rank;               /* 1 or 2 */
+    int64_t dims[2];
+    int init;               /* RT_INIT_* */
+    double a, b;            /* uniform(a, b) or normal(mean a, std b) */
+} rt_param_info;
+
+typedef struct rt_type {    /* an input, target or output */
+    int seq;                /* [B, T, ...] rather than [B, ...] */
+    int token;              /* int ids in [0, size) rather than float vectors */
+    int64_t size;           /* vocabulary, or vector width */
+} rt_type;
+
+typedef struct rt_train_config { /* the model's train { } block, SPEC defaults */
+    int optimizer;
+    double lr, momentum, beta1, beta2, eps, clip, valid;
+    int64_t batch, bptt, epochs, seed;
+} rt_train_config;
+
+/* Forward pass over B sequences of T steps. P[i] is parameter i (row-major,
+ * rt_model.params order); x holds int32 ids [B, T] (or [B]) for a token
+ * input, else floats [B, T, N] (or [B, N]); out receives the loss's first
+ * argument, [B, T, N] or [B, N]; ws has workspace(B, T) floats. */
+typedef void rt_forward_fn(float *const *P, const void *x, int64_t B, int64_t T, float *out, float *ws);
+typedef size_t rt_workspace_fn(int64_t B, int64_t T);
+
+typedef struct rt_model {
+    const char *name;
+    const rt_param_info *params;
+    int nparams;
+    rt_type input, target, output;
+    int loss;               /* RT_LOSS_* */
+    rt_train_config train;
+    rt_workspace_fn *workspace;
+    rt_forward_fn *forward;
+} rt_model;
+
+/* The generated program's command line (SPEC section 5). */
+int rt_main(const rt_model *m, int argc, char **argv);
+
+/* C[i, j] (+)= sum_k A[i, k] * W[j, k] for i < M, j < N: rows of A times
+ * rows of W, which is x W^T for the row-major weights PyTorch stores. */
+void rt_gemm_nt(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *W, int64_t ldw,
+                float *C, int64_t ldc, int accumulate);
+
+/* Elementwise functions as PyTorch defines them. */
+static inline float rt_sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
+static inline float rt_reluf(float x) { return x > 0.0f ? x : 0.0f; }
+static inline float rt_softplusf(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
+
+#endif

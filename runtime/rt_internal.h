@@ -1,0 +1,40 @@
+/* rt_internal.h - pieces of the runtime that only the runtime uses:
+ * the random generator, parameter storage, losses and metrics. */
+#ifndef RNNRT_INTERNAL_H
+#define RNNRT_INTERNAL_H
+#include "rnnrt.h"
+#include "rt_io.h"
+
+typedef struct rt_rng {      /* xoshiro256** seeded through splitmix64 */
+    uint64_t s[4];
+} rt_rng;
+
+void rt_rng_seed(rt_rng *r, uint64_t seed);
+uint64_t rt_rng_next(rt_rng *r);
+double rt_rng_uniform(rt_rng *r);   /* [0, 1) with 53 random bits */
+double rt_rng_normal(rt_rng *r);    /* standard normal, Box-Muller */
+
+typedef struct rt_params {   /* every parameter of a model, in order */
+    float **data;            /* data[i] has rt_param_count(&m->params[i]) floats */
+    int n;
+} rt_params;
+
+int64_t rt_param_count(const rt_param_info *p);
+/* Allocate and initialise by each parameter's rule from one seeded stream. */
+int rt_params_init(const rt_model *m, uint64_t seed, rt_params *out, rt_error *err);
+/* Load from safetensors: exactly the model's parameters, with its shapes. */
+int rt_params_load(const rt_model *m, const char *path, rt_params *out, rt_error *err);
+int rt_params_save(const rt_model *m, const rt_params *p, const char *path, rt_error *err);
+void rt_params_free(rt_params *p);
+
+typedef struct rt_loss_sum { /* a loss accumulated over chunks of a batch */
+    double total;            /* sum of per-position losses */
+    int64_t count;           /* positions (CE) or elements (MSE) that count */
+    int64_t correct;         /* CE: argmax == target */
+} rt_loss_sum;
+
+/* rows x V logits against rows targets; -100 is skipped. */
+void rt_cross_entropy(const float *logits, const int32_t *targets, int64_t rows, int64_t V, rt_loss_sum *acc);
+void rt_mse(const float *out, const float *target, int64_t n, rt_loss_sum *acc);
+
+#endif

@@ -1,0 +1,38 @@
+#!/bin/sh
+# tests/parity/run.sh RNNC - forward parity with PyTorch 1.13.
+# For each fixture written by tools/make_fixtures.py: build the model, check
+# `forward --expect` against PyTorch's output (SPEC section 6 bound), and
+# check that `eval` prints PyTorch's loss within the same bound. Needs no
+# torch: the fixtures are committed.
+rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d /tmp/rnnc-parity.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+# close A B: |A - B| <= 1e-4 |B| + 1e-5
+close() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b; exit !(d <= 1e-4 * m + 1e-5) }'; }
+
+for dir in "$here"/fixtures/*/; do
+    name=$(basename "$dir")
+    prog=$tmp/$name
+    if ! "$rnnc" build "$dir/model.rnn" -o "$prog" 2> "$tmp/err"; then
+        echo "FAIL $name: build"; head -5 "$tmp/err"; fail=$((fail + 1)); continue
+    fi
+    if "$prog" forward --weights "$dir/weights.safetensors" --input "$dir/input.npy" \
+            --expect "$dir/output.npy" > "$tmp/out" 2>&1; then
+        pass=$((pass + 1))
+    else
+        echo "FAIL $name: forward differs from PyTorch"; cat "$tmp/out"; fail=$((fail + 1))
+    fi
+    want=$(sed -n 's/^loss: //p' "$dir/loss.txt")
+    got=$("$prog" eval --weights "$dir/weights.safetensors" --input "$dir/input.npy" \
+            --target "$dir/target.npy" 2> "$tmp/err" | sed -n 's/^loss: //p')
+    if [ -n "$got" ] && close "$got" "$want"; then
+        pass=$((pass + 1))
+    else
+        echo "FAIL $name: eval loss '$got', PyTorch $want"; head -3 "$tmp/err"; fail=$((fail + 1))
+    fi
+done
+echo "parity: $pass passed, $fail failed"
+[ "$fail" = 0 ]

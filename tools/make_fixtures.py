@@ -1,0 +1,272 @@
+#!/usr/bin/python3
+"""tools/make_fixtures.py - write PyTorch reference fixtures for rnnc.
+
+Run with Debian's python3-torch (PyTorch 1.13):  /usr/bin/python3 tools/make_fixtures.py
+Each fixture is a directory tests/parity/fixtures/NAME/ holding
+  model.rnn            the model in rnnc's language
+  weights.safetensors  PyTorch's state_dict, under its own names
+  input.npy target.npy the data (targets padded with -100 where noted)
+  output.npy           the loss's first argument, from PyTorch
+  loss.txt             "loss: VALUE" from F.cross_entropy or F.mse_loss
+The tests compare built programs against these files without torch.
+Shapes are chosen so that batch, time and every width differ."""
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "parity", "fixtures")
+
+
+def save_safetensors(path, tensors):
+    """The safetensors layout: u64 header length, JSON header, raw data."""
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        data = np.ascontiguousarray(t.detach().cpu().numpy(), dtype="<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+class Fixture(nn.Module):
+    """A network whose attribute names are the model's layer names."""
+
+    def __init__(self, name, source, build, run, loss, make_input, make_target):
+        super().__init__()
+        self.fixture_name, self.source = name, source
+        self.run, self.loss_name = run, loss
+        self.make_input, self.make_target = make_input, make_target
+        for attr, module in build().items():
+            setattr(self, attr, module)
+
+    def forward(self, x):
+        return self.run(self, x)
+
+
+def tokens(B, T, V):
+    return lambda g: torch.randint(0, V, (B, T), generator=g)
+
+
+def vectors(*shape):
+    return lambda g: torch.randn(*shape, generator=g)
+
+
+def padded_tokens(B, T, V):
+    """Targets of unequal lengths: the tail of some sequences is -100."""
+    def make(g):
+        y = torch.randint(0, V, (B, T), generator=g)
+        for b in range(B):
+            y[b, T - b % 3 * 2:] = -100
+        return y
+    return make
+
+
+def seq_out(module_output):
+    return module_output[0]
+
+
+FIXTURES = [
+    Fixture("rnn_tanh_mse", """
+model m {
+    input  x : seq vector(3)
+    target y : seq vector(2)
+    h   = rnn(x, hidden=5)
+    out = linear(h, 2)
+    loss mse(out, y)
+}
+""", lambda: {"h": nn.RNN(3, 5, batch_first=True), "out": nn.Linear(5, 2)},
+        lambda s, x: s.out(s.h(x)[0]), "mse", vectors(4, 7, 3), vectors(4, 7, 2)),
+
+    Fixture("rnn_relu_ce_padded", """
+model m {
+    input  x : seq token(11)
+    target y : seq token(11)
+    e      = embedding(x, dim=6)
+    h      = rnn(e, hidden=9, nonlinearity=relu)
+    logits = linear(h, 11)
+    loss cross_entropy(logits, y)
+}
+""", lambda: {"e": nn.Embedding(11, 6), "h": nn.RNN(6, 9, nonlinearity="relu", batch_first=True),
+              "logits": nn.Linear(9, 11)},
+        lambda s, x: s.logits(s.h(s.e(x))[0]), "ce", tokens(5, 8, 11), padded_tokens(5, 8, 11)),
+
+    Fixture("lstm_two_layers", """
+model m {
+    input  x : seq vector(4)
+    target y : seq vector(3)
+    h   = lstm(x, hidden=6, layers=2, dropout=0.25)
+    out = linear(h, 3)
+    loss mse(out, y)
+}
+""", lambda: {"h": nn.LSTM(4, 6, num_layers=2, dropout=0.25, batch_first=True), "out": nn.Linear(6, 3)},
+        lambda s, x: s.out(s.h(x)[0]), "mse", vectors(5, 9, 4), vectors(5, 9, 3)),
+
+    Fixture("gru_bidirectional", """
+model m {
+    input  x : seq vector(3)
+    target y : seq vector(2)
+    h   = gru(x, hidden=7, bidirectional=true)
+    out = linear(h, 2)
+    loss mse(out, y)
+}
+""", lambda: {"h": nn.GRU(3, 7, bidirectional=True, batch_first=True), "out": nn.Linear(14, 2)},
+        lambda s, x: s.out(s.h(x)[0]), "mse", vectors(4, 6, 3), vectors(4, 6, 2)),
+
+    Fixture("lstm_bidirectional_two_layers_ce", """
+model m {
+    input  x : seq token(13)
+    target y : seq token(13)
+    e      = embedding(x, dim=4)
+    h      = lstm(e, hidden=5, layers=2, bidirectional=true)
+    logits = linear(h, 13)
+    loss cross_entropy(logits, y)
+}
+""", lambda: {"e": nn.Embedding(13, 4), "h": nn.LSTM(4, 5, num_layers=2, bidirectional=True, batch_first=True),
+              "logits": nn.Linear(10, 13)},
+        lambda s, x: s.logits(s.h(s.e(x))[0]), "ce", tokens(3, 7, 13), padded_tokens(3, 7, 13)),
+
+    Fixture("gru_last_classifier", """
+model m {
+    input  x : seq token(17)
+    target y : token(4)
+    e      = embedding(x, dim=5)
+    h      = gru(e, hidden=8, layers=2)
+    final  = last(h)
+    logits = linear(final, 4)
+    loss cross_entropy(logits, y)
+}
+""", lambda: {"e": nn.Embedding(17, 5), "h": nn.GRU(5, 8, num_layers=2, batch_first=True),
+              "logits": nn.Linear(8, 4)},
+        lambda s, x: s.logits(s.h(s.e(x))[0][:, -1]), "ce", tokens(6, 9, 17),
+        lambda g: torch.randint(0, 4, (6,), generator=g)),
+
+    Fixture("rnn_relu_last_mse", """
+model m {
+    input  x : seq vector(5)
+    target y : vector(3)
+    h   = rnn(x, hidden=4, nonlinearity=relu, bidirectional=true)
+    out = linear(last(h), 3)
+    loss mse(out, y)
+}
+""", lambda: {"h": nn.RNN(5, 4, nonlinearity="relu", bidirectional=True, batch_first=True),
+              "out": nn.Linear(8, 3)},
+        lambda s, x: s.out(s.h(x)[0][:, -1]), "mse", vectors(7, 6, 5), vectors(7, 3)),
+
+    Fixture("activations_and_dropout", """
+model m {
+    input  x : seq vector(4)
+    target y : seq vector(6)
+    h   = gru(x, hidden=9)
+    a   = tanh(dropout(h, 0.5))
+    mid = linear(a, 7)
+    b   = sigmoid(relu(mid))
+    out = linear(b, 6)
+    loss mse(out, y)
+}
+""", lambda: {"h": nn.GRU(4, 9, batch_first=True), "mid": nn.Linear(9, 7), "out": nn.Linear(7, 6)},
+        lambda s, x: s.out(torch.sigmoid(torch.relu(s.mid(torch.tanh(s.h(x)[0]))))), "mse",
+        vectors(3, 5, 4), vectors(3, 5, 6)),
+]
+
+
+class Peephole(nn.Module):
+    """A hand-written reference for examples/peephole.rnn's cell."""
+
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        H = hidden
+        self.W = nn.Parameter(torch.randn(4 * H, n_in) * 0.3)
+        self.U = nn.Parameter(torch.randn(4 * H, H) * 0.3)
+        self.p = nn.Parameter(torch.randn(3 * H) * 0.3)
+        self.b = nn.Parameter(torch.randn(4 * H) * 0.1)
+        self.H = H
+
+    def forward(self, x):
+        B, T, _ = x.shape
+        H = self.H
+        h = x.new_zeros(B, H)
+        c = x.new_zeros(B, H)
+        outs = []
+        for t in range(T):
+            a = x[:, t] @ self.W.T + h @ self.U.T + self.b
+            i = torch.sigmoid(a[:, :H] + self.p[:H] * c)
+            f = torch.sigmoid(a[:, H:2 * H] + self.p[H:2 * H] * c)
+            g = torch.tanh(a[:, 2 * H:3 * H])
+            c = f * c + i * g
+            o = torch.sigmoid(a[:, 3 * H:] + self.p[2 * H:] * c)
+            h = o * torch.tanh(c)
+            outs.append(h)
+        return torch.stack(outs, 1)
+
+
+def peephole_fixture():
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "peephole.rnn")) as f:
+        source = f.read()
+    cell = {"h": None, "out": nn.Linear(24, 4)}
+
+    def build():
+        cell["h"] = Peephole(4, 24)
+        return {"out": cell["out"]}
+
+    fx = Fixture("user_cell_peephole", source, build, None, "mse", vectors(3, 11, 4), vectors(3, 11, 4))
+    fx.h_cell = cell["h"]
+    fx.run = lambda s, x: s.out(s.h_cell(x))
+    return fx
+
+
+def state_dict(fx):
+    sd = dict(fx.state_dict())
+    if hasattr(fx, "h_cell"):  # the user cell's parameters, named as rnnc names them
+        for name in ("W", "U", "p", "b"):
+            sd[f"h.{name}_l0"] = getattr(fx.h_cell, name)
+    return {k: v for k, v in sd.items() if not k.startswith("h_cell.")}
+
+
+def write(fx, seed):
+    torch.manual_seed(seed)
+    g = torch.Generator().manual_seed(seed)
+    fx.eval()
+    x, y = fx.make_input(g), fx.make_target(g)
+    with torch.no_grad():
+        out = fx(x)
+        if fx.loss_name == "ce":
+            loss = F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1), ignore_index=-100)
+        else:
+            loss = F.mse_loss(out, y)
+    d = os.path.join(ROOT, fx.fixture_name)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "model.rnn"), "w") as f:
+        f.write(fx.source.lstrip())
+    save_safetensors(os.path.join(d, "weights.safetensors"), state_dict(fx))
+    np.save(os.path.join(d, "input.npy"), x.numpy().astype("<i8" if x.dtype == torch.int64 else "<f4"))
+    np.save(os.path.join(d, "target.npy"), y.numpy().astype("<i8" if y.dtype == torch.int64 else "<f4"))
+    np.save(os.path.join(d, "output.npy"), out.numpy().astype("<f4"))
+    with open(os.path.join(d, "loss.txt"), "w") as f:
+        f.write(f"loss: {loss.item():.9g}\n")
+    print(f"{fx.fixture_name}: loss {loss.item():.6f}, output {tuple(out.shape)}")
+
+
+def main():
+    torch.set_num_threads(1)
+    fixtures = []
+    for i, fx in enumerate(FIXTURES):
+        torch.manual_seed(100 + i)
+        fixtures.append(fx)
+    for i, fx in enumerate(fixtures):
+        write(fx, 100 + i)
+    torch.manual_seed(7)
+    write(peephole_fixture(), 7)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
