@@ -13,6 +13,7 @@ VERSION := 0.1.0
 CFLAGS  ?= -O2 -g
 SAN     ?=
 ifeq ($(SAN),1)
+  export RNNC_CFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -g
   export ASAN_OPTIONS = detect_leaks=1:exitcode=86
   export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1:exitcode=87
   CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -44,10 +45,10 @@ $(BUILD)/librnnc.a: $(COMPILER_OBJS)
 $(BUILD)/librnnrt.a: $(RUNTIME_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h) | $(BUILD)
+$(BUILD)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h) | $(BUILD)/runtime
 	$(CC) $(ALL_CFLAGS) -Iruntime -c -o $@ $<
 
-$(BUILD)/include/rnnrt.h: runtime/rnnrt.h | $(BUILD)
+$(BUILD)/include/rnnrt.h: runtime/rnnrt.h | $(BUILD)/include
 	cp $< $@
 
 $(BUILD)/parser.c $(BUILD)/parser.h: grammar/parser.y | $(BUILD)
@@ -74,16 +75,23 @@ $(BUILD)/%.o: compiler/%.c $(wildcard compiler/*.h) $(BUILD)/parser.h | $(BUILD)
 $(BUILD):
 	mkdir -p $(BUILD)/tests $(BUILD)/runtime $(BUILD)/include
 
+# Also for a $(BUILD) made before these subdirectories existed.
+$(BUILD)/runtime $(BUILD)/include:
+	mkdir -p $@
+
 # ---- tests ---------------------------------------------------------------
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h runtime/*.h) $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< $(BUILD)/librnnc.a $(BUILD)/librnnrt.a -lcmocka -lm
 
 # One full pass of the suite with the compiler in $(BUILD).
-test-one: $(BUILD)/rnnc $(UNIT_TESTS)
+test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 	@tests/golden/run.sh $(BUILD)/rnnc
 	@ROBUST_NO_ULIMIT=$(SAN) tests/robust/run.sh $(BUILD)/rnnc
 	@tests/e2e/cli.sh $(BUILD)/rnnc
+	@tests/e2e/programs.sh $(BUILD)/rnnc
+	@tests/e2e/examples.sh $(BUILD)/rnnc
+	@tests/parity/run.sh $(BUILD)/rnnc
 
 # The suite, then again under AddressSanitizer and UBSan.
 test: all

@@ -28,9 +28,13 @@ typedef struct rt_array {      /* an .npy array, in memory */
 
 /* Read an .npy file (format 1.0, 2.0 or 3.0; C order; little endian;
  * dtypes <f4 <f8 <i4 <i8, and |b1/|u1/<i2/<u2 are refused with a message).
- * Returns 0, or -1 with err filled in. */
+ * A 0-d array reads as rank 0 with count 1, an array with a 0 dimension
+ * with count 0; on success data is never NULL. Returns 0, or -1 with err
+ * filled in (and *out empty). */
 int rt_npy_read(const char *path, rt_array *out, rt_error *err);
-/* Write a <f4 array (format 1.0). Returns 0, or -1 with err filled in. */
+/* Write a <f4 array (format 1.0), byte for byte as numpy.save does; data
+ * may be NULL when the shape holds no element. Returns 0, or -1 with err
+ * filled in. */
 int rt_npy_write_f32(const char *path, int rank, const int64_t *dims, const float *data, rt_error *err);
 void rt_array_free(rt_array *a);
 
@@ -40,7 +44,8 @@ typedef struct rt_tensor {     /* one safetensors entry */
     int rank;
     int64_t dims[RT_MAX_RANK];
     int64_t count;
-    float *data;               /* points into the file's data block */
+    float *data;               /* points into the block: the file's data,
+                                  copied to 16-byte aligned memory */
 } rt_tensor;
 
 typedef struct rt_meta {       /* one __metadata__ entry: string to string */
@@ -62,12 +67,15 @@ typedef struct rt_safetensors {
  * names, ranks at most RT_MAX_RANK, no dimension whose product overflows.
  * Returns 0, or -1 with err filled in. */
 int rt_st_read(const char *path, rt_safetensors *out, rt_error *err);
+/* NULL when absent; a binary search on what rt_st_read returned. */
 const rt_tensor *rt_st_find(const rt_safetensors *st, const char *name);
 const char *rt_st_meta(const rt_safetensors *st, const char *key);
 void rt_st_free(rt_safetensors *st);
 
 /* Write F32 tensors in the given order, with optional metadata (string
- * values). Byte-identical output for identical input. */
+ * values). Byte-identical output for identical input. Each count must be
+ * its shape's product (data may be NULL when it is 0); names and metadata
+ * keys must be unique, valid UTF-8, and no tensor may be "__metadata__". */
 int rt_st_write(const char *path, const rt_tensor *tensors, int ntensors, const rt_meta *meta, int nmeta,
                 rt_error *err);
 
