@@ -29,7 +29,7 @@ RUNTIME_SRCS  := $(wildcard runtime/*.c)
 RUNTIME_OBJS  := $(RUNTIME_SRCS:runtime/%.c=$(BUILD)/runtime/%.o)
 UNIT_TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all test test-one check-asan install clean
+.PHONY: all rnnc test test-one install clean
 all: $(BUILD)/rnnc rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h
 
 rnnc: $(BUILD)/rnnc
@@ -98,7 +98,7 @@ test: all
 	@$(MAKE) --no-print-directory test-one
 	@$(MAKE) --no-print-directory test-one BUILD=build/asan SAN=1
 
-install: all
+install: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/rnnc $(DESTDIR)$(PREFIX)/include/rnnc
 	install -m 755 $(BUILD)/rnnc $(DESTDIR)$(PREFIX)/bin/rnnc
 	install -m 644 $(BUILD)/librnnrt.a $(DESTDIR)$(PREFIX)/lib/rnnc/librnnrt.a
