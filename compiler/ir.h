@@ -10,13 +10,13 @@
 #include <stdio.h>
 
 typedef enum {
-#define IR_OP(id, name, arity, kind, c_expr, eval) IR_##id,
+#define IR_OP(id, name, arity, kind, c_expr, eval, grad) IR_##id,
 #include "ir_ops.def"
 #undef IR_OP
     IR_NUM_OPS
 } IrOp;
 
-typedef enum { IRK_LEAF, IRK_ELEMWISE, IRK_MATVEC, IRK_SLICE, IRK_CONCAT } IrKind;
+typedef enum { IRK_LEAF, IRK_ELEMWISE, IRK_MATVEC, IRK_SLICE, IRK_CONCAT, IRK_MATVEC_T, IRK_PAD } IrKind;
 
 typedef struct IrOpInfo {
     const char *name;
@@ -71,7 +71,8 @@ typedef struct IrValue {   /* a buffer between layers */
 typedef struct IrLayer {
     IrLayerKind kind;
     int in, out;           /* value ids */
-    IrStep *step;          /* IRL_CELL */
+    IrStep *step;          /* IRL_CELL; IRL_ACT: the function as a one-node step */
+    struct IrAdjoint *adj; /* its derived backward step (grad_program) */
     bool reverse;          /* IRL_CELL: runs from t = T-1 down to 0 */
     int offset;            /* IRL_CELL: first column written in `out` */
     int *params;           /* global parameter indices, in the cell's order */
@@ -91,6 +92,8 @@ typedef struct IrProgram {
     int input, output;     /* value ids: the model input, the loss's first argument */
 } IrProgram;
 
+/* Derive the backward step of every cell and activation layer (grad.c). */
+void grad_program(Arena *a, IrProgram *p);
 /* Lower a checked model to IR (compiler/lower.c). */
 IrProgram *ir_lower(Arena *a, ModelInfo *m);
 /* Build one cell's step with concrete size values (compiler/lower_cell.c). */

@@ -79,6 +79,19 @@ static int lower_cell_layer(Lower *L, Layer *sl, int in) {
     return in;
 }
 
+/* An activation layer as a one-node step, so that it is differentiated by
+ * the same rules as a cell. */
+static IrStep *act_step(Arena *a, IrOp op, int size) {
+    IrStep *s = arena_alloc(a, sizeof *s);
+    s->cell = ir_ops[op].name;
+    s->in_size = size;
+    int x = ir_add(a, s, (IrNode){.op = IR_INPUT, .size = size});
+    IrNode f = {.op = op, .size = size, .nargs = 1, .args = arena_alloc(a, sizeof(int))};
+    f.args[0] = x;
+    s->output = ir_add(a, s, f);
+    return s;
+}
+
 static int lower_layer(Lower *L, Layer *sl) {
     int in = sl->arg ? sl->arg->value : -1;
     ValType t = sl->type;
@@ -98,8 +111,10 @@ static int lower_layer(Lower *L, Layer *sl) {
     int out = new_value(L, t.seq, false, t.size, sl->name);
     IrLayer *l = new_layer(L, kinds[sl->kind], in, out, sl->name ? sl->name : sl->func ? sl->func : "");
     take_params(L, l, sl->params, sl->nparams);
-    if (sl->kind == LAYER_ACTIVATION)
+    if (sl->kind == LAYER_ACTIVATION) {
         l->act = act_op(sl->func);
+        l->step = act_step(L->a, l->act, (int)t.size);
+    }
     if (sl->kind == LAYER_DROPOUT)
         l->p = sl->dropout;
     return out;

@@ -4,6 +4,7 @@
  * Exit codes: 0 success, 1 errors in the input, 2 usage errors. */
 #include "frontend.h"
 #include "build.h"
+#include "grad.h"
 #include "emit_c.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +158,7 @@ static ModelInfo *pick_model(Frontend *f, const Options *o, const char *what) {
 /* The pipeline after the front end, for the model that was picked. */
 static int run_model(const Options *o, const char *what, ModelInfo *m, Arena *arena) {
     IrProgram *ir = ir_lower(arena, m);
+    grad_program(arena, ir);
     if (!strcmp(what, "emit") && !strcmp(o->target, "ir")) {
         FILE *out = open_output(o);
         if (!out)

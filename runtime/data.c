@@ -107,3 +107,22 @@ void rt_data_free(rt_data *d) {
     free(d->floats);
     memset(d, 0, sizeof *d);
 }
+
+int rt_data_load_pair(const rt_model *m, const char *input, const char *target, rt_data *x, rt_data *y,
+                      rt_error *err) {
+    memset(y, 0, sizeof *y);
+    if (rt_data_load(input, &m->input, false, x, err))
+        return -1;
+    if (rt_data_load(target, &m->target, true, y, err)) {
+        rt_data_free(x);
+        return -1;
+    }
+    if (y->B != x->B || (m->target.seq && y->T != x->T)) {
+        snprintf(err->msg, sizeof err->msg, "%s: %lld sequences of %lld steps, but the input has %lld of %lld",
+                 target, (long long)y->B, (long long)y->T, (long long)x->B, (long long)x->T);
+        rt_data_free(x);
+        rt_data_free(y);
+        return -1;
+    }
+    return 0;
+}

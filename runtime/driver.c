@@ -1,79 +1,12 @@
 /* driver.c - the generated program's command line (SPEC section 5):
- *   info | init | forward | eval   (grad, train, sample: see rt_main)
+ *   info | init | forward | eval here; grad, train, sample in cmd_*.c
  * Errors print "PROG: error: ..." and exit 1; usage errors exit 2. */
-#include "rt_data.h"
-#include <errno.h>
+#include "rt_driver.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum { FORWARD_CHUNK = 64 }; /* sequences per forward call: bounds the workspace */
-
-typedef struct rt_args {
-    const char *prog, *cmd;
-    const char *out, *weights, *input, *target, *expect;
-    double tol;
-    int has_tol;
-    uint64_t seed;
-} rt_args;
-
-static const char usage[] =
-    "usage: %s info\n"
-    "       %s init [--seed N] -o W.safetensors\n"
-    "       %s forward --weights W --input X.npy (-o Y.npy | --expect REF.npy [--tol F])\n"
-    "       %s eval --weights W --input X.npy --target T.npy\n";
-
-static int usage_error(const rt_args *a, const char *msg, const char *arg) {
-    fprintf(stderr, "%s: ", a->prog);
-    fprintf(stderr, msg, arg);
-    fputc('\n', stderr);
-    fprintf(stderr, usage, a->prog, a->prog, a->prog, a->prog);
-    return 2;
-}
-
-static int fail(const rt_args *a, const char *msg) {
-    fprintf(stderr, "%s: error: %s\n", a->prog, msg);
-    return 1;
-}
-
-static int parse_number(const char *s, double *out) {
-    char *end;
-    errno = 0;
-    *out = strtod(s, &end);
-    return *s && !*end && !errno ? 0 : -1;
-}
-
-static int parse_args(int argc, char **argv, rt_args *a) {
-    *a = (rt_args){.prog = argv[0], .seed = 1};
-    for (int i = 1; i < argc; i++) {
-        const char *f = argv[i];
-        const char **slot = !strcmp(f, "-o") ? &a->out : !strcmp(f, "--weights") ? &a->weights
-                          : !strcmp(f, "--input") ? &a->input : !strcmp(f, "--target") ? &a->target
-                          : !strcmp(f, "--expect") ? &a->expect : NULL;
-        int numeric = !strcmp(f, "--tol") || !strcmp(f, "--seed");
-        if (!slot && !numeric) {
-            if (f[0] == '-')
-                return usage_error(a, "unknown option '%s'", f);
-            if (a->cmd)
-                return usage_error(a, "unexpected argument '%s'", f);
-            a->cmd = f;
-            continue;
-        }
-        if (i + 1 >= argc)
-            return usage_error(a, "option '%s' needs a value", f);
-        const char *v = argv[++i];
-        double d;
-        if (slot)
-            *slot = v;
-        else if (parse_number(v, &d) || (!strcmp(f, "--seed") && (d < 0 || d != (double)(uint64_t)d)))
-            return usage_error(a, "bad number '%s'", v);
-        else if (!strcmp(f, "--tol"))
-            a->tol = d, a->has_tol = 1;
-        else
-            a->seed = (uint64_t)d;
-    }
-    return a->cmd ? 0 : usage_error(a, "%s", "no command given");
-}
 
 static void print_type(const char *label, const rt_type *t) {
     printf("%s: %s%s(%lld)\n", label, t->seq ? "seq " : "", t->token ? "token" : "vector", (long long)t->size);
@@ -109,19 +42,19 @@ static int cmd_info(const rt_model *m) {
 
 static int cmd_init(const rt_model *m, const rt_args *a) {
     if (!a->out)
-        return usage_error(a, "%s", "init needs -o W.safetensors");
+        return rt_usage_error(a, "%s", "init needs -o W.safetensors");
     rt_params p;
     rt_error err;
     if (rt_params_init(m, a->seed, &p, &err) || rt_params_save(m, &p, a->out, &err)) {
         rt_params_free(&p);
-        return fail(a, err.msg);
+        return rt_fail(a, err.msg);
     }
     rt_params_free(&p);
     return 0;
 }
 
 /* Run the model over every sequence of x, FORWARD_CHUNK at a time. */
-static int run_forward(const rt_model *m, const rt_params *p, const rt_data *x, float *out, rt_error *err) {
+int rt_run_forward(const rt_model *m, const rt_params *p, const rt_data *x, float *out, rt_error *err) {
     int64_t chunk = x->B < FORWARD_CHUNK ? x->B : FORWARD_CHUNK;
     float *ws = malloc(sizeof(float) * (m->workspace(chunk, x->T) + 1));
     if (!ws) {
@@ -150,7 +83,7 @@ static int load_and_run(const rt_model *m, const rt_args *a, rt_data *x, float *
     }
     int64_t n = x->B * (m->output.seq ? x->T : 1) * m->output.size;
     *out = malloc(sizeof(float) * (size_t)(n + 1));
-    int rc = *out ? run_forward(m, &p, x, *out, err) : -1;
+    int rc = *out ? rt_run_forward(m, &p, x, *out, err) : -1;
     if (!*out)
         snprintf(err->msg, sizeof err->msg, "out of memory for the output (%lld floats)", (long long)n);
     rt_params_free(&p);
@@ -180,7 +113,7 @@ static int compare(const rt_args *a, const float *out, const int64_t *dims, int 
         }
         maxref = fabs(r) > maxref ? fabs(r) : maxref;
     }
-    double bound = a->has_tol ? a->tol : 1e-4 * maxref + 1e-5;
+    double bound = a->given & OPT_TOL ? a->tol : 1e-4 * maxref + 1e-5;
     printf("largest difference: %.9g at element %lld (bound %.9g)\n", maxdiff, (long long)worst, bound);
     rt_array_free(&ref);
     return maxdiff <= bound ? 0 : 1;
@@ -188,7 +121,7 @@ static int compare(const rt_args *a, const float *out, const int64_t *dims, int 
 
 static int cmd_forward(const rt_model *m, const rt_args *a) {
     if (!a->weights || !a->input || (!a->out == !a->expect))
-        return usage_error(a, "%s", "forward needs --weights, --input, and either -o or --expect");
+        return rt_usage_error(a, "%s", "forward needs --weights, --input, and either -o or --expect");
     rt_data x;
     float *out;
     rt_error err;
@@ -201,12 +134,12 @@ static int cmd_forward(const rt_model *m, const rt_args *a) {
         rc = compare(a, out, dims, rank, &err);
     free(out);
     rt_data_free(&x);
-    return rc < 0 ? fail(a, err.msg) : rc;
+    return rc < 0 ? rt_fail(a, err.msg) : rc;
 }
 
 static int cmd_eval(const rt_model *m, const rt_args *a) {
     if (!a->weights || !a->input || !a->target)
-        return usage_error(a, "%s", "eval needs --weights, --input and --target");
+        return rt_usage_error(a, "%s", "eval needs --weights, --input and --target");
     rt_data x, y = {0};
     float *out;
     rt_error err;
@@ -234,16 +167,16 @@ static int cmd_eval(const rt_model *m, const rt_args *a) {
     free(out);
     rt_data_free(&x);
     rt_data_free(&y);
-    return rc ? fail(a, err.msg) : 0;
+    return rc ? rt_fail(a, err.msg) : 0;
 }
 
 int rt_main(const rt_model *m, int argc, char **argv) {
     rt_args a;
     if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf(usage, argv[0], argv[0], argv[0], argv[0]);
+        rt_print_usage(argv[0]);
         return 0;
     }
-    int rc = parse_args(argc, argv, &a);
+    int rc = rt_parse_args(argc, argv, &a);
     if (rc)
         return rc;
     if (!strcmp(a.cmd, "info"))
@@ -254,7 +187,11 @@ int rt_main(const rt_model *m, int argc, char **argv) {
         return cmd_forward(m, &a);
     if (!strcmp(a.cmd, "eval"))
         return cmd_eval(m, &a);
-    if (!strcmp(a.cmd, "grad") || !strcmp(a.cmd, "train") || !strcmp(a.cmd, "sample"))
-        return fail(&a, "this command is not implemented yet in this version of rnnc");
-    return usage_error(&a, "unknown command '%s'", a.cmd);
+    if (!strcmp(a.cmd, "grad"))
+        return rt_cmd_grad(m, &a);
+    if (!strcmp(a.cmd, "train"))
+        return rt_cmd_train(m, &a);
+    if (!strcmp(a.cmd, "sample"))
+        return rt_cmd_sample(m, &a);
+    return rt_usage_error(&a, "unknown command '%s'", a.cmd);
 }

@@ -4,6 +4,7 @@
 #include "rt_internal.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static uint64_t splitmix64(uint64_t *x) {
     uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
@@ -76,4 +77,22 @@ void rt_params_free(rt_params *p) {
     free(p->data);
     p->data = NULL;
     p->n = 0;
+}
+
+void rt_dropout(rt_train_ctx *ctx, double p, int64_t n, const float *in, float *out, float *mask) {
+    if (!ctx->training) {
+        for (int64_t i = 0; i < n; i++) {
+            mask[i] = 1.0f;
+            out[i] = in[i];
+        }
+        return;
+    }
+    rt_rng r;
+    memcpy(r.s, ctx->rng, sizeof r.s);
+    float keep = (float)(1.0 / (1.0 - p));
+    for (int64_t i = 0; i < n; i++) {
+        mask[i] = rt_rng_uniform(&r) < p ? 0.0f : keep;
+        out[i] = in[i] * mask[i];
+    }
+    memcpy(ctx->rng, r.s, sizeof r.s);
 }

@@ -34,12 +34,29 @@ typedef struct rt_train_config { /* the model's train { } block, SPEC defaults *
     int64_t batch, bptt, epochs, seed;
 } rt_train_config;
 
+/* What training passes between forward_train and backward. */
+typedef struct rt_train_ctx {
+    float *tape;            /* tape_size(B, T) floats: what backward reads */
+    float *state;           /* [state_floats x B] carried states, in and out; NULL: zeros */
+    uint64_t rng[4];        /* the dropout stream (xoshiro256**) */
+    int training;           /* apply dropout */
+} rt_train_ctx;
+
 /* Forward pass over B sequences of T steps. P[i] is parameter i (row-major,
  * rt_model.params order); x holds int32 ids [B, T] (or [B]) for a token
  * input, else floats [B, T, N] (or [B, N]); out receives the loss's first
  * argument, [B, T, N] or [B, N]; ws has workspace(B, T) floats. */
 typedef void rt_forward_fn(float *const *P, const void *x, int64_t B, int64_t T, float *out, float *ws);
 typedef size_t rt_workspace_fn(int64_t B, int64_t T);
+/* The same forward pass, keeping in ctx->tape what backward needs, and
+ * starting from (and leaving) the carried states in ctx->state. */
+typedef void rt_forward_train_fn(float *const *P, const void *x, int64_t B, int64_t T, float *out, float *ws,
+                                 rt_train_ctx *ctx);
+/* Back-propagation through time: from d_out (the loss's gradient with
+ * respect to the output of forward_train, same layout) add every
+ * parameter's gradient into G[i]. Gradients do not flow into ctx->state. */
+typedef void rt_backward_fn(float *const *P, float *const *G, const void *x, int64_t B, int64_t T,
+                            const float *d_out, float *ws, rt_train_ctx *ctx);
 
 typedef struct rt_model {
     const char *name;
@@ -48,8 +65,13 @@ typedef struct rt_model {
     rt_type input, target, output;
     int loss;               /* RT_LOSS_* */
     rt_train_config train;
-    rt_workspace_fn *workspace;
+    int state_floats;       /* carried state per sample, all cell layers */
+    int bidirectional;      /* some layer runs backwards in time */
+    rt_workspace_fn *workspace;   /* floats, for forward or for forward_train + backward */
+    rt_workspace_fn *tape_size;   /* floats */
     rt_forward_fn *forward;
+    rt_forward_train_fn *forward_train;
+    rt_backward_fn *backward;
 } rt_model;
 
 /* The generated program's command line (SPEC section 5). */
@@ -60,9 +82,21 @@ int rt_main(const rt_model *m, int argc, char **argv);
 void rt_gemm_nt(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *W, int64_t ldw,
                 float *C, int64_t ldc, int accumulate);
 
+/* C[i, j] (+)= sum_k A[i, k] * W[k, j]: rows of A times W. */
+void rt_gemm_nn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *W, int64_t ldw,
+                float *C, int64_t ldc, int accumulate);
+/* C[i, j] (+)= sum_k A[k, i] * Bm[k, j]: the sum over rows of outer products. */
+void rt_gemm_tn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *Bm, int64_t ldb,
+                float *C, int64_t ldc, int accumulate);
+/* out = in * mask, the mask (0 or 1/(1-p)) drawn from ctx->rng and kept;
+ * outside training the identity with a mask of ones. */
+void rt_dropout(rt_train_ctx *ctx, double p, int64_t n, const float *in, float *out, float *mask);
+
 /* Elementwise functions as PyTorch defines them. */
 static inline float rt_sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
 static inline float rt_reluf(float x) { return x > 0.0f ? x : 0.0f; }
 static inline float rt_softplusf(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
+static inline float rt_gt0f(float x) { return x > 0.0f ? 1.0f : 0.0f; }
+static inline float rt_signf(float x) { return (float)((x > 0.0f) - (x < 0.0f)); }
 
 #endif

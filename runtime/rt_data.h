@@ -14,5 +14,8 @@ typedef struct rt_data {
 /* Load an .npy file as the model's input (or target, which may hold -100). */
 int rt_data_load(const char *path, const rt_type *t, bool is_target, rt_data *out, rt_error *err);
 void rt_data_free(rt_data *d);
+/* Input and target together, checked to hold the same sequences. */
+int rt_data_load_pair(const rt_model *m, const char *input, const char *target, rt_data *x, rt_data *y,
+                      rt_error *err);
 
 #endif

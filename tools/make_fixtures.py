@@ -8,6 +8,8 @@ Each fixture is a directory tests/parity/fixtures/NAME/ holding
   input.npy target.npy the data (targets padded with -100 where noted)
   output.npy           the loss's first argument, from PyTorch
   loss.txt             "loss: VALUE" from F.cross_entropy or F.mse_loss
+  grads.safetensors    d loss / d parameter, under the parameters' names
+Sequences are at least 30 steps long, so gradients cross many steps.
 The tests compare built programs against these files without torch.
 Shapes are chosen so that batch, time and every width differ."""
 import json
@@ -84,7 +86,7 @@ model m {
     loss mse(out, y)
 }
 """, lambda: {"h": nn.RNN(3, 5, batch_first=True), "out": nn.Linear(5, 2)},
-        lambda s, x: s.out(s.h(x)[0]), "mse", vectors(4, 7, 3), vectors(4, 7, 2)),
+        lambda s, x: s.out(s.h(x)[0]), "mse", vectors(4, 31, 3), vectors(4, 31, 2)),
 
     Fixture("rnn_relu_ce_padded", """
 model m {
@@ -97,7 +99,7 @@ model m {
 }
 """, lambda: {"e": nn.Embedding(11, 6), "h": nn.RNN(6, 9, nonlinearity="relu", batch_first=True),
               "logits": nn.Linear(9, 11)},
-        lambda s, x: s.logits(s.h(s.e(x))[0]), "ce", tokens(5, 8, 11), padded_tokens(5, 8, 11)),
+        lambda s, x: s.logits(s.h(s.e(x))[0]), "ce", tokens(5, 32, 11), padded_tokens(5, 32, 11)),
 
     Fixture("lstm_two_layers", """
 model m {
@@ -108,7 +110,7 @@ model m {
     loss mse(out, y)
 }
 """, lambda: {"h": nn.LSTM(4, 6, num_layers=2, dropout=0.25, batch_first=True), "out": nn.Linear(6, 3)},
-        lambda s, x: s.out(s.h(x)[0]), "mse", vectors(5, 9, 4), vectors(5, 9, 3)),
+        lambda s, x: s.out(s.h(x)[0]), "mse", vectors(5, 33, 4), vectors(5, 33, 3)),
 
     Fixture("gru_bidirectional", """
 model m {
@@ -119,7 +121,7 @@ model m {
     loss mse(out, y)
 }
 """, lambda: {"h": nn.GRU(3, 7, bidirectional=True, batch_first=True), "out": nn.Linear(14, 2)},
-        lambda s, x: s.out(s.h(x)[0]), "mse", vectors(4, 6, 3), vectors(4, 6, 2)),
+        lambda s, x: s.out(s.h(x)[0]), "mse", vectors(4, 30, 3), vectors(4, 30, 2)),
 
     Fixture("lstm_bidirectional_two_layers_ce", """
 model m {
@@ -132,7 +134,7 @@ model m {
 }
 """, lambda: {"e": nn.Embedding(13, 4), "h": nn.LSTM(4, 5, num_layers=2, bidirectional=True, batch_first=True),
               "logits": nn.Linear(10, 13)},
-        lambda s, x: s.logits(s.h(s.e(x))[0]), "ce", tokens(3, 7, 13), padded_tokens(3, 7, 13)),
+        lambda s, x: s.logits(s.h(s.e(x))[0]), "ce", tokens(3, 34, 13), padded_tokens(3, 34, 13)),
 
     Fixture("gru_last_classifier", """
 model m {
@@ -146,7 +148,7 @@ model m {
 }
 """, lambda: {"e": nn.Embedding(17, 5), "h": nn.GRU(5, 8, num_layers=2, batch_first=True),
               "logits": nn.Linear(8, 4)},
-        lambda s, x: s.logits(s.h(s.e(x))[0][:, -1]), "ce", tokens(6, 9, 17),
+        lambda s, x: s.logits(s.h(s.e(x))[0][:, -1]), "ce", tokens(6, 35, 17),
         lambda g: torch.randint(0, 4, (6,), generator=g)),
 
     Fixture("rnn_relu_last_mse", """
@@ -159,7 +161,7 @@ model m {
 }
 """, lambda: {"h": nn.RNN(5, 4, nonlinearity="relu", bidirectional=True, batch_first=True),
               "out": nn.Linear(8, 3)},
-        lambda s, x: s.out(s.h(x)[0][:, -1]), "mse", vectors(7, 6, 5), vectors(7, 3)),
+        lambda s, x: s.out(s.h(x)[0][:, -1]), "mse", vectors(7, 30, 5), vectors(7, 3)),
 
     Fixture("activations_and_dropout", """
 model m {
@@ -174,7 +176,7 @@ model m {
 }
 """, lambda: {"h": nn.GRU(4, 9, batch_first=True), "mid": nn.Linear(9, 7), "out": nn.Linear(7, 6)},
         lambda s, x: s.out(torch.sigmoid(torch.relu(s.mid(torch.tanh(s.h(x)[0]))))), "mse",
-        vectors(3, 5, 4), vectors(3, 5, 6)),
+        vectors(3, 36, 4), vectors(3, 36, 6)),
 ]
 
 
@@ -217,14 +219,15 @@ def peephole_fixture():
         cell["h"] = Peephole(4, 24)
         return {"out": cell["out"]}
 
-    fx = Fixture("user_cell_peephole", source, build, None, "mse", vectors(3, 11, 4), vectors(3, 11, 4))
+    fx = Fixture("user_cell_peephole", source, build, None, "mse", vectors(3, 30, 4), vectors(3, 30, 4))
     fx.h_cell = cell["h"]
     fx.run = lambda s, x: s.out(s.h_cell(x))
     return fx
 
 
 def state_dict(fx):
-    sd = dict(fx.state_dict())
+    """Parameters (with their .grad) under the model's names."""
+    sd = dict(fx.named_parameters())
     if hasattr(fx, "h_cell"):  # the user cell's parameters, named as rnnc names them
         for name in ("W", "U", "p", "b"):
             sd[f"h.{name}_l0"] = getattr(fx.h_cell, name)
@@ -234,19 +237,23 @@ def state_dict(fx):
 def write(fx, seed):
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
-    fx.eval()
+    fx.eval()  # no dropout: grad and forward run without it
     x, y = fx.make_input(g), fx.make_target(g)
-    with torch.no_grad():
-        out = fx(x)
-        if fx.loss_name == "ce":
-            loss = F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1), ignore_index=-100)
-        else:
-            loss = F.mse_loss(out, y)
+    out = fx(x)
+    if fx.loss_name == "ce":
+        loss = F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1), ignore_index=-100)
+    else:
+        loss = F.mse_loss(out, y)
+    fx.zero_grad()
+    loss.backward()
+    out = out.detach()
     d = os.path.join(ROOT, fx.fixture_name)
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "model.rnn"), "w") as f:
         f.write(fx.source.lstrip())
-    save_safetensors(os.path.join(d, "weights.safetensors"), state_dict(fx))
+    params = state_dict(fx)
+    save_safetensors(os.path.join(d, "weights.safetensors"), params)
+    save_safetensors(os.path.join(d, "grads.safetensors"), {k: v.grad for k, v in params.items()})
     np.save(os.path.join(d, "input.npy"), x.numpy().astype("<i8" if x.dtype == torch.int64 else "<f4"))
     np.save(os.path.join(d, "target.npy"), y.numpy().astype("<i8" if y.dtype == torch.int64 else "<f4"))
     np.save(os.path.join(d, "output.npy"), out.numpy().astype("<f4"))

@@ -1,9 +1,10 @@
 #!/bin/sh
-# tests/parity/run.sh RNNC - forward parity with PyTorch 1.13.
+# tests/parity/run.sh RNNC - forward and gradient parity with PyTorch 1.13.
 # For each fixture written by tools/make_fixtures.py: build the model, check
-# `forward --expect` against PyTorch's output (SPEC section 6 bound), and
-# check that `eval` prints PyTorch's loss within the same bound. Needs no
-# torch: the fixtures are committed.
+# `forward --expect` against PyTorch's output and `grad --expect` against
+# its gradients, tensor by tensor (SPEC section 6 bound), and that `eval`
+# prints PyTorch's loss within the same bound. Needs no torch: the fixtures
+# are committed.
 rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d /tmp/rnnc-parity.XXXXXX)
@@ -24,6 +25,12 @@ for dir in "$here"/fixtures/*/; do
         pass=$((pass + 1))
     else
         echo "FAIL $name: forward differs from PyTorch"; cat "$tmp/out"; fail=$((fail + 1))
+    fi
+    if "$prog" grad --weights "$dir/weights.safetensors" --input "$dir/input.npy" --target "$dir/target.npy" \
+            --expect "$dir/grads.safetensors" > "$tmp/out" 2>&1; then
+        pass=$((pass + 1))
+    else
+        echo "FAIL $name: gradients differ from PyTorch"; cat "$tmp/out"; fail=$((fail + 1))
     fi
     want=$(sed -n 's/^loss: //p' "$dir/loss.txt")
     got=$("$prog" eval --weights "$dir/weights.safetensors" --input "$dir/input.npy" \

@@ -1,0 +1,111 @@
+/* grad_rules.c - one derivative rule per IR op (named in ir_ops.def).
+ * A rule sees forward node k, whose adjoint is backward node dy, and adds
+ * the adjoints of k's operands. Rules reuse forward values where the
+ * derivative is a function of the result: sigmoid' = y (1 - y),
+ * tanh' = 1 - y^2, exp' = y, sqrt' = 1 / (2 y). A number literal operand
+ * (CONST) has no adjoint and gets no work. */
+#include "grad.h"
+
+static int arg(GradCtx *g, int k, int i) { return grad_fnode(g, k)->args[i]; }
+static bool is_const(GradCtx *g, int k) { return grad_fnode(g, k)->op == IR_CONST; }
+static int size(GradCtx *g, int k) { return grad_fnode(g, k)->size; }
+
+static int mul(GradCtx *g, int a, int b, int n) { return grad_node(g, IR_MUL, n, a, b); }
+
+/* adjoint(operand i) += dy * factor, skipping constant operands */
+static void add_scaled(GradCtx *g, int k, int i, int dy, int factor) {
+    int a = arg(g, k, i);
+    if (!is_const(g, a))
+        grad_accum(g, a, factor < 0 ? dy : mul(g, dy, factor, size(g, k)));
+}
+
+void grad_leaf(GradCtx *g, int k, int dy) { (void)g, (void)k, (void)dy; }
+void grad_zero(GradCtx *g, int k, int dy) { (void)g, (void)k, (void)dy; }
+
+void grad_add(GradCtx *g, int k, int dy) {
+    add_scaled(g, k, 0, dy, -1);
+    add_scaled(g, k, 1, dy, -1);
+}
+
+void grad_sub(GradCtx *g, int k, int dy) {
+    add_scaled(g, k, 0, dy, -1);
+    if (!is_const(g, arg(g, k, 1)))
+        grad_accum(g, arg(g, k, 1), grad_node(g, IR_NEG, size(g, k), dy, 0));
+}
+
+void grad_mul(GradCtx *g, int k, int dy) {
+    int a = arg(g, k, 0), b = arg(g, k, 1);
+    if (!is_const(g, a))
+        grad_accum(g, a, mul(g, dy, grad_fwd(g, b), size(g, k)));
+    if (!is_const(g, b))
+        grad_accum(g, b, mul(g, dy, grad_fwd(g, a), size(g, k)));
+}
+
+/* y = a / b: da = dy / b, db = -dy * y / b */
+void grad_div(GradCtx *g, int k, int dy) {
+    int a = arg(g, k, 0), b = arg(g, k, 1), n = size(g, k);
+    int over_b = grad_node(g, IR_DIV, n, dy, grad_fwd(g, b));
+    if (!is_const(g, a))
+        grad_accum(g, a, over_b);
+    if (!is_const(g, b))
+        grad_accum(g, b, grad_node(g, IR_NEG, n, mul(g, over_b, grad_fwd(g, k), n), 0));
+}
+
+void grad_neg(GradCtx *g, int k, int dy) { add_scaled(g, k, 0, grad_node(g, IR_NEG, size(g, k), dy, 0), -1); }
+
+void grad_sigmoid(GradCtx *g, int k, int dy) {
+    int n = size(g, k), y = grad_fwd(g, k);
+    add_scaled(g, k, 0, dy, mul(g, y, grad_node(g, IR_SUB, n, grad_const(g, 1, n), y), n));
+}
+
+void grad_tanh(GradCtx *g, int k, int dy) {
+    int n = size(g, k), y = grad_fwd(g, k);
+    add_scaled(g, k, 0, dy, grad_node(g, IR_SUB, n, grad_const(g, 1, n), mul(g, y, y, n)));
+}
+
+void grad_relu(GradCtx *g, int k, int dy) {
+    add_scaled(g, k, 0, dy, grad_node(g, IR_GT0, size(g, k), grad_fwd(g, arg(g, k, 0)), 0));
+}
+
+void grad_exp(GradCtx *g, int k, int dy) { add_scaled(g, k, 0, dy, grad_fwd(g, k)); }
+
+void grad_log(GradCtx *g, int k, int dy) {
+    int a = arg(g, k, 0);
+    if (!is_const(g, a))
+        grad_accum(g, a, grad_node(g, IR_DIV, size(g, k), dy, grad_fwd(g, a)));
+}
+
+void grad_softplus(GradCtx *g, int k, int dy) {
+    add_scaled(g, k, 0, dy, grad_node(g, IR_SIGMOID, size(g, k), grad_fwd(g, arg(g, k, 0)), 0));
+}
+
+void grad_abs(GradCtx *g, int k, int dy) {
+    add_scaled(g, k, 0, dy, grad_node(g, IR_SIGN, size(g, k), grad_fwd(g, arg(g, k, 0)), 0));
+}
+
+/* y = sqrt(a): da = dy / (2 y) */
+void grad_sqrt(GradCtx *g, int k, int dy) {
+    int a = arg(g, k, 0), n = size(g, k);
+    if (!is_const(g, a))
+        grad_accum(g, a, grad_node(g, IR_DIV, n, dy, mul(g, grad_const(g, 2, n), grad_fwd(g, k), n)));
+}
+
+/* y = W @ v: dv = W^T dy, dW += dy v^T (summed over samples) */
+void grad_matvec(GradCtx *g, int k, int dy) {
+    int w = arg(g, k, 0), v = arg(g, k, 1);
+    const IrNode *wn = grad_fnode(g, w);
+    grad_accum(g, v, grad_node(g, IR_MATVEC_T, wn->cols, grad_param(g, w), dy));
+    grad_accum_param(g, wn->index, PGRAD_OUTER, dy, grad_fwd(g, v));
+}
+
+void grad_slice(GradCtx *g, int k, int dy) { grad_accum_slice(g, arg(g, k, 0), grad_fnode(g, k)->lo, dy); }
+
+void grad_concat(GradCtx *g, int k, int dy) {
+    const IrNode *n = grad_fnode(g, k);
+    int at = 0;
+    for (int i = 0; i < n->nargs; i++) {
+        int part = n->args[i], len = grad_fnode(g, part)->size;
+        grad_accum(g, part, grad_slice_of(g, dy, at, len));
+        at += len;
+    }
+}

@@ -1,0 +1,101 @@
+/* trainer.c - one training pass over a batch: forward_train, the loss and
+ * its gradient with respect to the model's output, then backward into the
+ * parameter gradients. Buffers are sized once for the largest batch and
+ * window and reused. The loss gradients are PyTorch's: cross_entropy's is
+ * (softmax - onehot) / counted positions, mse's 2 (out - y) / elements. */
+#include "rt_train.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static float *alloc_floats(size_t n) { return malloc(sizeof(float) * (n + 1)); }
+
+int rt_trainer_init(rt_trainer *t, const rt_model *m, int64_t B, int64_t T, rt_error *err) {
+    memset(t, 0, sizeof *t);
+    t->m = m;
+    t->B = B;
+    t->T = T;
+    int64_t out_rows = B * (m->output.seq ? T : 1);
+    t->ws = alloc_floats(m->workspace(B, T));
+    t->ctx.tape = alloc_floats(m->tape_size(B, T));
+    t->out = alloc_floats((size_t)(out_rows * m->output.size));
+    t->d_out = alloc_floats((size_t)(out_rows * m->output.size));
+    t->state = alloc_floats((size_t)(B * m->state_floats));
+    t->grads.n = m->nparams;
+    t->grads.data = calloc((size_t)m->nparams + 1, sizeof(float *));
+    bool ok = t->ws && t->ctx.tape && t->out && t->d_out && t->state && t->grads.data;
+    for (int i = 0; ok && i < m->nparams; i++)
+        ok = (t->grads.data[i] = alloc_floats((size_t)rt_param_count(&m->params[i]))) != NULL;
+    if (!ok) {
+        snprintf(err->msg, sizeof err->msg, "out of memory for training %lld sequences of %lld steps", (long long)B,
+                 (long long)T);
+        rt_trainer_free(t);
+        return -1;
+    }
+    return 0;
+}
+
+void rt_trainer_free(rt_trainer *t) {
+    free(t->ws);
+    free(t->ctx.tape);
+    free(t->out);
+    free(t->d_out);
+    free(t->state);
+    rt_params_free(&t->grads);
+    memset(t, 0, sizeof *t);
+}
+
+void rt_grads_zero(rt_trainer *t) {
+    for (int i = 0; i < t->m->nparams; i++)
+        memset(t->grads.data[i], 0, sizeof(float) * (size_t)rt_param_count(&t->m->params[i]));
+}
+
+/* d_out and the loss sum for cross_entropy over rows of V logits. */
+static void cross_entropy_grad(const float *z, const int32_t *y, int64_t rows, int64_t V, float *d, rt_loss_sum *acc) {
+    int64_t count = 0;
+    for (int64_t r = 0; r < rows; r++)
+        count += y[r] != RT_IGNORE_INDEX;
+    rt_cross_entropy(z, y, rows, V, acc);
+    for (int64_t r = 0; r < rows; r++) {
+        float *dr = d + r * V;
+        const float *zr = z + r * V;
+        if (y[r] == RT_IGNORE_INDEX) {
+            memset(dr, 0, sizeof(float) * (size_t)V);
+            continue;
+        }
+        double max = zr[0], sum = 0;
+        for (int64_t v = 1; v < V; v++)
+            max = zr[v] > max ? zr[v] : max;
+        for (int64_t v = 0; v < V; v++)
+            sum += exp((double)zr[v] - max);
+        for (int64_t v = 0; v < V; v++)
+            dr[v] = (float)((exp((double)zr[v] - max) / sum - (v == y[r])) / (double)count);
+    }
+}
+
+static void mse_grad(const float *out, const float *y, int64_t n, float *d, rt_loss_sum *acc) {
+    rt_mse(out, y, n, acc);
+    for (int64_t i = 0; i < n; i++)
+        d[i] = (float)(2.0 * ((double)out[i] - (double)y[i]) / (double)n);
+}
+
+double rt_train_pass(rt_trainer *t, float *const *P, const void *x, const void *y, int64_t B, int64_t T,
+                     rt_loss_sum *acc) {
+    const rt_model *m = t->m;
+    t->ctx.state = m->state_floats ? t->state : NULL;
+    m->forward_train(P, x, B, T, t->out, t->ws, &t->ctx);
+    int64_t rows = B * (m->output.seq ? T : 1);
+    rt_loss_sum s = {0};
+    if (m->loss == RT_LOSS_CROSS_ENTROPY) {
+        cross_entropy_grad(t->out, y, rows, m->output.size, t->d_out, &s);
+    } else {
+        mse_grad(t->out, y, rows * m->output.size, t->d_out, &s);
+    }
+    m->backward(P, t->grads.data, x, B, T, t->d_out, t->ws, &t->ctx);
+    if (acc) {
+        acc->total += s.total;
+        acc->count += s.count;
+        acc->correct += s.correct;
+    }
+    return s.count ? s.total / (double)s.count : NAN;
+}
