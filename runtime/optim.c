@@ -1,0 +1,95 @@
+/* optim.c - the optimizers and gradient clipping, as torch.optim.SGD
+ * (dampening 0, no Nesterov, no weight decay), torch.optim.Adam (no weight
+ * decay, no amsgrad) and torch.nn.utils.clip_grad_norm_ compute them, in
+ * float32 with the same order of operations per element. */
+#include "rt_optim.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int rt_optim_init(rt_optim *o, const rt_model *m, const rt_optim_config *cfg, rt_error *err) {
+    memset(o, 0, sizeof *o);
+    o->cfg = *cfg;
+    o->n = m->nparams;
+    int buffers = cfg->kind == RT_OPT_ADAM ? 2 : 1;
+    for (int b = 0; b < buffers; b++) {
+        o->buf[b] = calloc((size_t)m->nparams + 1, sizeof(float *));
+        for (int i = 0; o->buf[b] && i < m->nparams; i++)
+            if (!(o->buf[b][i] = calloc((size_t)rt_param_count(&m->params[i]) + 1, sizeof(float))))
+                break;
+        if (!o->buf[b] || (m->nparams && !o->buf[b][m->nparams - 1])) {
+            snprintf(err->msg, sizeof err->msg, "out of memory for the optimizer state");
+            rt_optim_free(o);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void rt_optim_free(rt_optim *o) {
+    for (int b = 0; b < 2; b++) {
+        for (int i = 0; o->buf[b] && i < o->n; i++)
+            free(o->buf[b][i]);
+        free(o->buf[b]);
+    }
+    memset(o, 0, sizeof *o);
+}
+
+double rt_clip_grad_norm(const rt_model *m, float *const *G, double max_norm) {
+    double total = 0;
+    for (int i = 0; i < m->nparams; i++) {
+        double sq = 0;
+        int64_t n = rt_param_count(&m->params[i]);
+        for (int64_t k = 0; k < n; k++)
+            sq += (double)G[i][k] * (double)G[i][k];
+        total += sq;
+    }
+    total = sqrt(total);
+    if (max_norm > 0) {
+        float coef = (float)(max_norm / (total + 1e-6));
+        if (coef < 1.0f)
+            for (int i = 0; i < m->nparams; i++) {
+                int64_t n = rt_param_count(&m->params[i]);
+                for (int64_t k = 0; k < n; k++)
+                    G[i][k] *= coef;
+            }
+    }
+    return total;
+}
+
+static void sgd(rt_optim *o, float *p, const float *g, float *buf, int64_t n) {
+    float lr = (float)o->cfg.lr, mom = (float)o->cfg.momentum;
+    for (int64_t k = 0; k < n; k++) {
+        float d = g[k];
+        if (o->cfg.momentum != 0) {
+            buf[k] = o->steps == 1 ? d : buf[k] * mom + d;
+            d = buf[k];
+        }
+        p[k] = p[k] + d * -lr;
+    }
+}
+
+static void adam(rt_optim *o, float *p, const float *g, float *m, float *v, int64_t n) {
+    const rt_optim_config *c = &o->cfg;
+    double bc1 = 1 - pow(c->beta1, (double)o->steps), bc2 = 1 - pow(c->beta2, (double)o->steps);
+    float b1 = (float)c->beta1, b2 = (float)c->beta2, one_b1 = (float)(1 - c->beta1), one_b2 = (float)(1 - c->beta2);
+    float step_size = (float)(c->lr / bc1), bc2_sqrt = (float)sqrt(bc2), eps = (float)c->eps;
+    for (int64_t k = 0; k < n; k++) {
+        m[k] = m[k] * b1 + g[k] * one_b1;
+        v[k] = v[k] * b2 + g[k] * g[k] * one_b2;
+        float denom = sqrtf(v[k]) / bc2_sqrt + eps;
+        p[k] = p[k] + (m[k] / denom) * -step_size;
+    }
+}
+
+void rt_optim_step(rt_optim *o, const rt_model *m, float *const *P, float *const *G) {
+    o->steps++;
+    for (int i = 0; i < m->nparams; i++) {
+        int64_t n = rt_param_count(&m->params[i]);
+        if (o->cfg.kind == RT_OPT_ADAM)
+            adam(o, P[i], G[i], o->buf[0][i], o->buf[1][i], n);
+        else
+            sgd(o, P[i], G[i], o->buf[0][i], n);
+    }
+}
