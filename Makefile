@@ -83,14 +83,18 @@ $(BUILD)/runtime $(BUILD)/include:
 $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h runtime/*.h) $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< $(BUILD)/librnnc.a $(BUILD)/librnnrt.a -lcmocka -lm
 
+$(BUILD)/tests/st_compare: tests/tools/st_compare.c $(BUILD)/librnnrt.a | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< $(BUILD)/librnnrt.a -lm
+
 # One full pass of the suite with the compiler in $(BUILD).
-test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TESTS)
+test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TESTS) $(BUILD)/tests/st_compare
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 	@tests/golden/run.sh $(BUILD)/rnnc
 	@ROBUST_NO_ULIMIT=$(SAN) tests/robust/run.sh $(BUILD)/rnnc
 	@tests/e2e/cli.sh $(BUILD)/rnnc
 	@tests/e2e/programs.sh $(BUILD)/rnnc
 	@tests/e2e/examples.sh $(BUILD)/rnnc
+	@tests/e2e/resume.sh $(BUILD)/rnnc
 	@tests/parity/run.sh $(BUILD)/rnnc
 
 # The suite, then again under AddressSanitizer and UBSan.

@@ -10,6 +10,10 @@ Each fixture is a directory tests/parity/fixtures/NAME/ holding
   loss.txt             "loss: VALUE" from F.cross_entropy or F.mse_loss
   grads.safetensors    d loss / d parameter, under the parameters' names
 Sequences are at least 30 steps long, so gradients cross many steps.
+Training fixtures, tests/parity/train/NAME/, hold a model whose train
+block sets the optimizer and clipping, the weights before, the data, and
+after.safetensors: the weights after two steps of torch.optim with
+clip_grad_norm_ active.
 The tests compare built programs against these files without torch.
 Shapes are chosen so that batch, time and every width differ."""
 import json
@@ -262,6 +266,66 @@ def write(fx, seed):
     print(f"{fx.fixture_name}: loss {loss.item():.6f}, output {tuple(out.shape)}")
 
 
+TRAIN_MODEL = """
+model m {{
+    input  x : seq token(9)
+    target y : seq token(9)
+    e      = embedding(x, dim=5)
+    h      = lstm(e, hidden=7)
+    logits = linear(h, 9)
+    loss cross_entropy(logits, y)
+    train {{ optimizer = {opt}; clip = {clip}; batch = 6; epochs = 2; valid = 0 }}
+}}
+"""
+
+TRAINERS = [
+    ("train_sgd_momentum_clip", "sgd(lr=0.5, momentum=0.9)", 0.05,
+     lambda p: torch.optim.SGD(p, lr=0.5, momentum=0.9)),
+    ("train_adam_clip", "adam(lr=0.01, beta1=0.8, beta2=0.95, eps=1e-6)", 0.02,
+     lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.8, 0.95), eps=1e-6)),
+]
+
+
+class TrainNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.e = nn.Embedding(9, 5)
+        self.h = nn.LSTM(5, 7, batch_first=True)
+        self.logits = nn.Linear(7, 9)
+
+    def forward(self, x):
+        return self.logits(self.h(self.e(x))[0])
+
+
+def write_trainer(name, opt_text, clip, make_opt, seed):
+    """Two optimizer steps on one batch, with clipping active: the weights
+    before and after, for `PROG train` to reproduce."""
+    torch.manual_seed(seed)
+    g = torch.Generator().manual_seed(seed)
+    net = TrainNet()
+    x = torch.randint(0, 9, (6, 30), generator=g)
+    y = padded_tokens(6, 30, 9)(g)
+    d = os.path.join(ROOT, "..", "train", name)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "model.rnn"), "w") as f:
+        f.write(TRAIN_MODEL.format(opt=opt_text, clip=clip).lstrip())
+    save_safetensors(os.path.join(d, "weights.safetensors"), dict(net.named_parameters()))
+    np.save(os.path.join(d, "input.npy"), x.numpy().astype("<i8"))
+    np.save(os.path.join(d, "target.npy"), y.numpy().astype("<i8"))
+    opt = make_opt(net.parameters())
+    norms = []
+    for _ in range(2):
+        opt.zero_grad()
+        out = net(x)
+        loss = F.cross_entropy(out.reshape(-1, 9), y.reshape(-1), ignore_index=-100)
+        loss.backward()
+        norms.append(float(torch.nn.utils.clip_grad_norm_(net.parameters(), clip)))
+        opt.step()
+    assert min(norms) > clip, "clipping must be active in the fixture"
+    save_safetensors(os.path.join(d, "after.safetensors"), dict(net.named_parameters()))
+    print(f"{name}: gradient norms {norms[0]:.3f}, {norms[1]:.3f} (clip {clip})")
+
+
 def main():
     torch.set_num_threads(1)
     fixtures = []
@@ -272,6 +336,8 @@ def main():
         write(fx, 100 + i)
     torch.manual_seed(7)
     write(peephole_fixture(), 7)
+    for i, (name, opt_text, clip, make_opt) in enumerate(TRAINERS):
+        write_trainer(name, opt_text, clip, make_opt, 200 + i)
     return 0
 
 

@@ -3,9 +3,11 @@
 # For each fixture written by tools/make_fixtures.py: build the model, check
 # `forward --expect` against PyTorch's output and `grad --expect` against
 # its gradients, tensor by tensor (SPEC section 6 bound), and that `eval`
-# prints PyTorch's loss within the same bound. Needs no torch: the fixtures
-# are committed.
+# prints PyTorch's loss within the same bound, at -O2 and at -O0; and that
+# `train` ends two optimizer steps (tests/parity/train) at PyTorch's weights.
+# Needs no torch: the fixtures are committed.
 rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+st_compare=$(dirname "$rnnc")/tests/st_compare
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d /tmp/rnnc-parity.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -15,9 +17,10 @@ pass=0 fail=0
 close() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b; exit !(d <= 1e-4 * m + 1e-5) }'; }
 
 for dir in "$here"/fixtures/*/; do
-    name=$(basename "$dir")
-    prog=$tmp/$name
-    if ! "$rnnc" build "$dir/model.rnn" -o "$prog" 2> "$tmp/err"; then
+  for level in -O2 -O0; do
+    name="$(basename "$dir") $level"
+    prog=$tmp/prog
+    if ! "$rnnc" build "$dir/model.rnn" $level -o "$prog" 2> "$tmp/err"; then
         echo "FAIL $name: build"; head -5 "$tmp/err"; fail=$((fail + 1)); continue
     fi
     if "$prog" forward --weights "$dir/weights.safetensors" --input "$dir/input.npy" \
@@ -39,6 +42,20 @@ for dir in "$here"/fixtures/*/; do
         pass=$((pass + 1))
     else
         echo "FAIL $name: eval loss '$got', PyTorch $want"; head -3 "$tmp/err"; fail=$((fail + 1))
+    fi
+  done
+done
+
+# Two steps of each optimizer, with clipping active, from PyTorch's weights.
+for dir in "$here"/train/*/; do
+    name=$(basename "$dir")
+    if "$rnnc" build "$dir/model.rnn" -o "$tmp/prog" 2> "$tmp/err" &&
+        "$tmp/prog" train --weights "$dir/weights.safetensors" --input "$dir/input.npy" --target "$dir/target.npy" \
+            -o "$tmp/after.safetensors" 2> "$tmp/err" &&
+        "$st_compare" "$tmp/after.safetensors" "$dir/after.safetensors" > "$tmp/out"; then
+        pass=$((pass + 1))
+    else
+        echo "FAIL $name: weights after training differ from PyTorch's"; cat "$tmp/err" "$tmp/out"; fail=$((fail + 1))
     fi
 done
 echo "parity: $pass passed, $fail failed"
