@@ -90,6 +90,7 @@ $(BUILD)/tests/st_compare: tests/tools/st_compare.c $(BUILD)/librnnrt.a | $(BUIL
 test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TESTS) $(BUILD)/tests/st_compare
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 	@tests/golden/run.sh $(BUILD)/rnnc
+	@tests/golden/emit_run.sh $(BUILD)/rnnc
 	@ROBUST_NO_ULIMIT=$(SAN) tests/robust/run.sh $(BUILD)/rnnc
 	@tests/e2e/cli.sh $(BUILD)/rnnc
 	@tests/e2e/programs.sh $(BUILD)/rnnc

@@ -202,9 +202,12 @@ IrAdjoint *grad_step(Arena *a, const IrStep *f) {
                  arena_alloc(a, sizeof(Contrib *) * (size_t)(f->nnodes + 1)), filled(a, f->nnodes, -1),
                  filled(a, f->nnodes, -1), {0}};
     seed(&g);
+    adj->adjoint_of = filled(a, f->nnodes, -1);
     for (int k = f->nnodes - 1; k >= 0; k--)
-        if (g.contrib[k] && ir_ops[f->nodes[k].op].kind != IRK_LEAF)
-            rules[f->nodes[k].op](&g, k, adjoint(&g, k));
+        if (g.contrib[k] && ir_ops[f->nodes[k].op].kind != IRK_LEAF) {
+            adj->adjoint_of[k] = adjoint(&g, k);
+            rules[f->nodes[k].op](&g, k, adj->adjoint_of[k]);
+        }
     adj->fwd = f;
     adj->bwd = b;
     adj->d_input = -1;
@@ -213,7 +216,7 @@ IrAdjoint *grad_step(Arena *a, const IrStep *f) {
         const IrNode *n = &f->nodes[k];
         if (!g.contrib[k] || ir_ops[n->op].kind != IRK_LEAF)
             continue;
-        int d = adjoint(&g, k);
+        int d = adj->adjoint_of[k] = adjoint(&g, k);
         if (n->op == IR_INPUT)
             adj->d_input = d;
         else if (n->op == IR_STATE)

@@ -29,13 +29,17 @@ typedef struct IrAdjoint {
     int *d_state;        /* per state: node of d state at t-1, or -1 */
     IrParamGrad *pgrads;
     int npgrads;
+    int *adjoint_of;     /* per forward node: the backward node of its adjoint, or -1 */
     bool *taped;         /* per forward node: its value is kept each step */
     int tape_floats;     /* per sample per step: taped nodes and states */
 } IrAdjoint;
 
 IrAdjoint *grad_step(Arena *a, const IrStep *fwd);
-/* Print the backward equations in the language's notation (emit --target adjoint). */
-void grad_print(FILE *out, const IrAdjoint *adj);
+/* Print the backward equations in the language's notation (emit --target
+ * adjoint), with the names of the cell the step instantiates. */
+void grad_print(FILE *out, const IrAdjoint *adj, const CellInfo *cell);
+/* Every distinct cell step of a program, with its header. */
+void grad_print_program(FILE *out, const IrProgram *p);
 
 /* What the derivative rules (grad_rules.c) see of the differentiation. */
 typedef struct GradCtx GradCtx;

@@ -166,6 +166,13 @@ static int run_model(const Options *o, const char *what, ModelInfo *m, Arena *ar
         ir_print(out, ir);
         return close_output(o, out);
     }
+    if (!strcmp(what, "emit") && !strcmp(o->target, "adjoint")) {
+        FILE *out = open_output(o);
+        if (!out)
+            return 1;
+        grad_print_program(out, ir);
+        return close_output(o, out);
+    }
     if (!strcmp(what, "emit") && !strcmp(o->target, "c")) {
         FILE *out = open_output(o);
         if (!out)
