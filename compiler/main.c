@@ -1,6 +1,7 @@
 /* main.c - the rnnc command line (SPEC section 4).
  * The whole pipeline is written out here, stage by stage:
- *   read -> parse (grammar/) -> sema -> [lower -> grad -> opt -> emit]
+ *   read -> parse (grammar/) -> sema -> lower -> grad -> emit C -> cc
+ * (run_model below; the optimisation passes of issue 7 will sit before emit)
  * Exit codes: 0 success, 1 errors in the input, 2 usage errors. */
 #include "frontend.h"
 #include "build.h"
@@ -156,42 +157,37 @@ static ModelInfo *pick_model(Frontend *f, const Options *o, const char *what) {
 }
 
 /* The pipeline after the front end, for the model that was picked. */
+/* emit --target ir | adjoint | c: one text for the picked model. */
+static int emit_text(const Options *o, IrProgram *ir, Arena *arena) {
+    bool ir_text = !strcmp(o->target, "ir"), adjoint = !strcmp(o->target, "adjoint");
+    if (!ir_text && !adjoint && strcmp(o->target, "c")) {
+        fprintf(stderr, "rnnc: error: emit --target %s is not implemented yet in this version of rnnc\n", o->target);
+        return 1;
+    }
+    FILE *out = open_output(o);
+    if (!out)
+        return 1;
+    if (ir_text)
+        ir_print(out, ir);
+    else if (adjoint)
+        grad_print_program(out, ir);
+    else
+        emitc_program(out, arena, ir);
+    return close_output(o, out);
+}
+
+/* The pipeline after the front end: lower, differentiate, emit or build. */
 static int run_model(const Options *o, const char *what, ModelInfo *m, Arena *arena) {
     IrProgram *ir = ir_lower(arena, m);
     grad_program(arena, ir);
-    if (!strcmp(what, "emit") && !strcmp(o->target, "ir")) {
-        FILE *out = open_output(o);
-        if (!out)
-            return 1;
-        ir_print(out, ir);
-        return close_output(o, out);
+    if (!strcmp(what, "emit"))
+        return emit_text(o, ir, arena);
+    if (!strcmp(o->backend, "llvm")) {
+        fprintf(stderr, "rnnc: error: the llvm backend is not implemented yet in this version of rnnc\n");
+        return 1;
     }
-    if (!strcmp(what, "emit") && !strcmp(o->target, "adjoint")) {
-        FILE *out = open_output(o);
-        if (!out)
-            return 1;
-        grad_print_program(out, ir);
-        return close_output(o, out);
-    }
-    if (!strcmp(what, "emit") && !strcmp(o->target, "c")) {
-        FILE *out = open_output(o);
-        if (!out)
-            return 1;
-        emitc_program(out, arena, ir);
-        return close_output(o, out);
-    }
-    if (!strcmp(what, "build")) {
-        const char *output = o->output ? o->output : m->name;
-        BuildOptions bo = {output, o->opt_level, o->argv0};
-        if (!strcmp(o->backend, "llvm")) {
-            fprintf(stderr, "rnnc: error: the llvm backend is not implemented yet in this version of rnnc\n");
-            return 1;
-        }
-        return build_program(arena, ir, &bo);
-    }
-    fprintf(stderr, "rnnc: error: %s%s%s is not implemented yet in this version of rnnc\n", what,
-            o->target ? " --target " : "", o->target ? o->target : "");
-    return 1;
+    BuildOptions bo = {o->output ? o->output : m->name, o->opt_level, o->argv0};
+    return build_program(arena, ir, &bo);
 }
 
 static int with_model(Options *o, const char *what) {
