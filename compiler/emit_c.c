@@ -1,12 +1,13 @@
-/* emit_c.c - write an IR program as standalone C99 against runtime/rnnrt.h.
- * One static function per layer and direction, three entry points that run
- * them in order (forward for inference, forward_train that keeps a tape,
- * backward that walks the layers in reverse), and the rt_model descriptor
- * with main(). A cell layer is a loop over time; its body is the step over
- * the whole batch (emit_step.c). In training every step's states and the
- * forward values its backward step reads are kept in the tape; without a
- * tape the states alternate between two buffers. The same IR gives the same
- * bytes. */
+/* emit_c.c - a model's program: what it computes, said through the code
+ * generator (cg.h), and, for C, the file around it (the parameter table,
+ * the rt_model descriptor and main()).
+ * One function per layer and direction, three entry points that run them in
+ * order (forward for inference, forward_train that keeps a tape, backward
+ * that walks the layers in reverse), and two size functions. A cell layer is
+ * a loop over time; its body is the step over the whole batch (emit_step.c).
+ * In training every step's states and the forward values its backward step
+ * reads are kept in the tape; without a tape the states alternate between
+ * two buffers. The same IR gives the same program. */
 #include "emit_c.h"
 #include "emit_step.h"
 #include "grad.h"
@@ -14,10 +15,21 @@
 #include <string.h>
 
 typedef struct Emit {
-    FILE *out;
+    Cg *g;
+    const CgBackend *b;
     Arena *a;
     const IrProgram *p;
 } Emit;
+
+static CgV I(Emit *e, int64_t v) { return cg_i(e->g, v); }
+static CgV add(Emit *e, CgV x, CgV y) { return cg_add(e->g, x, y); }
+static CgV mul(Emit *e, CgV x, CgV y) { return cg_mul(e->g, x, y); }
+static CgV at(Emit *e, CgV p, CgV i) { return e->b->ptr_add(e->g, CGT_PF32, p, i); }
+static CgV let(Emit *e, CgType t, const char *name, CgV v) {
+    return e->b->let(e->g, t, arena_strdup(e->a, name), v);
+}
+static CgV name(Emit *e, const char *fmt, int i) { return arena_printf(e->a, fmt, i); }
+static CgV bytes(Emit *e, CgV floats) { return mul(e, floats, I(e, sizeof(float))); }
 
 /* ---- cell layers ------------------------------------------------------ */
 
@@ -28,11 +40,11 @@ static int state_floats(const IrStep *s) {
     return n;
 }
 
-/* Floats per sample of a cell layer's tape: states for steps 0..T, and
- * the taped nodes for steps 0..T-1. Returns "B * ((T + 1) * S + T * N)". */
-static const char *cell_tape_expr(Emit *e, const IrLayer *l) {
-    return arena_printf(e->a, "B * ((T + 1) * %d + T * %d)", state_floats(l->step),
-                        l->adj->tape_floats - state_floats(l->step));
+/* Floats of a cell layer's tape: states for steps 0..T, and the taped
+ * nodes for steps 0..T-1, for B samples. */
+static CgV cell_tape_size(Emit *e, const IrLayer *l, CgV B, CgV T) {
+    int states = state_floats(l->step), nodes = l->adj->tape_floats - states;
+    return mul(e, B, add(e, mul(e, add(e, T, I(e, 1)), I(e, states)), mul(e, T, I(e, nodes))));
 }
 
 static size_t scratch_of(const IrStep *s, const bool *live) {
@@ -43,101 +55,113 @@ static size_t scratch_of(const IrStep *s, const bool *live) {
     return n;
 }
 
-static size_t cell_forward_scratch(Emit *e, const IrLayer *l) {
-    return 2 * (size_t)state_floats(l->step) + scratch_of(l->step, ir_live(e->a, l->step));
-}
+/* Per cell layer: where each state's steps and each taped node's steps
+ * start in the tape (forward and backward agree on it), in floats per B. */
+typedef struct TapeLayout {
+    CgV *state, *node;   /* pointers, in the function being emitted */
+} TapeLayout;
 
-/* Declare the states and taped nodes in tape order (forward and backward
- * agree on it), advancing `tape`. */
-static void declare_tape(Emit *e, const IrLayer *l, bool with_scratch) {
+static TapeLayout tape_layout(Emit *e, const IrLayer *l, CgV tape, CgV B, CgV T, CgV has_tape) {
     const IrStep *s = l->step;
-    FILE *out = e->out;
+    TapeLayout t = {arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1)),
+                    arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1))};
+    CgV off = I(e, 0);
     for (int i = 0; i < s->nstates; i++) {
-        if (with_scratch)
-            fprintf(out, "    float *st%d = tape ? tape : ws;\n    if (tape)\n        tape += (T + 1) * B * %d;\n"
-                         "    else\n        ws += 2 * B * %d;\n", i, s->state_size[i], s->state_size[i]);
-        else
-            fprintf(out, "    float *st%d = tape;\n    tape += (T + 1) * B * %d;\n", i, s->state_size[i]);
+        t.state[i] = let(e, CGT_PF32, name(e, "tst%d", i), e->b->select(e->g, CGT_PF32, has_tape, at(e, tape, off), tape));
+        off = add(e, off, mul(e, mul(e, add(e, T, I(e, 1)), B), I(e, s->state_size[i])));
     }
     for (int k = 0; k < s->nnodes; k++)
         if (l->adj->taped[k]) {
-            fprintf(out, "    float *tp%d = tape;\n", k);
-            fprintf(out, with_scratch ? "    if (tape)\n        tape += T * B * %d;\n" : "    tape += T * B * %d;\n",
-                    s->nodes[k].size);
+            t.node[k] = let(e, CGT_PF32, name(e, "tp%d", k), e->b->select(e->g, CGT_PF32, has_tape, at(e, tape, off), tape));
+            off = add(e, off, mul(e, mul(e, T, B), I(e, s->nodes[k].size)));
         }
+    return t;
 }
 
-static View *state_views(Emit *e, const IrStep *s, const char *prefix) {
-    View *v = arena_alloc(e->a, sizeof(View) * (size_t)(s->nstates + 1));
-    for (int i = 0; i < s->nstates; i++) {
-        char name[32], ld[16];
-        snprintf(name, sizeof name, "%s%d", prefix, i);
-        snprintf(ld, sizeof ld, "%d", s->state_size[i]);
-        v[i] = view_of(name, ld, 0);
-    }
+static View *state_views(Emit *e, int n, CgV *ptrs, const int *sizes) {
+    View *v = arena_alloc(e->a, sizeof(View) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++)
+        v[i] = view_of(ptrs[i], I(e, sizes[i]), 0);
     return v;
 }
 
-static StepEnv cell_env(Emit *e, const IrLayer *l) {
-    StepEnv env = {.rows = "B", .prefix = "n", .params = l->params, .indent = "        "};
-    char ld[32];
-    snprintf(ld, sizeof ld, "ldx");
-    env.input = view_of("x", ld, 0);
-    env.states = state_views(e, l->step, "s");
-    return env;
+/* memcpy or memset B rows of a state from/to the carried states. */
+static void carry_copy(Emit *e, CgV carry, CgV B, int at_floats, CgV st, int size, bool in) {
+    CgV n = bytes(e, mul(e, B, I(e, size)));
+    CgV c = at(e, carry, mul(e, B, I(e, at_floats)));
+    cg_call(e->g, CGT_VOID, "memcpy", 3, in ? st : c, in ? c : st, n);
 }
 
 static void emit_cell_forward(Emit *e, int index) {
     const IrLayer *l = &e->p->layers[index];
     const IrStep *s = l->step;
-    FILE *out = e->out;
+    const CgBackend *b = e->b;
+    Cg *g = e->g;
     bool *live = ir_live(e->a, s);
     int width = e->p->values[l->out].size;
-    fprintf(out, "/* %s: cell %s over time%s; tape: %d floats per sample per step */\n", l->label, s->cell,
-            l->reverse ? ", reversed" : "", l->adj->tape_floats);
-    fprintf(out, "static void layer%d(float *const *P, const float *in, float *out, int64_t B, int64_t T, float *ws,\n"
-                 "                   float *tape, float *carry)\n{\n    const int64_t ldx = T * %d;\n",
-            index, s->in_size);
-    declare_tape(e, l, true);
-    for (int k = 0; k < s->nnodes; k++)
-        if (live[k] && step_has_buffer(s, k))
-            fprintf(out, "    float *buf%d = ws;\n    ws += B * %d;\n", k, s->nodes[k].size);
-    for (int i = 0, at = 0; i < s->nstates; at += s->state_size[i], i++)
-        fprintf(out, "    if (carry)\n        memcpy(st%d, carry + B * %d, sizeof(float) * (size_t)(B * %d));\n"
-                     "    else\n        memset(st%d, 0, sizeof(float) * (size_t)(B * %d));\n",
-                i, at, s->state_size[i], i, s->state_size[i]);
-    fprintf(out, "    for (int64_t tt = 0; tt < T; tt++) {\n        const int64_t t = %s;\n",
-            l->reverse ? "T - 1 - tt" : "tt");
-    fprintf(out, "        const float *x = in + t * %d;\n", s->in_size);
-    for (int i = 0; i < s->nstates; i++)
-        fprintf(out, "        float *s%d = st%d + (tape ? tt : tt %% 2) * B * %d;\n"
-                     "        float *s%d_next = st%d + (tape ? tt + 1 : (tt + 1) %% 2) * B * %d;\n",
-                i, i, s->state_size[i], i, i, s->state_size[i]);
+    b->comment(g, arena_printf(e->a, "%s: cell %s over time%s; tape: %d floats per sample per step", l->label, s->cell,
+                               l->reverse ? ", reversed" : "", l->adj->tape_floats));
+    CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PF32, "in"}, {CGT_PF32, "out"}, {CGT_I64, "B"},
+                    {CGT_I64, "T"},   {CGT_PF32, "ws"}, {CGT_PF32, "tape"}, {CGT_PF32, "carry"}};
+    CgV v[8];
+    b->func_begin(g, arena_printf(e->a, "layer%d", index), CGT_VOID, 8, ps, v);
+    CgV P = v[0], in = v[1], out = v[2], B = v[3], T = v[4], ws = v[5], tape = v[6], carry = v[7];
+    CgV has_tape = let(e, CGT_I64, "has_tape", b->select(g, CGT_I64, b->not_null(g, tape), I(e, 1), I(e, 0)));
+    TapeLayout tl = tape_layout(e, l, tape, B, T, has_tape);
+    /* without a tape: two buffers per state, then one per computed node */
+    CgV off = I(e, 0), *st = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
+    for (int i = 0; i < s->nstates; i++) {
+        st[i] = let(e, CGT_PF32, name(e, "st%d", i), b->select(g, CGT_PF32, has_tape, tl.state[i], at(e, ws, off)));
+        off = add(e, off, mul(e, B, I(e, 2 * s->state_size[i])));
+    }
+    CgV *buf = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
     for (int k = 0; k < s->nnodes; k++)
         if (live[k] && step_has_buffer(s, k)) {
-            if (l->adj->taped[k])
-                fprintf(out, "        float *n%d = tape ? tp%d + tt * B * %d : buf%d;\n", k, k, s->nodes[k].size, k);
-            else
-                fprintf(out, "        float *n%d = buf%d;\n", k, k);
+            buf[k] = let(e, CGT_PF32, name(e, "buf%d", k), at(e, ws, off));
+            off = add(e, off, mul(e, B, I(e, s->nodes[k].size)));
         }
-    View *views = arena_alloc(e->a, sizeof(View) * (size_t)s->nnodes);
-    StepEnv env = cell_env(e, l);
-    emit_step_nodes(out, s, live, views, &env);
-    char ld[48], off[48];
-    snprintf(ld, sizeof ld, "T * %d", width);
-    snprintf(off, sizeof off, "t * %d + %d", width, l->offset);
-    emit_rows(out, &env, "out", ld, off, &views[s->output], s->nodes[s->output].size, false);
-    for (int i = 0; i < s->nstates; i++) {
-        char dst[32], sld[16];
-        snprintf(dst, sizeof dst, "s%d_next", i);
-        snprintf(sld, sizeof sld, "%d", s->state_size[i]);
-        emit_rows(out, &env, dst, sld, "0", &views[s->state_next[i]], s->state_size[i], false);
+    for (int i = 0, a0 = 0; i < s->nstates; a0 += s->state_size[i], i++) {
+        b->if_begin(g, b->not_null(g, carry));
+        carry_copy(e, carry, B, a0, st[i], s->state_size[i], true);
+        b->if_else(g);
+        cg_call(g, CGT_VOID, "memset", 3, st[i], I(e, 0), bytes(e, mul(e, B, I(e, s->state_size[i]))));
+        b->if_end(g);
     }
-    fputs("    }\n", out);
-    for (int i = 0, at = 0; i < s->nstates; at += s->state_size[i], i++)
-        fprintf(out, "    if (carry)\n        memcpy(carry + B * %d, st%d + (tape ? T : T %% 2) * B * %d, "
-                     "sizeof(float) * (size_t)(B * %d));\n", at, i, s->state_size[i], s->state_size[i]);
-    fputs("    (void)ldx;\n    (void)P;\n}\n\n", out);
+    CgV tt = b->for_begin(g, "tt", T);
+    CgV t = let(e, CGT_I64, "t", l->reverse ? cg_sub(g, cg_sub(g, T, I(e, 1)), tt) : tt);
+    CgV x = let(e, CGT_PF32, "x", at(e, in, mul(e, t, I(e, s->in_size))));
+    CgV cur = let(e, CGT_I64, "cur", b->select(g, CGT_I64, has_tape, tt, b->int_op(g, '%', tt, I(e, 2))));
+    CgV next = let(e, CGT_I64, "next", b->select(g, CGT_I64, has_tape, add(e, tt, I(e, 1)),
+                                                b->int_op(g, '%', add(e, tt, I(e, 1)), I(e, 2))));
+    CgV *sv = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1)), *sn = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
+    for (int i = 0; i < s->nstates; i++) {
+        CgV row = mul(e, B, I(e, s->state_size[i]));
+        sv[i] = let(e, CGT_PF32, name(e, "s%d", i), at(e, st[i], mul(e, cur, row)));
+        sn[i] = let(e, CGT_PF32, name(e, "s%d_next", i), at(e, st[i], mul(e, next, row)));
+    }
+    CgV *nodes = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
+    for (int k = 0; k < s->nnodes; k++)
+        if (live[k] && step_has_buffer(s, k))
+            nodes[k] = !l->adj->taped[k] ? buf[k]
+                       : let(e, CGT_PF32, name(e, "n%d", k),
+                             b->select(g, CGT_PF32, has_tape, at(e, tl.node[k], mul(e, tt, mul(e, B, I(e, s->nodes[k].size)))), buf[k]));
+    View *views = arena_alloc(e->a, sizeof(View) * (size_t)s->nnodes);
+    StepEnv env = {.rows = B, .P = P, .params = l->params, .buffers = nodes};
+    env.input = view_of(x, mul(e, T, I(e, s->in_size)), 0);
+    env.states = state_views(e, s->nstates, sv, s->state_size);
+    emit_step_nodes(g, s, live, views, &env);
+    emit_rows(g, B, out, mul(e, T, I(e, width)), add(e, mul(e, t, I(e, width)), I(e, l->offset)), &views[s->output],
+              s->nodes[s->output].size, false);
+    for (int i = 0; i < s->nstates; i++)
+        emit_rows(g, B, sn[i], I(e, s->state_size[i]), I(e, 0), &views[s->state_next[i]], s->state_size[i], false);
+    b->for_end(g);
+    CgV last = b->select(g, CGT_I64, has_tape, T, b->int_op(g, '%', T, I(e, 2)));
+    for (int i = 0, a0 = 0; i < s->nstates; a0 += s->state_size[i], i++) {
+        b->if_begin(g, b->not_null(g, carry));
+        carry_copy(e, carry, B, a0, at(e, st[i], mul(e, last, mul(e, B, I(e, s->state_size[i])))), s->state_size[i], false);
+        b->if_end(g);
+    }
+    b->func_end(g, NULL);
 }
 
 /* Backward roots: parameter gradients, previous states, and the input's
@@ -162,167 +186,411 @@ static bool *backward_live(Emit *e, const IrAdjoint *adj, bool want_input) {
     return live;
 }
 
-static size_t cell_backward_scratch(Emit *e, const IrLayer *l) {
-    return 2 * (size_t)state_floats(l->step) + scratch_of(l->adj->bwd, backward_live(e, l->adj, true));
-}
-
-static void emit_param_grads(Emit *e, const IrAdjoint *adj, const View *views, const StepEnv *env, const int *params) {
-    FILE *out = e->out;
+static void emit_param_grads(Emit *e, const IrAdjoint *adj, const View *views, CgV G, CgV rows, const int *params) {
+    Cg *g = e->g;
     for (int i = 0; i < adj->npgrads; i++) {
         const IrParamGrad *pg = &adj->pgrads[i];
-        const View *g = &views[pg->g];
-        char dst[32], gp[200], vp[200];
-        snprintf(dst, sizeof dst, "G[%d]", params[pg->param]);
+        const View *gv = &views[pg->g];
+        CgV dst = e->b->load(g, CGT_PPF32, G, I(e, params[pg->param]));
+        int m = adj->bwd->nodes[pg->g].size;
         if (pg->kind == PGRAD_VEC) {
-            char a[200];
-            view_access(a, sizeof a, g);
-            fprintf(out, "%sfor (int64_t b = 0; b < %s; b++)\n%s    for (int64_t i = 0; i < %d; i++)\n"
-                         "%s        %s[i] += %s;\n",
-                    env->indent, env->rows, env->indent, adj->bwd->nodes[pg->g].size, env->indent, dst, a);
+            emit_rows(g, rows, dst, I(e, 0), I(e, 0), gv, m, true);
         } else {
             const View *v = &views[pg->v];
-            view_pointer(gp, sizeof gp, g);
-            view_pointer(vp, sizeof vp, v);
-            int m = adj->bwd->nodes[pg->g].size, n = adj->bwd->nodes[pg->v].size;
-            fprintf(out, "%srt_gemm_tn(%d, %d, %s, %s, %s, %s, %s, %s, %d, 1);\n", env->indent, m, n, env->rows, gp,
-                    g->ld, vp, v->ld, dst, n);
+            int n = adj->bwd->nodes[pg->v].size;
+            cg_call(g, CGT_VOID, "rt_gemm_tn", 10, I(e, m), I(e, n), rows, view_ptr(g, gv), gv->ld ? gv->ld : I(e, 0),
+                    view_ptr(g, v), v->ld ? v->ld : I(e, 0), dst, I(e, n), I(e, 1));
         }
     }
 }
 
 static void emit_cell_backward(Emit *e, int index) {
     const IrLayer *l = &e->p->layers[index];
-    const IrStep *s = l->step, *b = l->adj->bwd;
+    const IrStep *s = l->step, *bw = l->adj->bwd;
     const IrAdjoint *adj = l->adj;
-    FILE *out = e->out;
+    const CgBackend *b = e->b;
+    Cg *g = e->g;
     bool want_input = l->in != e->p->input;
     bool *live = backward_live(e, adj, want_input);
     int width = e->p->values[l->out].size;
-    fprintf(out, "static void layer%d_backward(float *const *P, float *const *G, const float *in, float *d_in,\n"
-                 "                            const float *d_out, int64_t B, int64_t T, float *ws, float *tape)\n{\n"
-                 "    const int64_t ldx = T * %d;\n", index, s->in_size);
-    declare_tape(e, l, false);
-    for (int i = 0; i < s->nstates; i++)
-        fprintf(out, "    float *dst%d = ws;\n    ws += 2 * B * %d;\n    memset(dst%d, 0, sizeof(float) * (size_t)(2 * B * %d));\n",
-                i, s->state_size[i], i, s->state_size[i]);
-    for (int k = 0; k < b->nnodes; k++)
-        if (live[k] && step_has_buffer(b, k))
-            fprintf(out, "    float *g%d = ws;\n    ws += B * %d;\n", k, b->nodes[k].size);
-    fprintf(out, "    for (int64_t tt = T - 1; tt >= 0; tt--) {\n        const int64_t t = %s;\n",
-            l->reverse ? "T - 1 - tt" : "tt");
-    fprintf(out, "        const float *x = in + t * %d;\n", s->in_size);
-    for (int i = 0; i < s->nstates; i++)
-        fprintf(out, "        const float *s%d = st%d + tt * B * %d;\n"
-                     "        const float *ds%d = dst%d + (tt %% 2) * B * %d;\n"
-                     "        float *ds%d_prev = dst%d + ((tt + 1) %% 2) * B * %d;\n",
-                i, i, s->state_size[i], i, i, s->state_size[i], i, i, s->state_size[i]);
+    CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PPF32, "G"}, {CGT_PF32, "in"}, {CGT_PF32, "d_in"}, {CGT_PCF32, "d_out"},
+                    {CGT_I64, "B"},   {CGT_I64, "T"},   {CGT_PF32, "ws"}, {CGT_PF32, "tape"}};
+    CgV v[9];
+    b->func_begin(g, arena_printf(e->a, "layer%d_backward", index), CGT_VOID, 9, ps, v);
+    CgV P = v[0], G = v[1], in = v[2], d_in = v[3], d_out = v[4], B = v[5], T = v[6], ws = v[7], tape = v[8];
+    TapeLayout tl = tape_layout(e, l, tape, B, T, I(e, 1));
+    CgV off = I(e, 0), *dst = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
+    for (int i = 0; i < s->nstates; i++) { /* two buffers per state gradient, by parity */
+        dst[i] = let(e, CGT_PF32, name(e, "dst%d", i), at(e, ws, off));
+        CgV n = mul(e, B, I(e, 2 * s->state_size[i]));
+        cg_call(g, CGT_VOID, "memset", 3, dst[i], I(e, 0), bytes(e, n));
+        off = add(e, off, n);
+    }
+    CgV *gbuf = arena_alloc(e->a, sizeof(CgV) * (size_t)(bw->nnodes + 1));
+    for (int k = 0; k < bw->nnodes; k++)
+        if (live[k] && step_has_buffer(bw, k)) {
+            gbuf[k] = let(e, CGT_PF32, name(e, "g%d", k), at(e, ws, off));
+            off = add(e, off, mul(e, B, I(e, bw->nodes[k].size)));
+        }
+    CgV rev = b->for_begin(g, "rev", T);
+    CgV tt = let(e, CGT_I64, "tt", cg_sub(g, cg_sub(g, T, I(e, 1)), rev));
+    CgV t = let(e, CGT_I64, "t", l->reverse ? cg_sub(g, cg_sub(g, T, I(e, 1)), tt) : tt);
+    CgV x = let(e, CGT_PF32, "x", at(e, in, mul(e, t, I(e, s->in_size))));
+    CgV *sv = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
+    CgV *ds = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1)), *dp = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
+    for (int i = 0; i < s->nstates; i++) {
+        CgV row = mul(e, B, I(e, s->state_size[i]));
+        sv[i] = let(e, CGT_PF32, name(e, "s%d", i), at(e, tl.state[i], mul(e, tt, row)));
+        ds[i] = let(e, CGT_PF32, name(e, "ds%d", i), at(e, dst[i], mul(e, b->int_op(g, '%', tt, I(e, 2)), row)));
+        dp[i] = let(e, CGT_PF32, name(e, "ds%d_prev", i),
+                    at(e, dst[i], mul(e, b->int_op(g, '%', add(e, tt, I(e, 1)), I(e, 2)), row)));
+    }
+    CgV *fbuf = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
     for (int k = 0; k < s->nnodes; k++)
         if (adj->taped[k])
-            fprintf(out, "        const float *n%d = tp%d + tt * B * %d;\n", k, k, s->nodes[k].size);
+            fbuf[k] = let(e, CGT_PF32, name(e, "n%d", k), at(e, tl.node[k], mul(e, tt, mul(e, B, I(e, s->nodes[k].size)))));
     View *fwd = arena_alloc(e->a, sizeof(View) * (size_t)s->nnodes);
-    StepEnv fenv = cell_env(e, l);
-    fenv.views_only = true;
+    StepEnv fenv = {.rows = B, .P = P, .params = l->params, .buffers = fbuf, .views_only = true};
+    fenv.input = view_of(x, mul(e, T, I(e, s->in_size)), 0);
+    fenv.states = state_views(e, s->nstates, sv, s->state_size);
     bool *all = arena_alloc(e->a, sizeof(bool) * (size_t)s->nnodes);
-    memset(all, 1, sizeof(bool) * (size_t)s->nnodes);
-    emit_step_nodes(out, s, all, fwd, &fenv);
-    StepEnv env = cell_env(e, l);
-    env.prefix = "g";
+    for (int k = 0; k < s->nnodes; k++)
+        all[k] = adj->taped[k] || !step_has_buffer(s, k);
+    emit_step_nodes(g, s, all, fwd, &fenv);
+    StepEnv env = fenv;
+    env.views_only = false;
     env.fwd = fwd;
-    char ld[48], off[48];
-    snprintf(ld, sizeof ld, "T * %d", width);
-    env.adj_out = view_of("d_out", ld, l->offset);
-    snprintf(env.adj_out.base, sizeof env.adj_out.base, "(d_out + t * %d)", width);
-    env.adj_states = state_views(e, s, "ds");
-    View *views = arena_alloc(e->a, sizeof(View) * (size_t)(b->nnodes + 1));
-    emit_step_nodes(out, b, live, views, &env);
-    if (want_input && adj->d_input >= 0) {
-        snprintf(ld, sizeof ld, "T * %d", s->in_size);
-        snprintf(off, sizeof off, "t * %d", s->in_size);
-        emit_rows(out, &env, "d_in", ld, off, &views[adj->d_input], s->in_size, true);
-    }
-    emit_param_grads(e, adj, views, &env, l->params);
+    env.buffers = gbuf;
+    env.adj_out = view_of(at(e, d_out, mul(e, t, I(e, width))), mul(e, T, I(e, width)), l->offset);
+    env.adj_states = state_views(e, s->nstates, ds, s->state_size);
+    View *views = arena_alloc(e->a, sizeof(View) * (size_t)(bw->nnodes + 1));
+    emit_step_nodes(g, bw, live, views, &env);
+    if (want_input && adj->d_input >= 0)
+        emit_rows(g, B, d_in, mul(e, T, I(e, s->in_size)), mul(e, t, I(e, s->in_size)), &views[adj->d_input],
+                  s->in_size, true);
+    emit_param_grads(e, adj, views, G, B, l->params);
     for (int i = 0; i < s->nstates; i++) {
-        char dst[32], sld[16];
-        snprintf(dst, sizeof dst, "ds%d_prev", i);
-        snprintf(sld, sizeof sld, "%d", s->state_size[i]);
         if (adj->d_state[i] >= 0)
-            emit_rows(out, &env, dst, sld, "0", &views[adj->d_state[i]], s->state_size[i], false);
+            emit_rows(g, B, dp[i], I(e, s->state_size[i]), I(e, 0), &views[adj->d_state[i]], s->state_size[i], false);
         else
-            fprintf(out, "        memset(%s, 0, sizeof(float) * (size_t)(B * %d));\n", dst, s->state_size[i]);
+            cg_call(g, CGT_VOID, "memset", 3, dp[i], I(e, 0), bytes(e, mul(e, B, I(e, s->state_size[i]))));
     }
-    fputs("    }\n    (void)ldx;\n    (void)d_in;\n    (void)P;\n}\n\n", out);
+    b->for_end(g);
+    b->func_end(g, NULL);
 }
 
 /* ---- layers without time loops ---------------------------------------- */
 
-static const char *rows(const IrValue *v) { return v->seq ? "B * T" : "B"; }
+static CgV rows_of(Emit *e, const IrValue *v, CgV B, CgV T) { return v->seq ? mul(e, B, T) : B; }
 
 static void emit_plain_forward(Emit *e, int index) {
     const IrLayer *l = &e->p->layers[index];
     const IrValue *in = &e->p->values[l->in], *o = &e->p->values[l->out];
-    FILE *out = e->out;
-    fprintf(out, "/* %s */\n", l->label);
-    fprintf(out, "static void layer%d(float *const *P, const %s *in, float *out, int64_t B, int64_t T)\n{\n", index,
-            in->token ? "int32_t" : "float");
+    const CgBackend *b = e->b;
+    Cg *g = e->g;
+    b->comment(g, l->label);
+    CgParam ps[] = {{CGT_PPF32, "P"}, {in->token ? CGT_PI32 : CGT_PF32, "in"}, {CGT_PF32, "out"}, {CGT_I64, "B"},
+                    {CGT_I64, "T"}};
+    CgV v[5];
+    b->func_begin(g, arena_printf(e->a, "layer%d", index), CGT_VOID, 5, ps, v);
+    CgV P = v[0], x = v[1], out = v[2], R = let(e, CGT_I64, "rows", rows_of(e, in, v[3], v[4]));
+    CgV W = l->nparams ? b->load(g, CGT_PPF32, P, I(e, l->params[0])) : NULL;
     switch (l->kind) {
-    case IRL_EMBED:
-        fprintf(out, "    for (int64_t r = 0; r < %s; r++)\n"
-                     "        memcpy(out + r * %d, P[%d] + (int64_t)in[r] * %d, sizeof(float) * %d);\n",
-                rows(in), o->size, l->params[0], o->size, o->size);
+    case IRL_EMBED: {
+        CgV r = b->for_begin(g, "r", R);
+        CgV row = mul(e, b->to_i64(g, b->load(g, CGT_PI32, x, r)), I(e, o->size));
+        cg_call(g, CGT_VOID, "memcpy", 3, at(e, out, mul(e, r, I(e, o->size))), at(e, W, row), bytes(e, I(e, o->size)));
+        b->for_end(g);
         break;
-    case IRL_LINEAR:
-        fprintf(out, "    rt_gemm_nt(%s, %d, %d, in, %d, P[%d], %d, out, %d, 0);\n"
-                     "    for (int64_t r = 0; r < %s; r++)\n"
-                     "        for (int64_t i = 0; i < %d; i++)\n"
-                     "            out[r * %d + i] += P[%d][i];\n",
-                rows(in), o->size, in->size, in->size, l->params[0], in->size, o->size, rows(in), o->size, o->size,
-                l->params[1]);
+    }
+    case IRL_LINEAR: {
+        cg_call(g, CGT_VOID, "rt_gemm_nt", 10, R, I(e, o->size), I(e, in->size), x, I(e, in->size), W, I(e, in->size), out,
+                I(e, o->size), I(e, 0));
+        View bias = view_of(b->load(g, CGT_PPF32, P, I(e, l->params[1])), NULL, 0);
+        emit_rows(g, R, out, I(e, o->size), I(e, 0), &bias, o->size, true);
         break;
+    }
     case IRL_ACT: {
-        char expr[128];
-        snprintf(expr, sizeof expr, ir_ops[l->act].c_expr, "in[i]", "");
-        fprintf(out, "    for (int64_t i = 0; i < %s * %d; i++)\n        out[i] = %s;\n", rows(in), in->size, expr);
+        View vin = view_of(x, I(e, in->size), 0);
+        CgV r = b->for_begin(g, "r", R);
+        CgV i = b->for_begin(g, "i", I(e, in->size));
+        b->store(g, out, add(e, mul(e, r, I(e, in->size)), i), b->elem(g, l->act, view_get(g, &vin, r, i), NULL), false);
+        b->for_end(g);
+        b->for_end(g);
         break;
     }
     case IRL_DROPOUT: /* the identity; forward_train applies the mask */
-        fprintf(out, "    memcpy(out, in, sizeof(float) * (size_t)(%s * %d));\n", rows(in), in->size);
+        cg_call(g, CGT_VOID, "memcpy", 3, out, x, bytes(e, mul(e, R, I(e, in->size))));
         break;
-    case IRL_LAST:
-        fprintf(out, "    for (int64_t b = 0; b < B; b++)\n"
-                     "        memcpy(out + b * %d, in + (b * T + T - 1) * %d, sizeof(float) * %d);\n",
-                o->size, in->size, in->size);
+    case IRL_LAST: {
+        CgV bb = b->for_begin(g, "b", v[3]);
+        CgV src = mul(e, add(e, mul(e, bb, v[4]), cg_sub(g, v[4], I(e, 1))), I(e, in->size));
+        cg_call(g, CGT_VOID, "memcpy", 3, at(e, out, mul(e, bb, I(e, o->size))), at(e, x, src), bytes(e, I(e, in->size)));
+        b->for_end(g);
         break;
+    }
     case IRL_CELL:
         unreachable();
     }
-    fprintf(out, "    (void)P;\n    (void)T;\n}\n\n");
+    b->func_end(g, NULL);
 }
 
 /* An activation's backward: its derived one-node step over every row. */
-static void emit_act_backward(Emit *e, const IrLayer *l, const char *d_in, const char *in, const char *out_v,
-                              const char *d_out) {
+static void emit_act_backward(Emit *e, const IrLayer *l, CgV d_in, CgV vin, CgV vout, CgV d_out, CgV ws, CgV R) {
     const IrAdjoint *adj = l->adj;
-    const IrValue *v = &e->p->values[l->in];
+    int n = e->p->values[l->in].size;
     if (adj->d_input < 0)
         return;
-    char n[16], rowexpr[32];
-    snprintf(n, sizeof n, "%d", v->size);
-    snprintf(rowexpr, sizeof rowexpr, "(%s)", rows(v));
-    View fwd[2] = {view_of(in, n, 0), view_of(out_v, n, 0)};
-    StepEnv env = {.rows = rowexpr, .prefix = "ga", .indent = "    ", .fwd = fwd, .input = fwd[0]};
-    env.adj_out = view_of(d_out, n, 0);
+    View fwd[2] = {view_of(vin, I(e, n), 0), view_of(vout, I(e, n), 0)};
     bool *live = backward_live(e, adj, true);
-    View *views = arena_alloc(e->a, sizeof(View) * (size_t)(adj->bwd->nnodes + 1));
-    fputs("    {\n", e->out);
+    CgV *buf = arena_alloc(e->a, sizeof(CgV) * (size_t)(adj->bwd->nnodes + 1));
     for (int k = 0; k < adj->bwd->nnodes; k++)
         if (live[k] && step_has_buffer(adj->bwd, k))
-            fprintf(e->out, "    float *ga%d = ws + %s * %d * %d;\n", k, rowexpr, v->size, k);
-    emit_step_nodes(e->out, adj->bwd, live, views, &env);
-    emit_rows(e->out, &env, d_in, n, "0", &views[adj->d_input], v->size, true);
-    fputs("    }\n", e->out);
+            buf[k] = at(e, ws, mul(e, R, I(e, (int64_t)n * k)));
+    StepEnv env = {.rows = R, .fwd = fwd, .input = fwd[0], .buffers = buf};
+    env.adj_out = view_of(d_out, I(e, n), 0);
+    View *views = arena_alloc(e->a, sizeof(View) * (size_t)(adj->bwd->nnodes + 1));
+    emit_step_nodes(e->g, adj->bwd, live, views, &env);
+    emit_rows(e->g, R, d_in, I(e, n), I(e, 0), &views[adj->d_input], n, true);
 }
 
-/* ---- the program ------------------------------------------------------ */
+/* ---- the program's entry points ---------------------------------------- */
+
+static CgV value_size(Emit *e, int v, CgV B, CgV T) {
+    const IrValue *val = &e->p->values[v];
+    return mul(e, rows_of(e, val, B, T), I(e, val->size));
+}
+
+/* The most scratch any one layer needs: per sample for cells, per row of
+ * B * T for activations (their backward step runs over every row). */
+static void max_scratch(Emit *e, size_t *per_sample, size_t *per_row) {
+    *per_sample = *per_row = 0;
+    for (int i = 0; i < e->p->nlayers; i++) {
+        const IrLayer *l = &e->p->layers[i];
+        size_t s = 0, r = 0;
+        if (l->kind == IRL_CELL) {
+            size_t f = 2 * (size_t)state_floats(l->step) + scratch_of(l->step, ir_live(e->a, l->step));
+            size_t b = 2 * (size_t)state_floats(l->step) + scratch_of(l->adj->bwd, backward_live(e, l->adj, true));
+            s = f > b ? f : b;
+        } else if (l->kind == IRL_ACT) {
+            r = (size_t)l->adj->bwd->nnodes * (size_t)e->p->values[l->in].size;
+        }
+        *per_sample = s > *per_sample ? s : *per_sample;
+        *per_row = r > *per_row ? r : *per_row;
+    }
+}
+
+static void emit_sizes(Emit *e) {
+    const IrProgram *p = e->p;
+    const CgBackend *b = e->b;
+    CgParam ps[] = {{CGT_I64, "B"}, {CGT_I64, "T"}};
+    CgV v[2];
+    b->func_begin(e->g, "workspace", CGT_SIZE, 2, ps, v);
+    size_t per_sample, per_row;
+    max_scratch(e, &per_sample, &per_row);
+    CgV n = add(e, mul(e, v[0], I(e, (int64_t)per_sample)), mul(e, mul(e, v[0], v[1]), I(e, (int64_t)per_row)));
+    for (int k = 0; k < p->nvalues; k++)
+        if (k != p->input && k != p->output) /* the value and its gradient */
+            n = add(e, n, mul(e, I(e, 2), value_size(e, k, v[0], v[1])));
+    b->func_end(e->g, n);
+    b->func_begin(e->g, "tape_size", CGT_SIZE, 2, ps, v);
+    n = I(e, 0);
+    for (int k = 0; k < p->nvalues; k++)
+        if (k != p->input && k != p->output)
+            n = add(e, n, value_size(e, k, v[0], v[1]));
+    for (int i = 0; i < p->nlayers; i++) {
+        const IrLayer *l = &p->layers[i];
+        if (l->kind == IRL_CELL)
+            n = add(e, n, cell_tape_size(e, l, v[0], v[1]));
+        if (l->kind == IRL_DROPOUT) /* its mask */
+            n = add(e, n, value_size(e, l->out, v[0], v[1]));
+    }
+    b->func_end(e->g, n);
+}
+
+/* Value pointers: the input, the output, and the rest from *from on. */
+static CgV *declare_values(Emit *e, CgV x, CgV out, CgV from, CgV B, CgV T, CgV *end) {
+    const IrProgram *p = e->p;
+    CgV *vals = arena_alloc(e->a, sizeof(CgV) * (size_t)(p->nvalues + 1)), off = I(e, 0);
+    for (int v = 0; v < p->nvalues; v++) {
+        if (v == p->input) {
+            vals[v] = let(e, p->values[v].token ? CGT_PI32 : CGT_PF32, name(e, "v%d", v),
+                          e->b->cast(e->g, p->values[v].token ? CGT_PI32 : CGT_PF32, x));
+        } else if (v == p->output) {
+            vals[v] = out;
+        } else {
+            vals[v] = let(e, CGT_PF32, name(e, "v%d", v), at(e, from, off));
+            off = add(e, off, value_size(e, v, B, T));
+        }
+    }
+    *end = off;
+    return vals;
+}
+
+/* Per layer with a tape region: its pointer, in layer order. */
+static CgV *declare_layer_tapes(Emit *e, CgV tape, CgV off, CgV B, CgV T) {
+    CgV *t = arena_alloc(e->a, sizeof(CgV) * (size_t)(e->p->nlayers + 1));
+    for (int i = 0; i < e->p->nlayers; i++) {
+        const IrLayer *l = &e->p->layers[i];
+        if (l->kind != IRL_CELL && l->kind != IRL_DROPOUT)
+            continue;
+        t[i] = let(e, CGT_PF32, name(e, "tape%d", i), at(e, tape, off));
+        off = add(e, off, l->kind == IRL_CELL ? cell_tape_size(e, l, B, T) : value_size(e, l->out, B, T));
+    }
+    return t;
+}
+
+static int carry_offset(const IrProgram *p, int index) {
+    int n = 0;
+    for (int i = 0; i < index; i++)
+        if (p->layers[i].kind == IRL_CELL)
+            n += state_floats(p->layers[i].step);
+    return n;
+}
+
+static void call_layer(Emit *e, int i, CgV P, CgV *vals, CgV B, CgV T, CgV ws, CgV tape, CgV carry) {
+    const IrLayer *l = &e->p->layers[i];
+    const char *fn = arena_printf(e->a, "layer%d", i);
+    if (l->kind == IRL_CELL)
+        cg_call(e->g, CGT_VOID, fn, 8, P, vals[l->in], vals[l->out], B, T, ws, tape, carry);
+    else
+        cg_call(e->g, CGT_VOID, fn, 5, P, vals[l->in], vals[l->out], B, T);
+}
+
+static void copy_input_out(Emit *e, CgV x, CgV out, CgV B, CgV T) {
+    if (e->p->output == e->p->input)
+        cg_call(e->g, CGT_VOID, "memcpy", 3, out, x, bytes(e, value_size(e, e->p->input, B, T)));
+}
+
+static void emit_forward(Emit *e) {
+    CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PVOID, "x"}, {CGT_I64, "B"}, {CGT_I64, "T"}, {CGT_PF32, "out"}, {CGT_PF32, "ws"}};
+    CgV v[6], end;
+    e->b->func_begin(e->g, "forward", CGT_VOID, 6, ps, v);
+    CgV *vals = declare_values(e, v[1], v[4], v[5], v[2], v[3], &end);
+    CgV ws = let(e, CGT_PF32, "scratch", at(e, v[5], end));
+    CgV null = e->b->cast(e->g, CGT_PF32, I(e, 0));
+    for (int i = 0; i < e->p->nlayers; i++)
+        call_layer(e, i, v[0], vals, v[2], v[3], ws, null, null);
+    copy_input_out(e, v[1], v[4], v[2], v[3]);
+    e->b->func_end(e->g, NULL);
+}
+
+static void emit_forward_train(Emit *e) {
+    const CgBackend *b = e->b;
+    Cg *g = e->g;
+    CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PVOID, "x"}, {CGT_I64, "B"}, {CGT_I64, "T"},
+                    {CGT_PF32, "out"}, {CGT_PF32, "ws"}, {CGT_PCTX, "ctx"}};
+    CgV v[7], end;
+    b->func_begin(g, "forward_train", CGT_VOID, 7, ps, v);
+    CgV B = v[2], T = v[3], ctx = v[6];
+    CgV tape = let(e, CGT_PF32, "tape", b->field(g, ctx, "tape"));
+    CgV state = let(e, CGT_PF32, "state", b->field(g, ctx, "state"));
+    CgV *vals = declare_values(e, v[1], v[4], tape, B, T, &end);
+    CgV *tapes = declare_layer_tapes(e, tape, end, B, T);
+    for (int i = 0; i < e->p->nlayers; i++) {
+        const IrLayer *l = &e->p->layers[i];
+        if (l->kind == IRL_CELL) {
+            CgV carry = b->select(g, CGT_PF32, b->not_null(g, state), at(e, state, mul(e, B, I(e, carry_offset(e->p, i)))), state);
+            call_layer(e, i, v[0], vals, B, T, v[5], tapes[i], carry);
+        } else if (l->kind == IRL_DROPOUT) {
+            cg_call(g, CGT_VOID, "rt_dropout", 6, ctx, b->double_const(g, l->p), value_size(e, l->out, B, T), vals[l->in],
+                    vals[l->out], tapes[i]);
+        } else {
+            call_layer(e, i, v[0], vals, B, T, NULL, NULL, NULL);
+        }
+    }
+    copy_input_out(e, v[1], v[4], B, T);
+    b->func_end(g, NULL);
+}
+
+static void emit_layer_backward(Emit *e, int i, CgV P, CgV G, CgV *vals, CgV *dv, CgV *tapes, CgV B, CgV T, CgV ws,
+                                CgV ctx) {
+    const IrProgram *p = e->p;
+    const IrLayer *l = &p->layers[i];
+    const IrValue *in = &p->values[l->in], *o = &p->values[l->out];
+    const CgBackend *b = e->b;
+    Cg *g = e->g;
+    bool want_input = l->in != p->input;
+    CgV R = rows_of(e, in, B, T), d_out = dv[l->out], d_in = want_input ? dv[l->in] : NULL;
+    switch (l->kind) {
+    case IRL_CELL:
+        cg_call(g, CGT_VOID, arena_printf(e->a, "layer%d_backward", i), 9, P, G, vals[l->in],
+                want_input ? d_in : b->cast(g, CGT_PF32, I(e, 0)), d_out, B, T, ws, tapes[i]);
+        break;
+    case IRL_EMBED: {
+        CgV r = b->for_begin(g, "r", R);
+        CgV row = at(e, b->load(g, CGT_PPF32, G, I(e, l->params[0])), mul(e, b->to_i64(g, b->load(g, CGT_PI32, vals[l->in], r)), I(e, o->size)));
+        View src = view_of(at(e, d_out, mul(e, r, I(e, o->size))), NULL, 0);
+        emit_rows(g, I(e, 1), row, I(e, 0), I(e, 0), &src, o->size, true);
+        b->for_end(g);
+        break;
+    }
+    case IRL_LINEAR: {
+        CgV W = b->load(g, CGT_PPF32, P, I(e, l->params[0]));
+        if (want_input)
+            cg_call(g, CGT_VOID, "rt_gemm_nn", 10, R, I(e, in->size), I(e, o->size), d_out, I(e, o->size), W, I(e, in->size),
+                    d_in, I(e, in->size), I(e, 1));
+        cg_call(g, CGT_VOID, "rt_gemm_tn", 10, I(e, o->size), I(e, in->size), R, d_out, I(e, o->size), vals[l->in],
+                I(e, in->size), b->load(g, CGT_PPF32, G, I(e, l->params[0])), I(e, in->size), I(e, 1));
+        View dy = view_of(d_out, I(e, o->size), 0);
+        emit_rows(g, R, b->load(g, CGT_PPF32, G, I(e, l->params[1])), I(e, 0), I(e, 0), &dy, o->size, true);
+        break;
+    }
+    case IRL_ACT:
+        if (want_input)
+            emit_act_backward(e, l, d_in, vals[l->in], vals[l->out], d_out, ws, R);
+        break;
+    case IRL_DROPOUT:
+        if (want_input) { /* the mask in training, else the identity */
+            CgV n = value_size(e, l->in, B, T);
+            CgV k = b->for_begin(g, "k", n);
+            CgV dy = b->load(g, CGT_PF32, d_out, k);
+            CgV masked = b->elem(g, IR_MUL, dy, b->load(g, CGT_PF32, tapes[i], k));
+            b->store(g, d_in, k, b->select(g, CGT_F32, b->field(g, ctx, "training"), masked, dy), true);
+            b->for_end(g);
+        }
+        break;
+    case IRL_LAST:
+        if (want_input) {
+            View dy = view_of(d_out, I(e, in->size), 0);
+            emit_rows(g, B, d_in, mul(e, T, I(e, in->size)), mul(e, cg_sub(g, T, I(e, 1)), I(e, in->size)), &dy,
+                      in->size, true);
+        }
+        break;
+    }
+}
+
+static void emit_backward(Emit *e) {
+    const IrProgram *p = e->p;
+    const CgBackend *b = e->b;
+    Cg *g = e->g;
+    CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PPF32, "G"}, {CGT_PVOID, "x"}, {CGT_I64, "B"},
+                    {CGT_I64, "T"},   {CGT_PCF32, "d_out"}, {CGT_PF32, "ws"}, {CGT_PCTX, "ctx"}};
+    CgV v[8], end;
+    b->func_begin(g, "backward", CGT_VOID, 8, ps, v);
+    CgV B = v[3], T = v[4], ws = v[6];
+    CgV tape = let(e, CGT_PF32, "tape", b->field(g, v[7], "tape"));
+    CgV *vals = declare_values(e, v[2], b->cast(g, CGT_PF32, I(e, 0)), tape, B, T, &end);
+    CgV *tapes = declare_layer_tapes(e, tape, end, B, T);
+    CgV *dv = arena_alloc(e->a, sizeof(CgV) * (size_t)(p->nvalues + 1)), off = I(e, 0);
+    for (int k = 0; k < p->nvalues; k++) {
+        if (k == p->input)
+            continue;
+        if (k == p->output) {
+            dv[k] = v[5];
+            continue;
+        }
+        dv[k] = let(e, CGT_PF32, name(e, "d%d", k), at(e, ws, off));
+        cg_call(g, CGT_VOID, "memset", 3, dv[k], I(e, 0), bytes(e, value_size(e, k, B, T)));
+        off = add(e, off, value_size(e, k, B, T));
+    }
+    CgV scratch = let(e, CGT_PF32, "scratch", at(e, ws, off));
+    for (int i = p->nlayers - 1; i >= 0; i--)
+        emit_layer_backward(e, i, v[0], v[1], vals, dv, tapes, B, T, scratch, v[7]);
+    b->func_end(g, NULL);
+}
+
+/* ---- the C file around it ------------------------------------------------ */
 
 static void emit_params(FILE *out, const ModelInfo *m) {
     static const char *init[] = {"RT_INIT_UNIFORM", "RT_INIT_ZEROS", "RT_INIT_ONES", "RT_INIT_UNIFORM",
@@ -337,207 +605,16 @@ static void emit_params(FILE *out, const ModelInfo *m) {
     fputs("};\n\n", out);
 }
 
-static const char *value_size(Emit *e, int v) {
-    const IrValue *val = &e->p->values[v];
-    return arena_printf(e->a, "%s * %d", rows(val), val->size);
-}
-
-/* The most scratch any one layer needs: per sample for cells, per row of
- * B * T for activations (their backward step runs over every row). */
-static void max_scratch(Emit *e, size_t *per_sample, size_t *per_row) {
-    *per_sample = *per_row = 0;
-    for (int i = 0; i < e->p->nlayers; i++) {
-        const IrLayer *l = &e->p->layers[i];
-        if (l->kind == IRL_CELL) {
-            size_t f = cell_forward_scratch(e, l), b = cell_backward_scratch(e, l);
-            *per_sample = f > *per_sample ? f : *per_sample;
-            *per_sample = b > *per_sample ? b : *per_sample;
-        } else if (l->kind == IRL_ACT) {
-            size_t s = (size_t)l->adj->bwd->nnodes * (size_t)e->p->values[l->in].size;
-            *per_row = s > *per_row ? s : *per_row;
-        }
-    }
-}
-
-static void emit_sizes(Emit *e) {
-    FILE *out = e->out;
-    const IrProgram *p = e->p;
-    fputs("static size_t workspace(int64_t B, int64_t T)\n{\n    size_t n = 0;\n", out);
-    for (int v = 0; v < p->nvalues; v++)
-        if (v != p->input && v != p->output)
-            fprintf(out, "    n += 2 * (size_t)(%s); /* the value and its gradient */\n", value_size(e, v));
-    size_t per_sample, per_row;
-    max_scratch(e, &per_sample, &per_row);
-    fprintf(out, "    n += (size_t)(B * %zu + B * T * %zu);\n    return n;\n}\n\n", per_sample, per_row);
-    fputs("static size_t tape_size(int64_t B, int64_t T)\n{\n    size_t n = 0;\n", out);
-    for (int v = 0; v < p->nvalues; v++)
-        if (v != p->input && v != p->output)
-            fprintf(out, "    n += (size_t)(%s);\n", value_size(e, v));
-    for (int i = 0; i < p->nlayers; i++) {
-        const IrLayer *l = &p->layers[i];
-        if (l->kind == IRL_CELL)
-            fprintf(out, "    n += (size_t)(%s);\n", cell_tape_expr(e, l));
-        if (l->kind == IRL_DROPOUT)
-            fprintf(out, "    n += (size_t)(%s); /* dropout mask */\n", value_size(e, l->out));
-    }
-    fputs("    return n;\n}\n\n", out);
-}
-
-/* Value pointers: the input, the output, and the rest from `from`. */
-static void declare_values(Emit *e, const char *from) {
-    const IrProgram *p = e->p;
-    for (int v = 0; v < p->nvalues; v++) {
-        if (v == p->input)
-            fprintf(e->out, "    const %s *v%d = x;\n", p->values[v].token ? "int32_t" : "float", v);
-        else if (v == p->output)
-            fprintf(e->out, "    float *v%d = out;\n", v);
-        else
-            fprintf(e->out, "    float *v%d = %s;\n    %s += %s;\n", v, from, from, value_size(e, v));
-        fprintf(e->out, "    (void)v%d;\n", v);
-    }
-}
-
-/* Per layer: its carried-state offset (floats per sample) and tape pointer. */
-static void declare_layer_tapes(Emit *e) {
-    for (int i = 0; i < e->p->nlayers; i++) {
-        const IrLayer *l = &e->p->layers[i];
-        if (l->kind == IRL_CELL)
-            fprintf(e->out, "    float *tape%d = tape;\n    tape += %s;\n", i, cell_tape_expr(e, l));
-        if (l->kind == IRL_DROPOUT)
-            fprintf(e->out, "    float *tape%d = tape;\n    tape += %s;\n", i, value_size(e, l->out));
-    }
-}
-
-static int carry_offset(const IrProgram *p, int index) {
-    int at = 0;
-    for (int i = 0; i < index; i++)
-        if (p->layers[i].kind == IRL_CELL)
-            at += state_floats(p->layers[i].step);
-    return at;
-}
-
-static void emit_forward(Emit *e) {
-    FILE *out = e->out;
-    const IrProgram *p = e->p;
-    fputs("static void forward(float *const *P, const void *x, int64_t B, int64_t T, float *out, float *ws)\n{\n", out);
-    declare_values(e, "ws");
-    for (int i = 0; i < p->nlayers; i++) {
-        const IrLayer *l = &p->layers[i];
-        if (l->kind == IRL_CELL)
-            fprintf(out, "    layer%d(P, v%d, v%d, B, T, ws, NULL, NULL);\n", i, l->in, l->out);
-        else
-            fprintf(out, "    layer%d(P, v%d, v%d, B, T);\n", i, l->in, l->out);
-    }
-    if (p->output == p->input)
-        fprintf(out, "    memcpy(out, x, sizeof(float) * (size_t)(%s));\n", value_size(e, p->input));
-    fputs("}\n\n", out);
-}
-
-static void emit_forward_train(Emit *e) {
-    FILE *out = e->out;
-    const IrProgram *p = e->p;
-    fputs("static void forward_train(float *const *P, const void *x, int64_t B, int64_t T, float *out, float *ws,\n"
-          "                          rt_train_ctx *ctx)\n{\n    float *tape = ctx->tape;\n", out);
-    declare_values(e, "tape");
-    declare_layer_tapes(e);
-    for (int i = 0; i < p->nlayers; i++) {
-        const IrLayer *l = &p->layers[i];
-        if (l->kind == IRL_CELL)
-            fprintf(out, "    layer%d(P, v%d, v%d, B, T, ws, tape%d, ctx->state ? ctx->state + B * %d : NULL);\n", i,
-                    l->in, l->out, i, carry_offset(p, i));
-        else if (l->kind == IRL_DROPOUT)
-            fprintf(out, "    rt_dropout(ctx, %.17g, (int64_t)(%s), v%d, v%d, tape%d);\n", l->p, value_size(e, l->out),
-                    l->in, l->out, i);
-        else
-            fprintf(out, "    layer%d(P, v%d, v%d, B, T);\n", i, l->in, l->out);
-    }
-    if (p->output == p->input)
-        fprintf(out, "    memcpy(out, x, sizeof(float) * (size_t)(%s));\n", value_size(e, p->input));
-    fputs("    (void)tape;\n}\n\n", out);
-}
-
-static void emit_layer_backward(Emit *e, int i) {
-    FILE *out = e->out;
-    const IrProgram *p = e->p;
-    const IrLayer *l = &p->layers[i];
-    const IrValue *in = &p->values[l->in], *o = &p->values[l->out];
-    bool want_input = l->in != p->input;
-    char d_in[16], d_out[16], vin[16], vout[16];
-    snprintf(d_in, sizeof d_in, "d%d", l->in);
-    snprintf(d_out, sizeof d_out, "d%d", l->out);
-    snprintf(vin, sizeof vin, "v%d", l->in);
-    snprintf(vout, sizeof vout, "v%d", l->out);
-    switch (l->kind) {
-    case IRL_CELL:
-        fprintf(out, "    layer%d_backward(P, G, %s, %s, %s, B, T, ws, tape%d);\n", i, vin, want_input ? d_in : "NULL",
-                d_out, i);
-        break;
-    case IRL_EMBED:
-        fprintf(out, "    for (int64_t r = 0; r < %s; r++)\n        for (int64_t i = 0; i < %d; i++)\n"
-                     "            G[%d][(int64_t)%s[r] * %d + i] += %s[r * %d + i];\n",
-                rows(in), o->size, l->params[0], vin, o->size, d_out, o->size);
-        break;
-    case IRL_LINEAR:
-        if (want_input)
-            fprintf(out, "    rt_gemm_nn(%s, %d, %d, %s, %d, P[%d], %d, %s, %d, 1);\n", rows(in), in->size, o->size,
-                    d_out, o->size, l->params[0], in->size, d_in, in->size);
-        fprintf(out, "    rt_gemm_tn(%d, %d, %s, %s, %d, %s, %d, G[%d], %d, 1);\n", o->size, in->size, rows(in), d_out,
-                o->size, vin, in->size, l->params[0], in->size);
-        fprintf(out, "    for (int64_t r = 0; r < %s; r++)\n        for (int64_t i = 0; i < %d; i++)\n"
-                     "            G[%d][i] += %s[r * %d + i];\n", rows(in), o->size, l->params[1], d_out, o->size);
-        break;
-    case IRL_ACT:
-        if (want_input)
-            emit_act_backward(e, l, d_in, vin, vout, d_out);
-        break;
-    case IRL_DROPOUT:
-        if (want_input)
-            fprintf(out, "    for (int64_t i = 0; i < %s; i++)\n        %s[i] += ctx->training ? %s[i] * tape%d[i] : %s[i];\n",
-                    value_size(e, l->in), d_in, d_out, i, d_out);
-        break;
-    case IRL_LAST:
-        if (want_input)
-            fprintf(out, "    for (int64_t b = 0; b < B; b++)\n        for (int64_t i = 0; i < %d; i++)\n"
-                         "            %s[(b * T + T - 1) * %d + i] += %s[b * %d + i];\n",
-                    in->size, d_in, in->size, d_out, in->size);
-        break;
-    }
-}
-
-static void emit_backward(Emit *e) {
-    FILE *out = e->out;
-    const IrProgram *p = e->p;
-    fputs("static void backward(float *const *P, float *const *G, const void *x, int64_t B, int64_t T,\n"
-          "                     const float *d_out, float *ws, rt_train_ctx *ctx)\n{\n"
-          "    float *tape = ctx->tape;\n    float *out = NULL;\n", out);
-    declare_values(e, "tape");
-    declare_layer_tapes(e);
-    for (int v = 0; v < p->nvalues; v++) {
-        if (v == p->input)
-            continue;
-        if (v == p->output)
-            fprintf(out, "    const float *d%d = d_out;\n", v);
-        else
-            fprintf(out, "    float *d%d = ws;\n    ws += %s;\n    memset(d%d, 0, sizeof(float) * (size_t)(%s));\n", v,
-                    value_size(e, v), v, value_size(e, v));
-    }
-    for (int i = p->nlayers - 1; i >= 0; i--)
-        emit_layer_backward(e, i);
-    fputs("    (void)tape;\n    (void)out;\n    (void)x;\n    (void)ctx;\n}\n\n", out);
-}
-
 static void emit_type(FILE *out, const char *field, bool seq, bool token, int64_t size) {
     fprintf(out, "    .%s = {%d, %d, %lld},\n", field, seq, token, (long long)size);
 }
 
-static void emit_descriptor(Emit *e) {
-    FILE *out = e->out;
-    const ModelInfo *m = e->p->model;
+static void emit_descriptor(FILE *out, const IrProgram *p) {
+    const ModelInfo *m = p->model;
     const TrainConfig *t = &m->train;
-    int carry = carry_offset(e->p, e->p->nlayers);
     bool bidirectional = false;
-    for (int i = 0; i < e->p->nlayers; i++)
-        bidirectional |= e->p->layers[i].reverse;
+    for (int i = 0; i < p->nlayers; i++)
+        bidirectional |= p->layers[i].reverse;
     fputs("const rt_model rnn_model = {\n", out);
     fprintf(out, "    .name = \"%s\",\n    .params = params,\n    .nparams = %d,\n", m->name, m->nparams);
     emit_type(out, "input", m->input->type.seq, m->input->type.token, m->input->type.size);
@@ -547,17 +624,15 @@ static void emit_descriptor(Emit *e) {
     fprintf(out, "    .train = {%s, %.17g, %.17g, %.17g, %.17g, %.17g, %.17g, %.17g, %lld, %lld, %lld, %lld},\n",
             t->optimizer == OPT_ADAM ? "RT_OPT_ADAM" : "RT_OPT_SGD", t->lr, t->momentum, t->beta1, t->beta2, t->eps,
             t->clip, t->valid, (long long)t->batch, (long long)t->bptt, (long long)t->epochs, (long long)t->seed);
-    fprintf(out, "    .state_floats = %d,\n    .bidirectional = %d,\n", carry, bidirectional);
+    fprintf(out, "    .state_floats = %d,\n    .bidirectional = %d,\n", carry_offset(p, p->nlayers), bidirectional);
     fputs("    .workspace = workspace,\n    .tape_size = tape_size,\n    .forward = forward,\n"
           "    .forward_train = forward_train,\n    .backward = backward,\n};\n\n", out);
     fputs("int main(int argc, char **argv)\n{\n    return rt_main(&rnn_model, argc, argv);\n}\n", out);
 }
 
-void emitc_program(FILE *out, Arena *a, const IrProgram *p) {
-    Emit e = {out, a, p};
-    fprintf(out, "/* %s - generated by rnnc %s from model '%s'. Do not edit. */\n", p->name, RNNC_VERSION, p->name);
-    fputs("#include \"rnnrt.h\"\n#include <string.h>\n\n", out);
-    emit_params(out, p->model);
+/* Everything the program computes, through any backend. */
+void emit_program(Cg *g, const IrProgram *p) {
+    Emit e = {g, g->b, g->a, p};
     for (int i = 0; i < p->nlayers; i++) {
         if (p->layers[i].kind == IRL_CELL) {
             emit_cell_forward(&e, i);
@@ -570,5 +645,12 @@ void emitc_program(FILE *out, Arena *a, const IrProgram *p) {
     emit_forward(&e);
     emit_forward_train(&e);
     emit_backward(&e);
-    emit_descriptor(&e);
+}
+
+void emitc_program(FILE *out, Arena *a, const IrProgram *p) {
+    fprintf(out, "/* %s - generated by rnnc %s from model '%s'. Do not edit. */\n", p->name, RNNC_VERSION, p->name);
+    fputs("#include \"rnnrt.h\"\n#include <string.h>\n\n", out);
+    emit_params(out, p->model);
+    emit_program(cg_c_new(a, out), p);
+    emit_descriptor(out, p);
 }

@@ -4,5 +4,8 @@
 #include "ir.h"
 
 void emitc_program(FILE *out, Arena *a, const IrProgram *p);
+/* The functions of a program, through any code generator backend. */
+struct Cg;
+void emit_program(struct Cg *g, const IrProgram *p);
 
 #endif

@@ -1,59 +1,49 @@
-/* emit_step.c - C for a step DAG over a batch of rows (see emit_step.h).
+/* emit_step.c - code for a step DAG over a batch of rows (emit_step.h).
  * Matrix products become one rt_gemm_* call over all rows; elementwise
  * nodes one loop over rows x size; concat and pad copy pieces. */
 #include "emit_step.h"
 #include <string.h>
 
-View view_of(const char *base, const char *ld, int off) {
-    View v = {.off = off};
-    snprintf(v.base, sizeof v.base, "%s", base);
-    snprintf(v.ld, sizeof v.ld, "%s", ld);
-    return v;
-}
+View view_of(CgV base, CgV ld, int off) { return (View){base, ld, off, false, 0}; }
 
-static void literal(char *buf, size_t n, double v) { snprintf(buf, n, "(%.9ef)", v); }
-
-void view_access(char *buf, size_t n, const View *v) {
+CgV view_get(Cg *g, const View *v, CgV b, CgV i) {
     if (v->is_const)
-        literal(buf, n, v->value);
-    else if (!strcmp(v->ld, "0"))
-        snprintf(buf, n, "%s[%d + i]", v->base, v->off);
-    else
-        snprintf(buf, n, "%s[%d + b * %s + i]", v->base, v->off, v->ld);
+        return g->b->float_const(g, v->value);
+    CgV index = v->off ? cg_add(g, cg_i(g, v->off), i) : i;
+    if (v->ld)
+        index = cg_add(g, index, cg_mul(g, b, v->ld));
+    return g->b->load(g, CGT_PF32, v->base, index);
 }
 
-void view_pointer(char *buf, size_t n, const View *v) { snprintf(buf, n, "(%s + %d)", v->base, v->off); }
+CgV view_ptr(Cg *g, const View *v) { return g->b->ptr_add(g, CGT_PF32, v->base, cg_i(g, v->off)); }
+
+View param_view(Cg *g, const StepEnv *env, int cell_param) {
+    return view_of(g->b->load(g, CGT_PPF32, env->P, cg_i(g, env->params[cell_param])), NULL, 0);
+}
 
 bool step_has_buffer(const IrStep *s, int id) {
     IrKind k = ir_ops[s->nodes[id].op].kind;
     return k != IRK_LEAF && k != IRK_SLICE;
 }
 
-static void loop_open(FILE *out, const StepEnv *env, int size) {
-    fprintf(out, "%sfor (int64_t b = 0; b < %s; b++)\n%s    for (int64_t i = 0; i < %d; i++)\n", env->indent,
-            env->rows, env->indent, size);
+void emit_rows(Cg *g, CgV rows, CgV dst, CgV ld, CgV off, const View *v, int size, bool accumulate) {
+    CgV b = g->b->for_begin(g, "b", rows);
+    CgV i = g->b->for_begin(g, "i", cg_i(g, size));
+    CgV at = cg_add(g, cg_add(g, cg_mul(g, b, ld), off), i);
+    g->b->store(g, dst, at, view_get(g, v, b, i), accumulate);
+    g->b->for_end(g);
+    g->b->for_end(g);
 }
 
-void emit_rows(FILE *out, const StepEnv *env, const char *dst, const char *ld, const char *off, const View *v,
-               int size, bool accumulate) {
-    char a[200];
-    view_access(a, sizeof a, v);
-    loop_open(out, env, size);
-    fprintf(out, "%s        %s[b * %s + %s + i] %s %s;\n", env->indent, dst, ld, off, accumulate ? "+=" : "=", a);
-}
-
-static View leaf_view(const IrNode *node, const StepEnv *env) {
+static View leaf_view(Cg *g, const IrNode *node, const StepEnv *env) {
     View v = {0};
-    char base[48];
     switch (node->op) {
     case IR_INPUT: return env->input;
     case IR_STATE: return env->states[node->index];
     case IR_ADJ_OUT: return env->adj_out;
     case IR_ADJ_STATE: return env->adj_states[node->index];
     case IR_FWD: return env->fwd[node->index];
-    case IR_PARAM:
-        snprintf(base, sizeof base, "P[%d]", env->params[node->index]);
-        return view_of(base, "0", 0);
+    case IR_PARAM: return param_view(g, env, node->index);
     default: /* IR_CONST */
         v.is_const = true;
         v.value = node->value;
@@ -61,46 +51,50 @@ static View leaf_view(const IrNode *node, const StepEnv *env) {
     }
 }
 
-static void emit_elementwise(FILE *out, const IrNode *node, const char *dst, const View *views, const StepEnv *env) {
-    char a[200] = "", b[200] = "", expr[500];
-    view_access(a, sizeof a, &views[node->args[0]]);
-    if (node->nargs > 1)
-        view_access(b, sizeof b, &views[node->args[1]]);
-    snprintf(expr, sizeof expr, ir_ops[node->op].c_expr, a, b);
-    loop_open(out, env, node->size);
-    fprintf(out, "%s        %s[b * %d + i] = %s;\n", env->indent, dst, node->size, expr);
+static void emit_elementwise(Cg *g, const IrNode *node, CgV dst, const View *views, const StepEnv *env) {
+    CgV b = g->b->for_begin(g, "b", env->rows);
+    CgV i = g->b->for_begin(g, "i", cg_i(g, node->size));
+    CgV x = view_get(g, &views[node->args[0]], b, i);
+    CgV y = node->nargs > 1 ? view_get(g, &views[node->args[1]], b, i) : NULL;
+    g->b->store(g, dst, cg_add(g, cg_mul(g, b, cg_i(g, node->size)), i), g->b->elem(g, node->op, x, y), false);
+    g->b->for_end(g);
+    g->b->for_end(g);
 }
 
-static void emit_concat(FILE *out, const IrStep *s, const IrNode *node, const char *dst, const View *views,
-                        const StepEnv *env) {
-    char off[16], ld[16];
-    snprintf(ld, sizeof ld, "%d", node->size);
+static void emit_concat(Cg *g, const IrStep *s, const IrNode *node, CgV dst, const View *views, const StepEnv *env) {
     int at = 0;
     for (int k = 0; k < node->nargs; k++) {
-        snprintf(off, sizeof off, "%d", at);
-        emit_rows(out, env, dst, ld, off, &views[node->args[k]], s->nodes[node->args[k]].size, false);
-        at += s->nodes[node->args[k]].size;
+        int size = s->nodes[node->args[k]].size;
+        emit_rows(g, env->rows, dst, cg_i(g, node->size), cg_i(g, at), &views[node->args[k]], size, false);
+        at += size;
     }
 }
 
-static void emit_pad(FILE *out, const IrStep *s, const IrNode *node, const char *dst, const View *views,
-                     const StepEnv *env) {
-    char off[16], ld[16];
-    snprintf(ld, sizeof ld, "%d", node->size);
-    snprintf(off, sizeof off, "%d", node->lo);
-    fprintf(out, "%smemset(%s, 0, sizeof(float) * (size_t)(%s * %d));\n", env->indent, dst, env->rows, node->size);
-    emit_rows(out, env, dst, ld, off, &views[node->args[0]], s->nodes[node->args[0]].size, false);
+static void emit_pad(Cg *g, const IrStep *s, const IrNode *node, CgV dst, const View *views, const StepEnv *env) {
+    CgV bytes = cg_mul(g, cg_mul(g, env->rows, cg_i(g, node->size)), cg_i(g, sizeof(float)));
+    cg_call(g, CGT_VOID, "memset", 3, dst, cg_i(g, 0), bytes);
+    emit_rows(g, env->rows, dst, cg_i(g, node->size), cg_i(g, node->lo), &views[node->args[0]],
+              s->nodes[node->args[0]].size, false);
 }
 
-void emit_step_nodes(FILE *out, const IrStep *s, const bool *live, View *views, const StepEnv *env) {
+/* rows of x times W^T (matvec) or rows of g times W (matvec_t) */
+static void emit_product(Cg *g, const IrStep *s, const IrNode *node, CgV dst, const View *views, const StepEnv *env) {
+    const View *w = &views[node->args[0]], *x = &views[node->args[1]];
+    const IrNode *wn = &s->nodes[node->args[0]];
+    bool t = node->op == IR_MATVEC_T;
+    CgV ld = x->ld ? x->ld : cg_i(g, 0);
+    cg_call(g, CGT_VOID, t ? "rt_gemm_nn" : "rt_gemm_nt", 10, env->rows, cg_i(g, node->size),
+            cg_i(g, t ? wn->size : wn->cols), view_ptr(g, x), ld, w->base, cg_i(g, t ? node->size : wn->cols), dst,
+            cg_i(g, node->size), cg_i(g, 0));
+}
+
+void emit_step_nodes(Cg *g, const IrStep *s, const bool *live, View *views, const StepEnv *env) {
     for (int id = 0; id < s->nnodes; id++) {
         if (!live[id])
             continue;
         const IrNode *node = &s->nodes[id];
-        char dst[48], p1[200];
-        snprintf(dst, sizeof dst, "%s%d", env->prefix, id);
         if (ir_ops[node->op].kind == IRK_LEAF) {
-            views[id] = leaf_view(node, env);
+            views[id] = leaf_view(g, node, env);
             continue;
         }
         if (node->op == IR_SLICE) {
@@ -108,32 +102,16 @@ void emit_step_nodes(FILE *out, const IrStep *s, const bool *live, View *views, 
             views[id].off += node->lo;
             continue;
         }
-        char ld[16];
-        snprintf(ld, sizeof ld, "%d", node->size);
-        views[id] = view_of(dst, ld, 0);
+        CgV dst = env->buffers[id];
+        views[id] = view_of(dst, cg_i(g, node->size), 0);
         if (env->views_only)
             continue;
-        const View *a0 = &views[node->args[0]], *a1 = node->nargs > 1 ? &views[node->args[1]] : NULL;
         switch (ir_ops[node->op].kind) {
-        case IRK_MATVEC: /* rows of x times W^T */
-            view_pointer(p1, sizeof p1, a1);
-            fprintf(out, "%srt_gemm_nt(%s, %d, %d, %s, %s, %s, %d, %s, %d, 0);\n", env->indent, env->rows, node->size,
-                    s->nodes[node->args[0]].cols, p1, a1->ld, a0->base, s->nodes[node->args[0]].cols, dst, node->size);
-            break;
-        case IRK_MATVEC_T: /* rows of g times W */
-            view_pointer(p1, sizeof p1, a1);
-            fprintf(out, "%srt_gemm_nn(%s, %d, %d, %s, %s, %s, %d, %s, %d, 0);\n", env->indent, env->rows, node->size,
-                    s->nodes[node->args[0]].size, p1, a1->ld, a0->base, node->size, dst, node->size);
-            break;
-        case IRK_CONCAT:
-            emit_concat(out, s, node, dst, views, env);
-            break;
-        case IRK_PAD:
-            emit_pad(out, s, node, dst, views, env);
-            break;
-        default:
-            emit_elementwise(out, node, dst, views, env);
-            break;
+        case IRK_MATVEC:
+        case IRK_MATVEC_T: emit_product(g, s, node, dst, views, env); break;
+        case IRK_CONCAT: emit_concat(g, s, node, dst, views, env); break;
+        case IRK_PAD: emit_pad(g, s, node, dst, views, env); break;
+        default: emit_elementwise(g, node, dst, views, env); break;
         }
     }
 }

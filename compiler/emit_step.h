@@ -1,45 +1,45 @@
-/* emit_step.h - C for one step DAG evaluated over a batch of rows.
+/* emit_step.h - code for one step DAG evaluated over a batch of rows.
  * Shared by forward steps, their derived backward steps, and per-element
- * layers. Every node's values live in a View: a pointer expression, an
- * element offset and a row stride (0 for a parameter vector, which every
- * row shares); a slice is a view of its base and costs nothing. */
+ * layers. Every node's values live in a View: a pointer, an element offset
+ * and a row stride (none for a parameter vector, which every row shares);
+ * a slice is a view of its base and costs nothing. */
 #ifndef RNNC_EMIT_STEP_H
 #define RNNC_EMIT_STEP_H
-#include "ir.h"
+#include "cg.h"
 
 typedef struct View {
-    char base[48];   /* C pointer expression */
-    char ld[32];     /* row stride, a C expression */
+    CgV base;        /* pointer to row 0 */
+    CgV ld;          /* row stride (an i64), or NULL: every row is the same */
     int off;         /* first element */
     bool is_const;   /* a number broadcast everywhere */
     double value;
 } View;
 
 typedef struct StepEnv {
-    const char *rows;       /* C expression: how many rows (samples) */
-    const char *prefix;     /* buffer names: prefix + node id */
+    CgV rows;               /* how many rows (samples) */
+    CgV P;                  /* the parameter table */
     const int *params;      /* cell parameter number -> global parameter index */
     View input, adj_out;    /* the INPUT and ADJ_OUT leaves */
     View *states;           /* STATE i */
     View *adj_states;       /* ADJ_STATE i */
     const View *fwd;        /* FWD k: the forward step's views at this step */
-    const char *indent;
+    CgV *buffers;           /* per node with a buffer of its own: where it goes */
     bool views_only;        /* set views, emit nothing (a forward step seen from its backward) */
 } StepEnv;
 
-View view_of(const char *base, const char *ld, int off);
-/* The C expression for element i of row b. */
-void view_access(char *buf, size_t n, const View *v);
-/* The pointer to row 0's first element. */
-void view_pointer(char *buf, size_t n, const View *v);
+View view_of(CgV base, CgV ld, int off);
+/* Element i of row b of a view. */
+CgV view_get(Cg *g, const View *v, CgV b, CgV i);
+/* Pointer to row 0's first element. */
+CgV view_ptr(Cg *g, const View *v);
+/* The parameter P[index] as a view shared by every row. */
+View param_view(Cg *g, const StepEnv *env, int cell_param);
 
-/* Set views[] for every live node and emit the code computing them. Nodes
- * with a buffer of their own write to PREFIX<id>, declared by the caller. */
-void emit_step_nodes(FILE *out, const IrStep *s, const bool *live, View *views, const StepEnv *env);
+/* Set views[] for every live node and emit the code computing them. */
+void emit_step_nodes(Cg *g, const IrStep *s, const bool *live, View *views, const StepEnv *env);
 /* Whether node id needs a buffer of its own (computed, not a view). */
 bool step_has_buffer(const IrStep *s, int id);
-/* dst rows (stride ld, offset off) = or += a view, for size elements. */
-void emit_rows(FILE *out, const StepEnv *env, const char *dst, const char *ld, const char *off, const View *v,
-               int size, bool accumulate);
+/* dst[b * ld + off + i] (+)= v for every row b and i < size. */
+void emit_rows(Cg *g, CgV rows, CgV dst, CgV ld, CgV off, const View *v, int size, bool accumulate);
 
 #endif

@@ -1,0 +1,179 @@
+/* cg_c.c - the C backend of the code generator (cg.h): every handle is a
+ * C expression (a string in the arena); statements are printed as they
+ * come, indented by nesting. */
+#include "cg.h"
+#include "util.h"
+#include <stdarg.h>
+#include <string.h>
+
+typedef struct CState {
+    FILE *out;
+    int depth;
+} CState;
+
+static CState *st(Cg *g) { return g->state; }
+
+static void line(Cg *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void line(Cg *g, const char *fmt, ...) {
+    FILE *out = st(g)->out;
+    fprintf(out, "%*s", 4 * st(g)->depth, "");
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(out, fmt, ap);
+    va_end(ap);
+    fputc('\n', out);
+}
+
+static const char *ctype(CgType t) {
+    static const char *names[] = {
+        [CGT_VOID] = "void",          [CGT_I64] = "int64_t",       [CGT_F32] = "float",
+        [CGT_PF32] = "float *",       [CGT_PCF32] = "const float *", [CGT_PI32] = "const int32_t *",
+        [CGT_PPF32] = "float *const *",
+        [CGT_PCTX] = "rt_train_ctx *", [CGT_PVOID] = "const void *", [CGT_SIZE] = "size_t",
+    };
+    return names[t];
+}
+
+static CgV str(Cg *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static CgV str(Cg *g, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = arena_alloc(g->a, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+static void func_begin(Cg *g, const char *name, CgType ret, int n, const CgParam *params, CgV *values) {
+    FILE *out = st(g)->out;
+    fprintf(out, "static %s %s(", ctype(ret), name);
+    for (int i = 0; i < n; i++) {
+        const char *t = ctype(params[i].type);
+        fprintf(out, "%s%s%s%s", i ? ", " : "", t, t[strlen(t) - 1] == '*' ? "" : " ", params[i].name);
+        values[i] = (CgV)params[i].name;
+    }
+    fputs(")\n{\n", out);
+    st(g)->depth = 1;
+    for (int i = 0; i < n; i++) /* not every function reads every parameter */
+        line(g, "(void)%s;", params[i].name);
+}
+
+static void func_end(Cg *g, CgV ret) {
+    if (ret)
+        line(g, "return %s;", (const char *)ret);
+    fputs("}\n\n", st(g)->out);
+    st(g)->depth = 0;
+}
+
+static void comment(Cg *g, const char *text) {
+    if (st(g)->depth)
+        line(g, "/* %s */", text);
+    else
+        fprintf(st(g)->out, "/* %s */\n", text);
+}
+
+static CgV let(Cg *g, CgType t, const char *name, CgV value) {
+    const char *ty = ctype(t);
+    line(g, "%s%s%s = %s;", ty, ty[strlen(ty) - 1] == '*' ? "" : " ", name, (const char *)value);
+    line(g, "(void)%s;", name);
+    return (CgV)name;
+}
+
+static CgV int_const(Cg *g, int64_t v) { return str(g, "%lld", (long long)v); }
+static CgV float_const(Cg *g, double v) { return str(g, "(%.9ef)", v); }
+static CgV double_const(Cg *g, double v) { return str(g, "%.17g", v); }
+static CgV int_op(Cg *g, char op, CgV a, CgV b) { return str(g, "(%s %c %s)", (char *)a, op, (char *)b); }
+static CgV ptr_add(Cg *g, CgType t, CgV p, CgV i) { (void)t; return str(g, "(%s + %s)", (char *)p, (char *)i); }
+static CgV load(Cg *g, CgType t, CgV p, CgV i) { (void)t; return str(g, "%s[%s]", (char *)p, (char *)i); }
+
+static void store(Cg *g, CgV p, CgV i, CgV v, bool add) {
+    line(g, "%s[%s] %s %s;", (char *)p, (char *)i, add ? "+=" : "=", (char *)v);
+}
+
+static CgV elem(Cg *g, IrOp op, CgV a, CgV b) { return str(g, ir_ops[op].c_expr, (char *)a, b ? (char *)b : ""); }
+static CgV not_null(Cg *g, CgV p) { return str(g, "(%s != NULL)", (char *)p); }
+
+static CgV select_(Cg *g, CgType t, CgV c, CgV a, CgV b) {
+    (void)t;
+    return str(g, "(%s ? %s : %s)", (char *)c, (char *)a, (char *)b);
+}
+
+static CgV to_i64(Cg *g, CgV v) { return str(g, "(int64_t)%s", (char *)v); }
+static CgV cast(Cg *g, CgType t, CgV p) { return str(g, "(%s)%s", ctype(t), (char *)p); }
+
+static CgV for_begin(Cg *g, const char *var, CgV count) {
+    line(g, "for (int64_t %s = 0; %s < %s; %s++) {", var, var, (char *)count, var);
+    st(g)->depth++;
+    return (CgV)var;
+}
+
+static void close_block(Cg *g) {
+    st(g)->depth--;
+    line(g, "}");
+}
+
+static void if_begin(Cg *g, CgV c) {
+    line(g, "if (%s) {", (char *)c);
+    st(g)->depth++;
+}
+
+static void if_else(Cg *g) {
+    st(g)->depth--;
+    line(g, "} else {");
+    st(g)->depth++;
+}
+
+static CgV call(Cg *g, CgType ret, const char *fn, int n, const CgV *args) {
+    size_t len = strlen(fn) + 3;
+    for (int i = 0; i < n; i++)
+        len += strlen(args[i]) + 2;
+    char *s = arena_alloc(g->a, len);
+    strcpy(s, fn);
+    strcat(s, "(");
+    for (int i = 0; i < n; i++) {
+        strcat(s, i ? ", " : "");
+        strcat(s, args[i]);
+    }
+    strcat(s, ")");
+    if (ret == CGT_VOID) {
+        line(g, "%s;", s);
+        return NULL;
+    }
+    return s;
+}
+
+static CgV field(Cg *g, CgV ctx, const char *name) { return str(g, "%s->%s", (char *)ctx, name); }
+
+static const CgBackend c_backend = {
+    func_begin, func_end, comment, let,    int_const, float_const, double_const, int_op, ptr_add, load,
+    store,      elem,     not_null, select_, to_i64,  cast,        for_begin, close_block, if_begin,
+    if_else,    close_block, call,  field,
+};
+
+Cg *cg_c_new(Arena *a, FILE *out) {
+    Cg *g = arena_alloc(a, sizeof *g);
+    CState *s = arena_alloc(a, sizeof *s);
+    s->out = out;
+    *g = (Cg){&c_backend, a, s};
+    return g;
+}
+
+/* ---- shorthands ---------------------------------------------------------- */
+
+CgV cg_i(Cg *g, int64_t v) { return g->b->int_const(g, v); }
+CgV cg_add(Cg *g, CgV a, CgV b) { return g->b->int_op(g, '+', a, b); }
+CgV cg_sub(Cg *g, CgV a, CgV b) { return g->b->int_op(g, '-', a, b); }
+CgV cg_mul(Cg *g, CgV a, CgV b) { return g->b->int_op(g, '*', a, b); }
+
+CgV cg_call(Cg *g, CgType ret, const char *fn, int n, ...) {
+    CgV args[16];
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n && i < 16; i++)
+        args[i] = va_arg(ap, CgV);
+    va_end(ap);
+    return g->b->call(g, ret, fn, n, args);
+}
