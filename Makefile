@@ -19,6 +19,9 @@ ifeq ($(SAN),1)
   CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDFLAGS += -fsanitize=address,undefined
 endif
+LLVM_CONFIG ?= llvm-config
+LLVM_CFLAGS := $(shell $(LLVM_CONFIG) --cflags | sed 's/-D_GNU_SOURCE//')
+LLVM_LIBS   := $(shell $(LLVM_CONFIG) --ldflags --libs)
 ALL_CFLAGS = $(CFLAGS) -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra \
              -DRNNC_VERSION='"$(VERSION)"' -Icompiler -I$(BUILD)
 
@@ -36,7 +39,7 @@ rnnc: $(BUILD)/rnnc
 	ln -sf $(BUILD)/rnnc rnnc
 
 $(BUILD)/rnnc: $(BUILD)/main.o $(BUILD)/librnnc.a
-	$(CC) $(LDFLAGS) -o $@ $^ -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(LLVM_LIBS) -lm
 
 $(BUILD)/librnnc.a: $(COMPILER_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -72,6 +75,9 @@ $(BUILD)/%.o: $(BUILD)/%.c $(wildcard compiler/*.h)
 $(BUILD)/%.o: compiler/%.c $(wildcard compiler/*.h) $(BUILD)/parser.h | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The LLVM backend's files see LLVM's headers.
+$(BUILD)/cg_llvm.o $(BUILD)/emit_llvm.o: ALL_CFLAGS += $(LLVM_CFLAGS)
+
 $(BUILD):
 	mkdir -p $(BUILD)/tests $(BUILD)/runtime $(BUILD)/include
 
@@ -81,7 +87,7 @@ $(BUILD)/runtime $(BUILD)/include:
 
 # ---- tests ---------------------------------------------------------------
 $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h runtime/*.h) $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< $(BUILD)/librnnc.a $(BUILD)/librnnrt.a -lcmocka -lm
+	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< $(BUILD)/librnnc.a $(BUILD)/librnnrt.a $(LLVM_LIBS) -lcmocka -lm
 
 $(BUILD)/tests/st_compare: tests/tools/st_compare.c $(BUILD)/librnnrt.a | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< $(BUILD)/librnnrt.a -lm

@@ -5,10 +5,12 @@
  *   DIR/../lib/rnnc/, DIR/../include/rnnc/ an installed rnnc
  * The compiler is $CC (default cc), split at spaces, given -std=c99 and the
  * -O level, then $RNNC_CFLAGS (split at spaces). The C source is written to
- * OUTPUT.rnnc.c, a fixed name, and removed after a successful build, so the
- * same input and compiler give the same executable. */
+ * OUTPUT.rnnc.c (with --backend llvm, LLVM writes the object OUTPUT.rnnc.o
+ * and $CC only links it), a fixed name, removed after a successful build,
+ * so the same input and compiler give the same executable. */
 #include "build.h"
 #include "emit_c.h"
+#include "emit_llvm.h"
 #include "util.h"
 #include <errno.h>
 #include <limits.h>
@@ -88,16 +90,22 @@ int build_program(Arena *a, const IrProgram *p, const BuildOptions *o) {
         return 1;
     }
     memcpy(inc, "-I", 2);
-    char *source = arena_printf(a, "%s.rnnc.c", o->output);
-    FILE *f = fopen(source, "w");
-    if (!f) {
-        fprintf(stderr, "rnnc: error: cannot write '%s': %s\n", source, strerror(errno));
-        return 1;
-    }
-    emitc_program(f, a, p);
-    if (fclose(f)) {
-        fprintf(stderr, "rnnc: error: cannot write '%s'\n", source);
-        return 1;
+    char *source = arena_printf(a, "%s.rnnc.%s", o->output, o->llvm ? "o" : "c");
+    if (o->llvm) {
+        LlvmOptions lo = {o->opt_level, true};
+        if (llvm_emit_object(a, p, &lo, source))
+            return 1;
+    } else {
+        FILE *f = fopen(source, "w");
+        if (!f) {
+            fprintf(stderr, "rnnc: error: cannot write '%s': %s\n", source, strerror(errno));
+            return 1;
+        }
+        emitc_program(f, a, p);
+        if (fclose(f)) {
+            fprintf(stderr, "rnnc: error: cannot write '%s'\n", source);
+            return 1;
+        }
     }
     const char *cc_env = getenv("CC"), *flags_env = getenv("RNNC_CFLAGS");
     char *cc = arena_strdup(a, cc_env && *cc_env ? cc_env : "cc");
@@ -119,8 +127,7 @@ int build_program(Arena *a, const IrProgram *p, const BuildOptions *o) {
     argv[argc] = NULL;
     int rc = run(argv);
     if (rc != 0) {
-        fprintf(stderr, "rnnc: error: the C compiler failed (exit %d); the generated source is kept in '%s'\n", rc,
-                source);
+        fprintf(stderr, "rnnc: error: the C compiler failed (exit %d); its input is kept in '%s'\n", rc, source);
         return 1;
     }
     remove(source);

@@ -8,6 +8,7 @@ typedef struct BuildOptions {
     const char *output;   /* executable path */
     int opt_level;        /* 0..3: IR passes, and the C compiler's -O */
     const char *argv0;    /* rnnc's own path, to find the runtime */
+    bool llvm;            /* the LLVM backend: an object file, linked by $CC */
 } BuildOptions;
 
 /* Returns 0, or 1 after printing why the build failed. */

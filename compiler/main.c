@@ -7,6 +7,7 @@
 #include "build.h"
 #include "grad.h"
 #include "emit_c.h"
+#include "emit_llvm.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +161,8 @@ static ModelInfo *pick_model(Frontend *f, const Options *o, const char *what) {
 /* emit --target ir | adjoint | c: one text for the picked model. */
 static int emit_text(const Options *o, IrProgram *ir, Arena *arena) {
     bool ir_text = !strcmp(o->target, "ir"), adjoint = !strcmp(o->target, "adjoint");
-    if (!ir_text && !adjoint && strcmp(o->target, "c")) {
+    bool llvm = !strcmp(o->target, "llvm-ir");
+    if (!ir_text && !adjoint && !llvm && strcmp(o->target, "c")) {
         fprintf(stderr, "rnnc: error: emit --target %s is not implemented yet in this version of rnnc\n", o->target);
         return 1;
     }
@@ -171,6 +173,8 @@ static int emit_text(const Options *o, IrProgram *ir, Arena *arena) {
         ir_print(out, ir);
     else if (adjoint)
         grad_print_program(out, ir);
+    else if (llvm) /* a generic CPU: the same text on every machine */
+        llvm_emit_text(arena, ir, &(LlvmOptions){o->opt_level, false}, out);
     else
         emitc_program(out, arena, ir);
     return close_output(o, out);
@@ -182,11 +186,7 @@ static int run_model(const Options *o, const char *what, ModelInfo *m, Arena *ar
     grad_program(arena, ir);
     if (!strcmp(what, "emit"))
         return emit_text(o, ir, arena);
-    if (!strcmp(o->backend, "llvm")) {
-        fprintf(stderr, "rnnc: error: the llvm backend is not implemented yet in this version of rnnc\n");
-        return 1;
-    }
-    BuildOptions bo = {o->output ? o->output : m->name, o->opt_level, o->argv0};
+    BuildOptions bo = {o->output ? o->output : m->name, o->opt_level, o->argv0, !strcmp(o->backend, "llvm")};
     return build_program(arena, ir, &bo);
 }
 

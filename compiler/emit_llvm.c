@@ -1,0 +1,225 @@
+/* emit_llvm.c - a model's program as an LLVM module: the functions come
+ * from the same emitter as C (emit_program through cg_llvm.c); here are the
+ * module around them (the parameter table, the rt_model descriptor and
+ * main, laid out as runtime/rnnrt.h's C structs), verification, the
+ * optimisation pipeline (LLVMRunPasses "default<ON>") for the host CPU or a
+ * generic one, and the output: .ll text or an object file. */
+#include "emit_llvm.h"
+#include "cg_llvm.h"
+#include "emit_c.h"
+#include "util.h"
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct Types {
+    LLVMTypeRef i8p, i32, i64, f64, type, param_info, train, model, fn;
+} Types;
+
+static Types types_of(LlvmModule *m) {
+    LLVMContextRef c = m->ctx;
+    Types t = {.i8p = llvm_ptr(c, LLVMInt8TypeInContext(c)), .i32 = LLVMInt32TypeInContext(c),
+               .i64 = LLVMInt64TypeInContext(c), .f64 = LLVMDoubleTypeInContext(c)};
+    t.fn = t.i8p; /* function pointers are stored as generic pointers */
+    LLVMTypeRef type[] = {t.i32, t.i32, t.i64};
+    t.type = LLVMStructTypeInContext(c, type, 3, 0);
+    LLVMTypeRef info[] = {t.i8p, t.i32, LLVMArrayType(t.i64, 2), t.i32, t.f64, t.f64};
+    t.param_info = LLVMStructTypeInContext(c, info, 6, 0);
+    LLVMTypeRef train[] = {t.i32, t.f64, t.f64, t.f64, t.f64, t.f64, t.f64, t.f64, t.i64, t.i64, t.i64, t.i64};
+    t.train = LLVMStructTypeInContext(c, train, 12, 0);
+    LLVMTypeRef model[] = {t.i8p, t.i8p, t.i32, t.type, t.type, t.type, t.i32, t.train,
+                           t.i32, t.i32, t.fn,  t.fn,  t.fn,  t.fn,   t.fn};
+    t.model = LLVMStructTypeInContext(c, model, 15, 0);
+    return t;
+}
+
+static LLVMValueRef string(LlvmModule *m, Types *t, const char *s) {
+    LLVMValueRef init = LLVMConstStringInContext(m->ctx, s, (unsigned)strlen(s), 0);
+    LLVMValueRef g = LLVMAddGlobal(m->module, LLVMTypeOf(init), "str");
+    LLVMSetInitializer(g, init);
+    LLVMSetGlobalConstant(g, 1);
+    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    return LLVMConstPointerCast(g, t->i8p);
+}
+
+static LLVMValueRef i32c(Types *t, long long v) { return LLVMConstInt(t->i32, (unsigned long long)v, 1); }
+static LLVMValueRef i64c(Types *t, long long v) { return LLVMConstInt(t->i64, (unsigned long long)v, 1); }
+static LLVMValueRef f64c(Types *t, double v) { return LLVMConstReal(t->f64, v); }
+
+static LLVMValueRef param_table(LlvmModule *m, Types *t, const ModelInfo *mi) {
+    static const int init[] = {[INIT_DEFAULT] = 2, [INIT_ZEROS] = 0, [INIT_ONES] = 1, [INIT_UNIFORM] = 2,
+                               [INIT_NORMAL] = 3}; /* RT_INIT_* */
+    LLVMValueRef *rows = calloc((size_t)mi->nparams + 1, sizeof *rows);
+    for (int i = 0; i < mi->nparams; i++) {
+        const ParamInfo *p = mi->params[i];
+        LLVMValueRef dims[] = {i64c(t, p->dims[0]), i64c(t, p->rank > 1 ? p->dims[1] : 0)};
+        LLVMValueRef f[] = {string(m, t, p->name), i32c(t, p->rank), LLVMConstArray(t->i64, dims, 2),
+                            i32c(t, init[p->init.kind]), f64c(t, p->init.a), f64c(t, p->init.b)};
+        rows[i] = LLVMConstNamedStruct(t->param_info, f, 6);
+    }
+    LLVMValueRef arr = LLVMConstArray(t->param_info, rows, (unsigned)mi->nparams);
+    free(rows);
+    LLVMValueRef g = LLVMAddGlobal(m->module, LLVMTypeOf(arr), "params");
+    LLVMSetInitializer(g, arr);
+    LLVMSetGlobalConstant(g, 1);
+    LLVMSetLinkage(g, LLVMInternalLinkage);
+    return LLVMConstPointerCast(g, t->i8p);
+}
+
+static LLVMValueRef type_const(Types *t, bool seq, bool token, int64_t size) {
+    LLVMValueRef f[] = {i32c(t, seq), i32c(t, token), i64c(t, size)};
+    return LLVMConstNamedStruct(t->type, f, 3);
+}
+
+static LLVMValueRef fn_ptr(LlvmModule *m, Types *t, const char *name) {
+    return LLVMConstPointerCast(LLVMGetNamedFunction(m->module, name), t->fn);
+}
+
+/* const rt_model rnn_model = {...}, as emit_c.c's descriptor. */
+static LLVMValueRef descriptor(LlvmModule *m, Types *t, const IrProgram *p, int state_floats) {
+    const ModelInfo *mi = p->model;
+    const TrainConfig *tc = &mi->train;
+    bool bidirectional = false;
+    for (int i = 0; i < p->nlayers; i++)
+        bidirectional |= p->layers[i].reverse;
+    LLVMValueRef train[] = {i32c(t, tc->optimizer == OPT_ADAM ? 0 : 1), f64c(t, tc->lr), f64c(t, tc->momentum),
+                            f64c(t, tc->beta1), f64c(t, tc->beta2), f64c(t, tc->eps), f64c(t, tc->clip),
+                            f64c(t, tc->valid), i64c(t, tc->batch), i64c(t, tc->bptt), i64c(t, tc->epochs),
+                            i64c(t, tc->seed)};
+    LLVMValueRef f[] = {
+        string(m, t, mi->name), param_table(m, t, mi), i32c(t, mi->nparams),
+        type_const(t, mi->input->type.seq, mi->input->type.token, mi->input->type.size),
+        type_const(t, mi->target->type.seq, mi->target->type.token, mi->target->type.size),
+        type_const(t, mi->loss_arg->type.seq, false, mi->loss_arg->type.size),
+        i32c(t, mi->loss == LOSS_CROSS_ENTROPY ? 0 : 1), LLVMConstNamedStruct(t->train, train, 12),
+        i32c(t, state_floats), i32c(t, bidirectional), fn_ptr(m, t, "workspace"), fn_ptr(m, t, "tape_size"),
+        fn_ptr(m, t, "forward"), fn_ptr(m, t, "forward_train"), fn_ptr(m, t, "backward"),
+    };
+    LLVMValueRef init = LLVMConstNamedStruct(t->model, f, 15);
+    LLVMValueRef g = LLVMAddGlobal(m->module, t->model, "rnn_model");
+    LLVMSetInitializer(g, init);
+    LLVMSetGlobalConstant(g, 1);
+    return g;
+}
+
+/* int main(int argc, char **argv) { return rt_main(&rnn_model, argc, argv); } */
+static void main_fn(LlvmModule *m, Types *t, LLVMValueRef model) {
+    LLVMTypeRef argv = llvm_ptr(m->ctx, t->i8p);
+    LLVMTypeRef main_params[] = {t->i32, argv}, rt_params[] = {t->i8p, t->i32, argv};
+    LLVMTypeRef main_ty = LLVMFunctionType(t->i32, main_params, 2, 0), rt_ty = LLVMFunctionType(t->i32, rt_params, 3, 0);
+    LLVMValueRef fn = LLVMAddFunction(m->module, "main", main_ty), rt = LLVMAddFunction(m->module, "rt_main", rt_ty);
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(m->ctx);
+    LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(m->ctx, fn, "entry"));
+    LLVMValueRef args[] = {LLVMConstPointerCast(model, t->i8p), LLVMGetParam(fn, 0), LLVMGetParam(fn, 1)};
+    LLVMBuildRet(b, LLVMBuildCall2(b, rt_ty, rt, args, 3, ""));
+    LLVMDisposeBuilder(b);
+}
+
+static int state_floats(const IrProgram *p) {
+    int n = 0;
+    for (int i = 0; i < p->nlayers; i++)
+        if (p->layers[i].kind == IRL_CELL)
+            for (int s = 0; s < p->layers[i].step->nstates; s++)
+                n += p->layers[i].step->state_size[s];
+    return n;
+}
+
+static LLVMTargetMachineRef target_machine(bool host, int opt) {
+    LLVMInitializeNativeTarget();
+    LLVMInitializeNativeAsmPrinter();
+    char *triple = LLVMGetDefaultTargetTriple(), *error = NULL;
+    LLVMTargetRef target;
+    if (LLVMGetTargetFromTriple(triple, &target, &error))
+        die("LLVM has no target for %s: %s", triple, error);
+    char *cpu = host ? LLVMGetHostCPUName() : NULL, *features = host ? LLVMGetHostCPUFeatures() : NULL;
+    LLVMCodeGenOptLevel level = opt == 0 ? LLVMCodeGenLevelNone : opt == 1 ? LLVMCodeGenLevelLess
+                                : opt == 2 ? LLVMCodeGenLevelDefault : LLVMCodeGenLevelAggressive;
+    LLVMTargetMachineRef tm = LLVMCreateTargetMachine(target, triple, host ? cpu : "generic", host ? features : "",
+                                                      level, LLVMRelocPIC, LLVMCodeModelDefault);
+    LLVMDisposeMessage(triple);
+    if (host) {
+        LLVMDisposeMessage(cpu);
+        LLVMDisposeMessage(features);
+    }
+    return tm;
+}
+
+static void optimise(LLVMModuleRef module, LLVMTargetMachineRef tm, int opt) {
+    char passes[32];
+    snprintf(passes, sizeof passes, "default<O%d>", opt);
+    LLVMPassBuilderOptionsRef o = LLVMCreatePassBuilderOptions();
+    LLVMErrorRef err = LLVMRunPasses(module, passes, tm, o);
+    LLVMDisposePassBuilderOptions(o);
+    if (err) {
+        char *msg = LLVMGetErrorMessage(err);
+        die("LLVM passes failed: %s", msg);
+    }
+}
+
+static void verify(LLVMModuleRef module, const char *stage) {
+    char *msg = NULL;
+    if (LLVMVerifyModule(module, LLVMReturnStatusAction, &msg))
+        die("the LLVM module does not verify %s: %s", stage, msg);
+    LLVMDisposeMessage(msg);
+}
+
+/* Build, verify, optimise and verify again; the caller disposes. */
+static LlvmModule build_module(Arena *a, const IrProgram *p, const LlvmOptions *o, LLVMTargetMachineRef tm) {
+    LlvmModule m = {LLVMContextCreate(), NULL, NULL};
+    m.module = LLVMModuleCreateWithNameInContext(p->name, m.ctx);
+    char *triple = LLVMGetTargetMachineTriple(tm);
+    LLVMSetTarget(m.module, triple);
+    LLVMDisposeMessage(triple);
+    LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
+    LLVMSetModuleDataLayout(m.module, layout);
+    LLVMDisposeTargetData(layout);
+    LLVMTypeRef pf = llvm_ptr(m.ctx, LLVMFloatTypeInContext(m.ctx));
+    LLVMTypeRef ctx_fields[] = {pf, pf, LLVMArrayType(LLVMInt64TypeInContext(m.ctx), 4), LLVMInt32TypeInContext(m.ctx)};
+    m.ctx_type = LLVMStructCreateNamed(m.ctx, "rt_train_ctx");
+    LLVMStructSetBody(m.ctx_type, ctx_fields, 4, 0);
+    Cg *g = cg_llvm_new(a, &m);
+    emit_program(g, p);
+    cg_llvm_free(g);
+    Types t = types_of(&m);
+    main_fn(&m, &t, descriptor(&m, &t, p, state_floats(p)));
+    verify(m.module, "as built");
+    if (o->opt_level > 0) {
+        optimise(m.module, tm, o->opt_level);
+        verify(m.module, "after optimisation");
+    }
+    return m;
+}
+
+static void dispose(LlvmModule *m) {
+    LLVMDisposeModule(m->module);
+    LLVMContextDispose(m->ctx);
+}
+
+int llvm_emit_text(Arena *a, const IrProgram *p, const LlvmOptions *o, FILE *out) {
+    LLVMTargetMachineRef tm = target_machine(o->host, o->opt_level);
+    LlvmModule m = build_module(a, p, o, tm);
+    char *text = LLVMPrintModuleToString(m.module);
+    fputs(text, out);
+    LLVMDisposeMessage(text);
+    dispose(&m);
+    LLVMDisposeTargetMachine(tm);
+    return 0;
+}
+
+int llvm_emit_object(Arena *a, const IrProgram *p, const LlvmOptions *o, const char *path) {
+    LLVMTargetMachineRef tm = target_machine(o->host, o->opt_level);
+    LlvmModule m = build_module(a, p, o, tm);
+    char *error = NULL;
+    int rc = 0;
+    if (LLVMTargetMachineEmitToFile(tm, m.module, (char *)path, LLVMObjectFile, &error)) {
+        fprintf(stderr, "rnnc: error: cannot write '%s': %s\n", path, error);
+        LLVMDisposeMessage(error);
+        rc = 1;
+    }
+    dispose(&m);
+    LLVMDisposeTargetMachine(tm);
+    return rc;
+}
