@@ -102,6 +102,7 @@ test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TEST
 	@tests/e2e/programs.sh $(BUILD)/rnnc
 	@tests/e2e/examples.sh $(BUILD)/rnnc
 	@tests/e2e/resume.sh $(BUILD)/rnnc
+	@tests/e2e/llvm.sh $(BUILD)/rnnc
 	@tests/parity/run.sh $(BUILD)/rnnc
 	@tests/parity/torch_load.sh $(BUILD)/rnnc
 

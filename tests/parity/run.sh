@@ -3,8 +3,10 @@
 # For each fixture written by tools/make_fixtures.py: build the model, check
 # `forward --expect` against PyTorch's output and `grad --expect` against
 # its gradients, tensor by tensor (SPEC section 6 bound), and that `eval`
-# prints PyTorch's loss within the same bound, at -O2 and at -O0; and that
-# `train` ends two optimizer steps (tests/parity/train) at PyTorch's weights.
+# prints PyTorch's loss within the same bound, with the C backend at -O2 and
+# -O0 and the LLVM backend at -O0, -O2 and -O3 (its module is verified at
+# each); that both backends compute the same bits; and that `train` ends two
+# optimizer steps (tests/parity/train) at PyTorch's weights with either.
 # Needs no torch: the fixtures are committed.
 rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 st_compare=$(dirname "$rnnc")/tests/st_compare
@@ -17,10 +19,10 @@ pass=0 fail=0
 close() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b; exit !(d <= 1e-4 * m + 1e-5) }'; }
 
 for dir in "$here"/fixtures/*/; do
-  for level in -O2 -O0; do
-    name="$(basename "$dir") $level"
+  for build in "-O2 --backend c" "-O0 --backend c" "-O2 --backend llvm" "-O0 --backend llvm" "-O3 --backend llvm"; do
+    name="$(basename "$dir") $build"
     prog=$tmp/prog
-    if ! "$rnnc" build "$dir/model.rnn" $level -o "$prog" 2> "$tmp/err"; then
+    if ! "$rnnc" build "$dir/model.rnn" $build -o "$prog" 2> "$tmp/err"; then
         echo "FAIL $name: build"; head -5 "$tmp/err"; fail=$((fail + 1)); continue
     fi
     if "$prog" forward --weights "$dir/weights.safetensors" --input "$dir/input.npy" \
@@ -44,12 +46,25 @@ for dir in "$here"/fixtures/*/; do
         echo "FAIL $name: eval loss '$got', PyTorch $want"; head -3 "$tmp/err"; fail=$((fail + 1))
     fi
   done
+  # the two backends compute the same bits: same kernels, no contraction
+  name=$(basename "$dir")
+  w="--weights $dir/weights.safetensors --input $dir/input.npy"
+  if "$rnnc" build "$dir/model.rnn" -o "$tmp/c" && "$rnnc" build "$dir/model.rnn" --backend llvm -o "$tmp/llvm" &&
+      "$tmp/c" forward $w -o "$tmp/c.npy" && "$tmp/llvm" forward $w --expect "$tmp/c.npy" --tol 0 > /dev/null &&
+      "$tmp/c" grad $w --target "$dir/target.npy" -o "$tmp/c.safetensors" > /dev/null &&
+      "$tmp/llvm" grad $w --target "$dir/target.npy" -o "$tmp/llvm.safetensors" > /dev/null &&
+      cmp -s "$tmp/c.safetensors" "$tmp/llvm.safetensors"; then
+      pass=$((pass + 1))
+  else
+      echo "FAIL $name: the C and LLVM backends differ"; fail=$((fail + 1))
+  fi
 done
 
 # Two steps of each optimizer, with clipping active, from PyTorch's weights.
 for dir in "$here"/train/*/; do
-    name=$(basename "$dir")
-    if "$rnnc" build "$dir/model.rnn" -o "$tmp/prog" 2> "$tmp/err" &&
+  for backend in c llvm; do
+    name="$(basename "$dir") --backend $backend"
+    if "$rnnc" build "$dir/model.rnn" --backend $backend -o "$tmp/prog" 2> "$tmp/err" &&
         "$tmp/prog" train --weights "$dir/weights.safetensors" --input "$dir/input.npy" --target "$dir/target.npy" \
             -o "$tmp/after.safetensors" 2> "$tmp/err" &&
         "$st_compare" "$tmp/after.safetensors" "$dir/after.safetensors" > "$tmp/out"; then
@@ -57,6 +72,7 @@ for dir in "$here"/train/*/; do
     else
         echo "FAIL $name: weights after training differ from PyTorch's"; cat "$tmp/err" "$tmp/out"; fail=$((fail + 1))
     fi
+  done
 done
 echo "parity: $pass passed, $fail failed"
 [ "$fail" = 0 ]
