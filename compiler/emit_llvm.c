@@ -3,15 +3,19 @@
  * module around them (the parameter table, the rt_model descriptor and
  * main, laid out as runtime/rnnrt.h's C structs), verification, the
  * optimisation pipeline (LLVMRunPasses "default<ON>") for the host CPU or a
- * generic one, and the output: .ll text or an object file. */
+ * generic one, and the output: .ll text, an object file, or code in memory
+ * through LLJIT (rnnc's own tests call a model without writing a file). */
 #include "emit_llvm.h"
 #include "cg_llvm.h"
 #include "emit_c.h"
 #include "util.h"
 #include <llvm-c/Analysis.h>
+#include <llvm-c/LLJIT.h>
+#include <llvm-c/Orc.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,9 +170,11 @@ static void verify(LLVMModuleRef module, const char *stage) {
     LLVMDisposeMessage(msg);
 }
 
-/* Build, verify, optimise and verify again; the caller disposes. */
-static LlvmModule build_module(Arena *a, const IrProgram *p, const LlvmOptions *o, LLVMTargetMachineRef tm) {
-    LlvmModule m = {LLVMContextCreate(), NULL, NULL};
+/* Build in ctx, verify, optimise and verify again; the caller disposes.
+ * with_main: also define main() calling rt_main (not for the JIT). */
+static LlvmModule build_module(Arena *a, const IrProgram *p, const LlvmOptions *o, LLVMTargetMachineRef tm,
+                               LLVMContextRef ctx, bool with_main) {
+    LlvmModule m = {ctx, NULL, NULL};
     m.module = LLVMModuleCreateWithNameInContext(p->name, m.ctx);
     char *triple = LLVMGetTargetMachineTriple(tm);
     LLVMSetTarget(m.module, triple);
@@ -184,7 +190,9 @@ static LlvmModule build_module(Arena *a, const IrProgram *p, const LlvmOptions *
     emit_program(g, p);
     cg_llvm_free(g);
     Types t = types_of(&m);
-    main_fn(&m, &t, descriptor(&m, &t, p, state_floats(p)));
+    LLVMValueRef model = descriptor(&m, &t, p, state_floats(p));
+    if (with_main)
+        main_fn(&m, &t, model);
     verify(m.module, "as built");
     if (o->opt_level > 0) {
         optimise(m.module, tm, o->opt_level);
@@ -200,7 +208,7 @@ static void dispose(LlvmModule *m) {
 
 int llvm_emit_text(Arena *a, const IrProgram *p, const LlvmOptions *o, FILE *out) {
     LLVMTargetMachineRef tm = target_machine(o->host, o->opt_level);
-    LlvmModule m = build_module(a, p, o, tm);
+    LlvmModule m = build_module(a, p, o, tm, LLVMContextCreate(), true);
     char *text = LLVMPrintModuleToString(m.module);
     fputs(text, out);
     LLVMDisposeMessage(text);
@@ -211,7 +219,7 @@ int llvm_emit_text(Arena *a, const IrProgram *p, const LlvmOptions *o, FILE *out
 
 int llvm_emit_object(Arena *a, const IrProgram *p, const LlvmOptions *o, const char *path) {
     LLVMTargetMachineRef tm = target_machine(o->host, o->opt_level);
-    LlvmModule m = build_module(a, p, o, tm);
+    LlvmModule m = build_module(a, p, o, tm, LLVMContextCreate(), true);
     char *error = NULL;
     int rc = 0;
     if (LLVMTargetMachineEmitToFile(tm, m.module, (char *)path, LLVMObjectFile, &error)) {
@@ -222,4 +230,56 @@ int llvm_emit_object(Arena *a, const IrProgram *p, const LlvmOptions *o, const c
     dispose(&m);
     LLVMDisposeTargetMachine(tm);
     return rc;
+}
+
+/* ---- in memory, through LLJIT ------------------------------------------- */
+
+struct LlvmJit {
+    LLVMOrcLLJITRef jit;
+};
+
+static void *jit_fail(LLVMErrorRef err, const char *what) {
+    char *msg = LLVMGetErrorMessage(err);
+    fprintf(stderr, "rnnc: error: LLJIT %s: %s\n", what, msg);
+    LLVMDisposeErrorMessage(msg);
+    return NULL;
+}
+
+const void *llvm_jit_model(LlvmJit **out, Arena *a, const IrProgram *p, int opt_level) {
+    *out = NULL;
+    LLVMTargetMachineRef tm = target_machine(true, opt_level);
+    LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
+    LlvmOptions o = {opt_level, true};
+    LlvmModule m = build_module(a, p, &o, tm, LLVMOrcThreadSafeContextGetContext(tsc), false);
+    LLVMDisposeTargetMachine(tm);
+    LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(m.module, tsc);
+    LLVMOrcDisposeThreadSafeContext(tsc); /* the module keeps it alive */
+    LlvmJit *j = calloc(1, sizeof *j);
+    LLVMErrorRef err = LLVMOrcCreateLLJIT(&j->jit, LLVMOrcCreateLLJITBuilder());
+    if (err) {
+        free(j);
+        LLVMOrcDisposeThreadSafeModule(tsm);
+        return jit_fail(err, "creation");
+    }
+    *out = j;
+    LLVMOrcDefinitionGeneratorRef gen; /* the runtime and libm, from this process */
+    if ((err = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(&gen, LLVMOrcLLJITGetGlobalPrefix(j->jit), NULL, NULL)))
+        return jit_fail(err, "symbol search");
+    LLVMOrcJITDylibRef lib = LLVMOrcLLJITGetMainJITDylib(j->jit);
+    LLVMOrcJITDylibAddGenerator(lib, gen);
+    if ((err = LLVMOrcLLJITAddLLVMIRModule(j->jit, lib, tsm)))
+        return jit_fail(err, "adding the module");
+    LLVMOrcExecutorAddress addr = 0;
+    if ((err = LLVMOrcLLJITLookup(j->jit, &addr, "rnn_model")))
+        return jit_fail(err, "lookup of rnn_model");
+    return (const void *)(uintptr_t)addr;
+}
+
+void llvm_jit_free(LlvmJit *j) {
+    if (!j)
+        return;
+    LLVMErrorRef err = LLVMOrcDisposeLLJIT(j->jit);
+    if (err)
+        jit_fail(err, "disposal");
+    free(j);
 }
