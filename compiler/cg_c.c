@@ -3,6 +3,7 @@
  * come, indented by nesting. */
 #include "cg.h"
 #include "util.h"
+#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -83,8 +84,10 @@ static CgV let(Cg *g, CgType t, const char *name, CgV value) {
 }
 
 static CgV int_const(Cg *g, int64_t v) { return str(g, "%lld", (long long)v); }
-static CgV float_const(Cg *g, double v) { return str(g, "(%.9ef)", v); }
-static CgV double_const(Cg *g, double v) { return str(g, "%.17g", v); }
+/* A number literal; infinities and NaN (from folding 1 / 0, say) by name. */
+static CgV nonfinite(double v) { return v != v ? "NAN" : v > 0 ? "INFINITY" : "(-INFINITY)"; }
+static CgV float_const(Cg *g, double v) { return isfinite(v) ? str(g, "(%.9ef)", v) : nonfinite(v); }
+static CgV double_const(Cg *g, double v) { return isfinite(v) ? str(g, "%.17g", v) : nonfinite(v); }
 static CgV int_op(Cg *g, char op, CgV a, CgV b) { return str(g, "(%s %c %s)", (char *)a, op, (char *)b); }
 static CgV ptr_add(Cg *g, CgType t, CgV p, CgV i) { (void)t; return str(g, "(%s + %s)", (char *)p, (char *)i); }
 static CgV load(Cg *g, CgType t, CgV p, CgV i) { (void)t; return str(g, "%s[%s]", (char *)p, (char *)i); }

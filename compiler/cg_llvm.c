@@ -151,7 +151,7 @@ static CgV elem(Cg *g, IrOp op, CgV a, CgV b) {
     case IR_SIGMOID:
         return LLVMBuildFDiv(bl, fconst(g, 1), LLVMBuildFAdd(bl, fconst(g, 1), fcall1(g, "expf", LLVMBuildFNeg(bl, a, "")), ""), "");
     case IR_TANH: return fcall1(g, "tanhf", a);
-    case IR_RELU: return LLVMBuildSelect(bl, fcmp(g, LLVMRealOGT, a, 0), a, fconst(g, 0), "");
+    case IR_RELU: return LLVMBuildSelect(bl, fcmp(g, LLVMRealUGT, a, 0), a, fconst(g, 0), ""); /* NaN stays */
     case IR_EXP: return fcall1(g, "expf", a);
     case IR_LOG: return fcall1(g, "logf", a);
     case IR_SOFTPLUS:

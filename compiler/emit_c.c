@@ -560,6 +560,20 @@ static void emit_layer_backward(Emit *e, int i, CgV P, CgV G, CgV *vals, CgV *dv
     }
 }
 
+/* The layers the loss depends on: walking back from the output value. A
+ * layer nothing downstream reads gets no backward code (its gradient is
+ * zero, and it may read the loss's own argument). */
+static bool *needed_layers(Emit *e) {
+    const IrProgram *p = e->p;
+    bool *value = arena_alloc(e->a, sizeof(bool) * (size_t)(p->nvalues + 1));
+    bool *layer = arena_alloc(e->a, sizeof(bool) * (size_t)(p->nlayers + 1));
+    value[p->output] = true;
+    for (int i = p->nlayers - 1; i >= 0; i--)
+        if (value[p->layers[i].out] && p->layers[i].out != p->layers[i].in)
+            layer[i] = value[p->layers[i].in] = true;
+    return layer;
+}
+
 static void emit_backward(Emit *e) {
     const IrProgram *p = e->p;
     const CgBackend *b = e->b;
@@ -585,8 +599,10 @@ static void emit_backward(Emit *e) {
         off = add(e, off, value_size(e, k, B, T));
     }
     CgV scratch = let(e, CGT_PF32, "scratch", at(e, ws, off));
+    bool *needed = needed_layers(e);
     for (int i = p->nlayers - 1; i >= 0; i--)
-        emit_layer_backward(e, i, v[0], v[1], vals, dv, tapes, B, T, scratch, v[7]);
+        if (needed[i])
+            emit_layer_backward(e, i, v[0], v[1], vals, dv, tapes, B, T, scratch, v[7]);
     b->func_end(g, NULL);
 }
 

@@ -15,6 +15,8 @@ enum {
     SIZE_LIMIT = 2147483647,        /* every size is in [1, 2^31) */
     TENSOR_MAX_ELEMS = 2147483647,  /* elements in one parameter tensor */
     MODEL_MAX_LAYERS = 1024,        /* layers= of one cell use */
+    STEP_MAX_FLOATS = 1 << 28,      /* values of one cell step, per sample */
+    STATE_MAX_FLOATS = 1 << 28,     /* carried states of a model, per sample */
 };
 
 struct Shape {         /* the shape of a value in a cell */

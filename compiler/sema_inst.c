@@ -89,5 +89,18 @@ int64_t *sema_instantiate(Sema *s, CellInfo *c, const int64_t *given, int64_t in
     }
     if (ok)
         ok = check_slices(s, c, vals, at, what);
+    int64_t floats = 0; /* every vector of one step: the states and the locals */
+    for (int i = 0; ok && i < c->nstates; i++)
+        floats += sema_dim(c->states[i]->shape.dim[0], vals);
+    for (int i = 0; ok && i < c->nsteps; i++) {
+        Sym *sym = strmap_get(&c->scope, c->steps[i]->name);
+        if (!c->steps[i]->primed && sym && sym->shape.rank == 1)
+            floats += sema_dim(sym->shape.dim[0], vals);
+    }
+    if (ok && floats > STEP_MAX_FLOATS) {
+        diag_error(s->diags, at, "%s: one step of cell '%s' holds %lld values per sample with %s; the limit is 2^28",
+                   what, c->name, (long long)floats, bindings(s->arena, c, vals));
+        ok = false;
+    }
     return ok ? vals : NULL;
 }

@@ -16,6 +16,7 @@ typedef struct ModelCheck {
     PtrVec layers, params;
     bool quiet;       /* the block had a syntax error */
     Stmt *loss;       /* the first loss statement */
+    int64_t state_floats; /* carried states so far, per sample */
 } ModelCheck;
 
 static const char *const activations[] = {"sigmoid", "tanh", "relu", "exp", "log", "softplus", "abs", "sqrt"};
@@ -419,6 +420,15 @@ static bool cell_layers(ModelCheck *k, Expr *e, CellInfo *c, Layer *l, int64_t w
     }
     set_params(l, &list);
     l->type = (ValType){true, false, false, width};
+    int64_t state = 0; /* carried between BPTT windows, per sample */
+    for (int i = 0; i < c->nstates; i++)
+        state += sema_dim(c->states[i]->shape.dim[0], l->sizes) * dirs * l->nlayers;
+    k->state_floats += state;
+    if (k->state_floats > STATE_MAX_FLOATS) {
+        diag_error(k->s->diags, e->loc, "the model's cells would carry %lld state values per sample; the limit is 2^28",
+                   (long long)k->state_floats);
+        return false;
+    }
     return true;
 }
 

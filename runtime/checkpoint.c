@@ -2,6 +2,7 @@
  * Writing is atomic (rt_st_write), so a crash leaves the previous file. */
 #include "rt_checkpoint.h"
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,7 @@ int rt_checkpoint_save(const char *path, const rt_model *m, const rt_params *p, 
         }
     if (c->carry_floats)
         t[n++] = (rt_tensor){"optim.carry", RT_F32, 1, {c->carry_floats, 0}, c->carry_floats, c->carry};
-    char values[7][64];
+    char values[8][64];
     snprintf(values[0], 64, "%" PRId64, c->pos.epoch);
     snprintf(values[1], 64, "%" PRId64, c->pos.batch);
     snprintf(values[2], 64, "%" PRId64, c->pos.window);
@@ -53,8 +54,10 @@ int rt_checkpoint_save(const char *path, const rt_model *m, const rt_params *p, 
     snprintf(values[4], 64, "%016" PRIx64 "%016" PRIx64, c->rng[0], c->rng[1]);
     snprintf(values[5], 64, "%016" PRIx64 "%016" PRIx64, c->rng[2], c->rng[3]);
     snprintf(values[6], 64, "%s", o->cfg.kind == RT_OPT_ADAM ? "adam" : "sgd");
+    snprintf(values[7], 64, "%" PRId64, c->batch);
     rt_meta meta[] = {{"epoch", values[0]}, {"batch", values[1]}, {"window", values[2]}, {"optimizer_steps", values[3]},
-                      {"rng_a", values[4]}, {"rng_b", values[5]}, {"optimizer", values[6]}, {"model", (char *)m->name}};
+                      {"rng_a", values[4]}, {"rng_b", values[5]}, {"optimizer", values[6]}, {"batch_size", values[7]},
+                      {"model", (char *)m->name}};
     rc = rt_st_write(path, t, n, meta, (int)(sizeof meta / sizeof *meta), err);
 done:
     if (rc && !err->msg[0])
@@ -66,12 +69,14 @@ done:
     return rc;
 }
 
-static int copy_tensor(const rt_safetensors *st, const char *name, float *dst, int64_t count, const char *path,
-                       rt_error *err) {
+static int copy_tensor(const rt_safetensors *st, const char *name, const rt_param_info *pi, float *dst,
+                       const char *path, rt_error *err) {
     const rt_tensor *t = rt_st_find(st, name);
-    if (!t || t->count != count) {
-        snprintf(err->msg, sizeof err->msg, "%s: the checkpoint has no tensor '%s' of %lld values", path, name,
-                 (long long)count);
+    int64_t count = rt_param_count(pi);
+    bool same = t && t->rank == pi->rank && t->dims[0] == pi->dims[0] && (pi->rank < 2 || t->dims[1] == pi->dims[1]);
+    if (!same) {
+        snprintf(err->msg, sizeof err->msg, "%s: the checkpoint has no tensor '%s' of the parameter's shape", path,
+                 name);
         return -1;
     }
     memcpy(dst, t->data, sizeof(float) * (size_t)count);
@@ -111,18 +116,19 @@ int rt_checkpoint_load(const char *path, const rt_model *m, rt_params *p, rt_opt
         goto done;
     }
     for (int i = 0; i < m->nparams; i++)
-        if (copy_tensor(&st, m->params[i].name, p->data[i], rt_param_count(&m->params[i]), path, err))
+        if (copy_tensor(&st, m->params[i].name, &m->params[i], p->data[i], path, err))
             goto done;
     for (int b = 0; b < buffers; b++)
         for (int i = 0; i < m->nparams; i++) {
             char *name = optim_name(o->cfg.kind, b, m->params[i].name);
-            int bad = !name || copy_tensor(&st, name, o->buf[b][i], rt_param_count(&m->params[i]), path, err);
+            int bad = !name || copy_tensor(&st, name, &m->params[i], o->buf[b][i], path, err);
             free(name);
             if (bad)
                 goto done;
         }
     if (meta_int(&st, "epoch", &c->pos.epoch, path, err) || meta_int(&st, "batch", &c->pos.batch, path, err) ||
         meta_int(&st, "window", &c->pos.window, path, err) || meta_int(&st, "optimizer_steps", &o->steps, path, err) ||
+        meta_int(&st, "batch_size", &c->batch, path, err) ||
         meta_rng(&st, "rng_a", c->rng, path, err) || meta_rng(&st, "rng_b", c->rng + 2, path, err))
         goto done;
     const rt_tensor *carry = rt_st_find(&st, "optim.carry");

@@ -47,7 +47,8 @@ typedef struct Run {
     float *xw, *yw;            /* one window's floats (or ids) */
     int32_t *xt, *yt;
     double t0, last_print;
-    int64_t tokens, steps_done, total_steps;
+    int64_t tokens, steps_done;
+    double total_steps;          /* for the progress line only */
     rt_loss_sum recent;
 } Run;
 
@@ -90,9 +91,9 @@ static int configure(const rt_model *m, const rt_args *a, Config *c) {
         c->seed = (uint64_t)a->seed;
     if (a->given & OPT_CKPT_EVERY)
         c->every = a->checkpoint_every;
-    if (!(c->opt.lr > 0) || c->batch < 1 || c->epochs < 1 || c->every < 1 || !(c->valid >= 0 && c->valid < 1) ||
-        c->clip < 0)
-        return rt_usage_error(a, "%s", "need lr > 0, batch >= 1, epochs >= 1, checkpoint-every >= 1, "
+    if (!(c->opt.lr > 0) || c->batch < 1 || c->batch > (1 << 24) || c->epochs < 1 || c->epochs > INT32_MAX ||
+        c->every < 1 || !(c->valid >= 0 && c->valid < 1) || c->clip < 0)
+        return rt_usage_error(a, "%s", "need lr > 0, 1 <= batch <= 2^24, 1 <= epochs < 2^31, checkpoint-every >= 1, "
                                        "0 <= valid < 1 and clip >= 0");
     return 0;
 }
@@ -134,7 +135,7 @@ static int read_text(const char *path, Source *s, double valid, int64_t batch, i
     return 0;
 }
 
-static int load_source(const rt_model *m, const rt_args *a, const Config *c, Source *s, rt_error *err) {
+static int load_source(const rt_model *m, const rt_args *a, Config *c, Source *s, rt_error *err) {
     memset(s, 0, sizeof *s);
     if (a->text) {
         if (!m->input.token || !m->input.seq || !m->target.token || !m->target.seq || m->input.size != 256 ||
@@ -148,6 +149,8 @@ static int load_source(const rt_model *m, const rt_args *a, const Config *c, Sou
         return -1;
     s->nvalid = (int64_t)ceil(c->valid * (double)s->x.B);
     s->ntrain = s->x.B - s->nvalid;
+    if (c->batch > s->ntrain) /* no batch holds more than there is */
+        c->batch = s->ntrain > 0 ? s->ntrain : 1;
     if (s->ntrain < 1) {
         snprintf(err->msg, sizeof err->msg, "%s: no sequence is left to train on after %lld for validation", a->input,
                  (long long)s->nvalid);
@@ -228,9 +231,9 @@ static void progress(Run *r, bool force) {
         return;
     r->last_print = t;
     double loss = r->recent.count ? r->recent.total / (double)r->recent.count : NAN, rate = r->tokens / (t - r->t0);
-    double eta = r->steps_done ? (t - r->t0) / (double)r->steps_done * (double)(r->total_steps - r->steps_done) : 0;
-    fprintf(stderr, "epoch %lld/%lld  step %lld/%lld  ", (long long)r->ck.pos.epoch + 1, (long long)r->cfg.epochs,
-            (long long)r->o.steps, (long long)r->total_steps);
+    double eta = r->steps_done ? (t - r->t0) / (double)r->steps_done * (r->total_steps - (double)r->o.steps) : 0;
+    fprintf(stderr, "epoch %lld/%lld  step %lld/%.0f  ", (long long)r->ck.pos.epoch + 1, (long long)r->cfg.epochs,
+            (long long)r->o.steps, r->total_steps);
     print_metrics(r->m, loss);
     fprintf(stderr, "  %.0f tokens/s  eta %.0fs\n", rate, eta);
     r->recent = (rt_loss_sum){0};
@@ -291,6 +294,7 @@ static int validate(Run *r, rt_error *err) {
 static int checkpoint(Run *r, rt_error *err) {
     memcpy(r->ck.rng, r->t.ctx.rng, sizeof r->ck.rng);
     r->ck.carry = r->t.state;
+    r->ck.batch = r->cfg.batch;
     return rt_checkpoint_save(r->cfg.ckpt, r->m, &r->p, &r->o, &r->ck, err);
 }
 
@@ -314,7 +318,13 @@ static int step(Run *r, int64_t batch, int64_t window, rt_error *err) {
                  r->cfg.ckpt);
         return -1;
     }
-    rt_clip_grad_norm(r->m, r->t.grads.data, r->cfg.clip);
+    double norm = rt_clip_grad_norm(r->m, r->t.grads.data, r->cfg.clip);
+    if (!isfinite(norm)) {
+        snprintf(err->msg, sizeof err->msg,
+                 "the gradient is not finite at epoch %lld, step %lld; training stopped, and the last good checkpoint, %s, "
+                 "is kept", (long long)r->ck.pos.epoch + 1, (long long)r->o.steps + 1, r->cfg.ckpt);
+        return -1;
+    }
     rt_optim_step(&r->o, r->m, r->p.data, r->t.grads.data);
     r->recent.total += s.total;
     r->recent.count += s.count;
@@ -325,7 +335,7 @@ static int step(Run *r, int64_t batch, int64_t window, rt_error *err) {
 static int train_loop(Run *r, rt_error *err) {
     int64_t nb = batches_per_epoch(r), nw = windows_per_batch(r);
     rt_position *pos = &r->ck.pos;
-    r->total_steps = r->cfg.epochs * nb * nw;
+    r->total_steps = (double)r->cfg.epochs * (double)nb * (double)nw;
     while (pos->epoch < r->cfg.epochs) {
         if (!r->src.text)
             shuffle(r, pos->epoch);
@@ -353,8 +363,25 @@ static int train_loop(Run *r, rt_error *err) {
 
 /* ---- setup -------------------------------------------------------------- */
 
+/* Fail now, not after the last epoch, when an output cannot be written. */
+static int writable(const char *path, rt_error *err) {
+    size_t n = strlen(path) + 5;
+    char *tmp = malloc(n);
+    FILE *f = tmp ? (snprintf(tmp, n, "%s.tmp", path), fopen(tmp, "wb")) : NULL;
+    if (f) {
+        fclose(f);
+        remove(tmp);
+    } else {
+        snprintf(err->msg, sizeof err->msg, "%s: cannot write here", path);
+    }
+    free(tmp);
+    return f ? 0 : -1;
+}
+
 static int setup(Run *r, const rt_args *a, rt_error *err) {
     const rt_model *m = r->m;
+    if (writable(a->out, err) || writable(r->cfg.ckpt, err))
+        return -1;
     if (a->weights ? rt_params_load(m, a->weights, &r->p, err) : rt_params_init(m, r->cfg.seed, &r->p, err))
         return -1;
     if (load_source(m, a, &r->cfg, &r->src, err))
@@ -384,11 +411,13 @@ static int setup(Run *r, const rt_args *a, rt_error *err) {
     if (rt_checkpoint_load(a->resume, m, &r->p, &r->o, &c, err))
         return -1;
     int rc = 0;
-    if (c.carry_floats != r->ck.carry_floats) {
-        snprintf(err->msg, sizeof err->msg, "%s: the checkpoint carries states for another batch size", a->resume);
+    if (c.carry_floats != r->ck.carry_floats || c.batch != B) {
+        snprintf(err->msg, sizeof err->msg, "%s: the checkpoint was written with batch %lld, not %lld", a->resume,
+                 (long long)c.batch, (long long)B);
         rc = -1;
     } else {
-        memcpy(r->t.state, c.carry, sizeof(float) * (size_t)c.carry_floats);
+        if (c.carry_floats)
+            memcpy(r->t.state, c.carry, sizeof(float) * (size_t)c.carry_floats);
         memcpy(r->t.ctx.rng, c.rng, sizeof c.rng);
         r->ck.pos = c.pos;
     }

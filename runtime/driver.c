@@ -151,13 +151,19 @@ static int cmd_eval(const rt_model *m, const rt_args *a) {
                  a->target, (long long)y.B, (long long)y.T, (long long)x.B, (long long)x.T);
         rc = -1;
     }
+    rt_loss_sum s = {0};
     if (!rc) {
-        rt_loss_sum s = {0};
         int64_t rows = x.B * (m->output.seq ? x.T : 1);
         if (m->loss == RT_LOSS_CROSS_ENTROPY)
             rt_cross_entropy(out, y.tokens, rows, m->output.size, &s);
         else
             rt_mse(out, y.floats, rows * m->output.size, &s);
+        if (s.count == 0) {
+            snprintf(err.msg, sizeof err.msg, "%s: every target is -100, so no position counts", a->target);
+            rc = -1;
+        }
+    }
+    if (!rc) {
         double loss = s.total / (double)s.count;
         printf("loss: %.9g\n", loss);
         if (m->loss == RT_LOSS_CROSS_ENTROPY)

@@ -94,7 +94,7 @@ void rt_dropout(rt_train_ctx *ctx, double p, int64_t n, const float *in, float *
 
 /* Elementwise functions as PyTorch defines them. */
 static inline float rt_sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
-static inline float rt_reluf(float x) { return x > 0.0f ? x : 0.0f; }
+static inline float rt_reluf(float x) { return !(x <= 0.0f) ? x : 0.0f; } /* NaN stays NaN */
 static inline float rt_softplusf(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
 static inline float rt_gt0f(float x) { return x > 0.0f ? 1.0f : 0.0f; }
 static inline float rt_signf(float x) { return (float)((x > 0.0f) - (x < 0.0f)); }

@@ -15,6 +15,7 @@ typedef struct rt_position {     /* the next thing training will do */
 typedef struct rt_checkpoint {
     rt_position pos;
     uint64_t rng[4];             /* dropout stream */
+    int64_t batch;               /* the batch size it was written with */
     int64_t carry_floats;        /* floats in carry */
     float *carry;                /* borrowed on save, owned after load */
 } rt_checkpoint;

@@ -103,6 +103,52 @@ expect 2 "unknown command" "$tmp/prog" frobnicate
 expect 2 "unknown option" "$tmp/prog" info --bogus
 expect 2 "forward without --weights" "$tmp/prog" forward --input "$lstm/input.npy" -o "$tmp/o.npy"
 
+# ---- regressions from review --------------------------------------------
+# a layer the loss does not depend on, reading the loss's own argument, or
+# with an infinite derivative (sqrt at 0): no backward code for it
+printf 'model m {\n input x : seq vector(3)\n target y : seq vector(2)\n out = linear(x, 2)\n z = relu(out)\n g = gru(out, hidden=3)\n h = linear(x, 4)\n s = sqrt(h)\n loss mse(out, y)\n}\n' > "$tmp/unused.rnn"
+gru_x=$fx/gru_bidirectional/input.npy gru_y=$fx/gru_bidirectional/target.npy
+expect 0 "unused layers build" "$rnnc" build "$tmp/unused.rnn" -o "$tmp/unused"
+"$tmp/unused" init -o "$tmp/uw.st" 2> /dev/null
+expect 0 "unused layers: grad runs" "$tmp/unused" grad --weights "$tmp/uw.st" --input "$gru_x" --target "$gru_y" -o "$tmp/ug.st"
+expect 0 "unused layers: train, huge --batch" "$tmp/unused" train --seed 2 --input "$gru_x" --target "$gru_y" --batch 16777216 \
+    --epochs 2 -o "$tmp/ut.st"
+expect 0 "unused layers: weights stay finite" "$tmp/unused" eval --weights "$tmp/ut.st" --input "$gru_x" --target "$gru_y"
+if grep -qi nan "$tmp/out"; then bad "unused layers: NaN in the loss"; else ok; fi
+expect 2 "--batch above 2^24" "$tmp/unused" train --input "$gru_x" --target "$gru_y" --batch 4611686018427387904 -o "$tmp/ut.st"
+expect 1 "-o into a missing directory fails before training" "$tmp/unused" train --input "$gru_x" --target "$gru_y" \
+    -o "$tmp/no/such/w.st"
+says "cannot write here" "names the unwritable output"
+# resume of a model with no cell state; a checkpoint of another batch size
+expect 0 "train with checkpoints" "$tmp/unused" train --seed 2 --input "$gru_x" --target "$gru_y" --batch 2 --epochs 1 \
+    -o "$tmp/nc.st"
+expect 0 "resume a model without cells" "$tmp/unused" train --input "$gru_x" --target "$gru_y" --batch 2 --epochs 2 \
+    --resume "$tmp/nc.st.ckpt" -o "$tmp/nc2.st"
+expect 1 "resume with another batch size" "$tmp/unused" train --input "$gru_x" --target "$gru_y" --batch 3 --epochs 2 \
+    --resume "$tmp/nc.st.ckpt" -o "$tmp/nc3.st"
+says "written with batch 2, not 3" "names both batch sizes"
+# a number folded to infinity is still valid C
+printf 'cell inf(n) {\n input x[n]\n state h[n]\n param W[n, n]\n h'"'"' = tanh(W @ x) * (1 / 0) + h\n output h'"'"'\n}\nmodel m {\n input x : seq vector(3)\n target y : seq vector(3)\n h = inf(x)\n loss mse(h, y)\n}\n' > "$tmp/inf.rnn"
+expect 0 "an infinite constant builds" "$rnnc" build "$tmp/inf.rnn" -o "$tmp/inf"
+expect 0 "an infinite constant, LLVM" "$rnnc" build "$tmp/inf.rnn" --backend llvm -o "$tmp/inf"
+# eval where every target is -100
+printf 'model m {\n input x : seq token(5)\n target y : seq token(5)\n e = embedding(x, dim=2)\n o = linear(e, 5)\n loss cross_entropy(o, y)\n}\n' > "$tmp/ce.rnn"
+"$rnnc" build "$tmp/ce.rnn" -o "$tmp/ce" && "$tmp/ce" init -o "$tmp/ce.st"
+# tiny npy files by hand (python3 without numpy): ids 1, 2 and targets -100
+python3 - "$tmp" <<'PY'
+import struct, sys
+def npy(path, values):
+    head = "{'descr': '<i4', 'fortran_order': False, 'shape': (1, %d), }" % len(values)
+    head += " " * (118 - len(head) - 1) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(head)) + head.encode())
+        f.write(struct.pack("<%di" % len(values), *values))
+npy(sys.argv[1] + "/ids.npy", [1, 2])
+npy(sys.argv[1] + "/ign.npy", [-100, -100])
+PY
+expect 1 "eval with every target -100" "$tmp/ce" eval --weights "$tmp/ce.st" --input "$tmp/ids.npy" --target "$tmp/ign.npy"
+says "every target is -100" "says no position counts"
+
 # ---- make install: the runtime is found beside the installed rnnc ---------
 if make -s install PREFIX="$tmp/prefix" BUILD="$(dirname "$rnnc")" > "$tmp/out" 2> "$tmp/err"; then ok; else bad "make install"; fi
 expect 0 "the installed rnnc builds" "$tmp/prefix/bin/rnnc" build "$gru/model.rnn" -o "$tmp/installed"

@@ -81,12 +81,12 @@ kill_and_resume text $text
 if cmp -s "$tmp/s1" "$tmp/s2" && [ "$(head -c 4 "$tmp/s1")" = "The " ] && [ "$(wc -c < "$tmp/s1")" = 45 ]; then ok
 else bad "sample: not reproducible, or not prime + 40 bytes + newline"; fi
 
-# a NaN loss stops training and keeps the last good checkpoint
+# a NaN loss (or gradient) stops training and keeps the last good checkpoint
 "$rnnc" build "$tmp/m.rnn" -o "$tmp/prog" || exit 1
 "$tmp/prog" train $data --optimizer sgd --lr 1e30 --checkpoint-every 1 -o "$tmp/n.safetensors" \
     --checkpoint "$tmp/n.ckpt" 2> "$tmp/err"
 status=$?
-if [ $status = 1 ] && grep -q "loss is \(NaN\|infinite\)" "$tmp/err" && grep -q "n.ckpt, is kept" "$tmp/err" &&
+if [ $status = 1 ] && grep -q "loss is \(NaN\|infinite\)\|gradient is not finite" "$tmp/err" && grep -q "n.ckpt, is kept" "$tmp/err" &&
     [ -f "$tmp/n.ckpt" ] && [ ! -f "$tmp/n.safetensors" ]; then ok
 else bad "NaN loss: status $status"; cat "$tmp/err"; fi
 
