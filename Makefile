@@ -39,7 +39,7 @@ all: $(BUILD)/rnnc rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h
 rnnc: $(BUILD)/rnnc
 	ln -sf $(BUILD)/rnnc rnnc
 
-$(BUILD)/rnnc: $(BUILD)/main.o $(BUILD)/librnnc.a
+$(BUILD)/rnnc: $(BUILD)/main.o $(BUILD)/librnnc.a $(BUILD)/librnnrt.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LLVM_LIBS) -lm
 
 $(BUILD)/librnnc.a: $(COMPILER_OBJS)
@@ -78,6 +78,8 @@ $(BUILD)/%.o: compiler/%.c $(wildcard compiler/*.h) $(BUILD)/parser.h | $(BUILD)
 
 # The LLVM backend's files see LLVM's headers.
 $(BUILD)/cg_llvm.o $(BUILD)/emit_llvm.o: ALL_CFLAGS += $(LLVM_CFLAGS)
+# The embedded emitter reads weights with the runtime's safetensors reader.
+$(BUILD)/emit_embedded.o: ALL_CFLAGS += -Iruntime
 
 $(BUILD):
 	mkdir -p $(BUILD)/tests $(BUILD)/runtime $(BUILD)/include
@@ -104,6 +106,7 @@ test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TEST
 	@tests/e2e/examples.sh $(BUILD)/rnnc
 	@tests/e2e/resume.sh $(BUILD)/rnnc
 	@tests/e2e/llvm.sh $(BUILD)/rnnc
+	@tests/embedded/run.sh $(BUILD)/rnnc
 	@tests/parity/run.sh $(BUILD)/rnnc
 	@tests/parity/torch_load.sh $(BUILD)/rnnc
 

@@ -2,6 +2,7 @@
  * C expression (a string in the arena); statements are printed as they
  * come, indented by nesting. */
 #include "cg.h"
+#include "strmap.h"
 #include "util.h"
 #include <math.h>
 #include <stdarg.h>
@@ -10,6 +11,8 @@
 typedef struct CState {
     FILE *out;
     int depth;
+    const char *prefix;  /* for external functions, or NULL: all static */
+    StrMap own;          /* functions defined here, called by prefixed name */
 } CState;
 
 static CState *st(Cg *g) { return g->state; }
@@ -48,9 +51,14 @@ static CgV str(Cg *g, const char *fmt, ...) {
     return s;
 }
 
+static const char *own_name(Cg *g, const char *name) {
+    return st(g)->prefix ? arena_printf(g->a, "%s_%s", st(g)->prefix, name) : name;
+}
+
 static void func_begin(Cg *g, const char *name, CgType ret, int n, const CgParam *params, CgV *values) {
     FILE *out = st(g)->out;
-    fprintf(out, "static %s %s(", ctype(ret), name);
+    strmap_put(g->a, &st(g)->own, name, (void *)name);
+    fprintf(out, "%s%s %s(", st(g)->prefix ? "" : "static ", ctype(ret), own_name(g, name));
     for (int i = 0; i < n; i++) {
         const char *t = ctype(params[i].type);
         fprintf(out, "%s%s%s%s", i ? ", " : "", t, t[strlen(t) - 1] == '*' ? "" : " ", params[i].name);
@@ -130,6 +138,8 @@ static void if_else(Cg *g) {
 }
 
 static CgV call(Cg *g, CgType ret, const char *fn, int n, const CgV *args) {
+    if (strmap_get(&st(g)->own, fn))
+        fn = own_name(g, fn);
     size_t len = strlen(fn) + 3;
     for (int i = 0; i < n; i++)
         len += strlen(args[i]) + 2;
@@ -156,13 +166,16 @@ static const CgBackend c_backend = {
     if_else,    close_block, call,  field,
 };
 
-Cg *cg_c_new(Arena *a, FILE *out) {
+Cg *cg_c_new_prefixed(Arena *a, FILE *out, const char *prefix) {
     Cg *g = arena_alloc(a, sizeof *g);
     CState *s = arena_alloc(a, sizeof *s);
     s->out = out;
+    s->prefix = prefix;
     *g = (Cg){&c_backend, a, s};
     return g;
 }
+
+Cg *cg_c_new(Arena *a, FILE *out) { return cg_c_new_prefixed(a, out, NULL); }
 
 /* ---- shorthands ---------------------------------------------------------- */
 

@@ -380,6 +380,13 @@ static void max_scratch(Emit *e, size_t *per_sample, size_t *per_row) {
     }
 }
 
+static void emit_sizes(Emit *e);
+
+void emit_size_functions(Cg *g, const IrProgram *p) {
+    Emit e = {g, g->b, g->a, p};
+    emit_sizes(&e);
+}
+
 static void emit_sizes(Emit *e) {
     const IrProgram *p = e->p;
     const CgBackend *b = e->b;
@@ -661,6 +668,19 @@ void emit_program(Cg *g, const IrProgram *p) {
     emit_forward(&e);
     emit_forward_train(&e);
     emit_backward(&e);
+}
+
+/* Only the forward functions: the layers, forward and forward_train. */
+void emit_forward_program(Cg *g, const IrProgram *p) {
+    Emit e = {g, g->b, g->a, p};
+    for (int i = 0; i < p->nlayers; i++) {
+        if (p->layers[i].kind == IRL_CELL)
+            emit_cell_forward(&e, i);
+        else
+            emit_plain_forward(&e, i);
+    }
+    emit_forward(&e);
+    emit_forward_train(&e);
 }
 
 void emitc_program(FILE *out, Arena *a, const IrProgram *p) {

@@ -7,5 +7,7 @@ void emitc_program(FILE *out, Arena *a, const IrProgram *p);
 /* The functions of a program, through any code generator backend. */
 struct Cg;
 void emit_program(struct Cg *g, const IrProgram *p);
+/* Only the forward functions (the layers, forward, forward_train). */
+void emit_forward_program(struct Cg *g, const IrProgram *p);
 
 #endif

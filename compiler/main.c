@@ -7,6 +7,7 @@
 #include "build.h"
 #include "grad.h"
 #include "emit_c.h"
+#include "emit_embedded.h"
 #include "emit_llvm.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,8 @@ static const char help_text[] =
 typedef struct Options {
     const char *command, *file, *output, *target, *model, *backend, *weights, *dump;
     const char *argv0;
+    const char *max_steps, *quantize;
+    bool no_libm;
     int opt_level;
     bool mpi;
 } Options;
@@ -72,12 +75,18 @@ static int parse_options(int argc, char **argv, Options *o) {
             value = &o->weights;
         else if (!strcmp(a, "-d"))
             value = &o->dump;
+        else if (!strcmp(a, "--max-steps"))
+            value = &o->max_steps;
+        else if (!strcmp(a, "--quantize"))
+            value = &o->quantize;
         if (value) {
             if (i + 1 >= argc)
                 return usage_error("option '%s' needs a value", a);
             *value = argv[++i];
         } else if (!strcmp(a, "--mpi")) {
             o->mpi = true;
+        } else if (!strcmp(a, "--no-libm")) {
+            o->no_libm = true;
         } else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
             o->opt_level = a[2] - '0';
         } else if (a[0] == '-' && a[1]) {
@@ -180,10 +189,29 @@ static int emit_text(const Options *o, IrProgram *ir, Arena *arena) {
     return close_output(o, out);
 }
 
+/* emit --target embedded --weights W -o DIR [--max-steps N] */
+static int emit_embedded(const Options *o, IrProgram *ir, Arena *arena) {
+    if (!o->weights || !o->output)
+        return usage_error("%s", "--target embedded needs --weights W.safetensors and -o DIR");
+    char *end = NULL;
+    long steps = o->max_steps ? strtol(o->max_steps, &end, 10) : 128;
+    if ((o->max_steps && (*end || !*o->max_steps)) || steps < 1 || steps > 1000000)
+        return usage_error("--max-steps takes a whole number in [1, 1000000], not '%s'", o->max_steps);
+    if (o->no_libm || o->quantize) {
+        fprintf(stderr, "rnnc: error: %s is not implemented yet in this version of rnnc\n",
+                o->no_libm ? "--no-libm" : "--quantize");
+        return 1;
+    }
+    EmbeddedOptions eo = {o->weights, o->output, (int)steps};
+    return embedded_emit(arena, ir, &eo);
+}
+
 /* The pipeline after the front end: lower, differentiate, emit or build. */
 static int run_model(const Options *o, const char *what, ModelInfo *m, Arena *arena) {
     IrProgram *ir = ir_lower(arena, m);
     grad_program(arena, ir);
+    if (!strcmp(what, "emit") && !strcmp(o->target, "embedded"))
+        return emit_embedded(o, ir, arena);
     if (!strcmp(what, "emit"))
         return emit_text(o, ir, arena);
     BuildOptions bo = {o->output ? o->output : m->name, o->opt_level, o->argv0, !strcmp(o->backend, "llvm")};

@@ -1,0 +1,217 @@
+/* emit_embedded.c - C for microcontrollers (SPEC section 7): NAME.h and
+ * NAME.c, C99 with no allocation, no stdio and no runtime library. The
+ * weights, read from a safetensors file at emit time, become static const
+ * arrays. The computation is the host program's own forward functions
+ * (emit_forward_program through the C backend, names prefixed NAME_), run
+ * on one sample: NAME_step is forward_train over one time step carrying the
+ * states in NAME_state; NAME_sequence, for bidirectional models, is forward
+ * over a whole sequence of at most NAME_MAX_STEPS. Static buffers are sized
+ * by the program's own size functions (cg_num.c). The few kernels and
+ * helpers the functions call are static inline copies of the runtime's, in
+ * the .c file. */
+#include "emit_embedded.h"
+#include "cg.h"
+#include "emit_c.h"
+#include "rt_io.h"
+#include "util.h"
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char kernels[] =
+    "typedef struct rt_train_ctx {\n"
+    "    float *tape;\n    float *state;\n    uint64_t rng[4];\n    int training;\n"
+    "} rt_train_ctx;\n\n"
+    "static inline float rt_sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }\n"
+    "static inline float rt_reluf(float x) { return !(x <= 0.0f) ? x : 0.0f; }\n"
+    "static inline float rt_softplusf(float x) { return x > 20.0f ? x : log1pf(expf(x)); }\n"
+    "static inline float rt_gt0f(float x) { return x > 0.0f ? 1.0f : 0.0f; }\n"
+    "static inline float rt_signf(float x) { return (float)((x > 0.0f) - (x < 0.0f)); }\n\n"
+    "/* C[i, j] (+)= sum_k A[i, k] * W[j, k], summed in increasing k as the runtime does */\n"
+    "static inline void rt_gemm_nt(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *W,\n"
+    "                              int64_t ldw, float *C, int64_t ldc, int accumulate)\n{\n"
+    "    for (int64_t i = 0; i < M; i++)\n"
+    "        for (int64_t j = 0; j < N; j++) {\n"
+    "            float sum = 0.0f;\n"
+    "            for (int64_t k = 0; k < K; k++)\n"
+    "                sum += A[i * lda + k] * W[j * ldw + k];\n"
+    "            C[i * ldc + j] = accumulate ? C[i * ldc + j] + sum : sum;\n"
+    "        }\n}\n\n"
+    "/* outside training dropout is the identity */\n"
+    "static inline void rt_dropout(rt_train_ctx *ctx, double p, int64_t n, const float *in, float *out, float *mask)\n{\n"
+    "    (void)ctx;\n    (void)p;\n"
+    "    for (int64_t i = 0; i < n; i++) {\n        mask[i] = 1.0f;\n        out[i] = in[i];\n    }\n}\n\n";
+
+static bool is_bidirectional(const IrProgram *p) {
+    for (int i = 0; i < p->nlayers; i++)
+        if (p->layers[i].reverse)
+            return true;
+    return false;
+}
+
+static int state_floats(const IrProgram *p) {
+    int n = 0;
+    for (int i = 0; i < p->nlayers; i++)
+        if (p->layers[i].kind == IRL_CELL)
+            for (int s = 0; s < p->layers[i].step->nstates; s++)
+                n += p->layers[i].step->state_size[s];
+    return n;
+}
+
+/* The weights, checked against the model: every parameter, with its shape. */
+static int load_weights(const ModelInfo *m, const char *path, rt_safetensors *st) {
+    rt_error err;
+    if (rt_st_read(path, st, &err)) {
+        fprintf(stderr, "rnnc: error: %s\n", err.msg);
+        return 1;
+    }
+    for (int i = 0; i < m->nparams; i++) {
+        const ParamInfo *pi = m->params[i];
+        const rt_tensor *t = rt_st_find(st, pi->name);
+        int64_t d1 = pi->rank > 1 ? pi->dims[1] : 0;
+        if (!t || t->rank != pi->rank || t->dims[0] != pi->dims[0] || (pi->rank > 1 && t->dims[1] != d1)) {
+            if (!t)
+                fprintf(stderr, "rnnc: error: %s: missing parameter '%s'\n", path, pi->name);
+            else
+                fprintf(stderr, "rnnc: error: %s: parameter '%s' has shape [%lld%s%lld] in the file, but the model "
+                                "needs [%lld%s%lld]\n", path, pi->name, (long long)t->dims[0], t->rank > 1 ? ", " : "",
+                        t->rank > 1 ? (long long)t->dims[1] : 0LL, (long long)pi->dims[0], pi->rank > 1 ? ", " : "",
+                        (long long)d1);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void print_float(FILE *out, float v) {
+    if (isfinite(v))
+        fprintf(out, "%.9ef", (double)v);
+    else
+        fputs(v != v ? "NAN" : v > 0 ? "INFINITY" : "(-INFINITY)", out);
+}
+
+static void emit_weights(FILE *out, const ModelInfo *m, const rt_safetensors *st, const char *name) {
+    for (int i = 0; i < m->nparams; i++) {
+        const rt_tensor *t = rt_st_find(st, m->params[i]->name);
+        fprintf(out, "/* %s */\nstatic const float %s_w%d[%lld] = {", m->params[i]->name, name, i, (long long)t->count);
+        for (int64_t k = 0; k < t->count; k++) {
+            fputs(k % 6 ? " " : "\n    ", out);
+            print_float(out, t->data[k]);
+            fputc(',', out);
+        }
+        fputs("\n};\n\n", out);
+    }
+    fprintf(out, "static float *const %s_params[%d] = {\n", name, m->nparams);
+    for (int i = 0; i < m->nparams; i++)
+        fprintf(out, "    (float *)%s_w%d,\n", name, i);
+    fputs("};\n\n", out);
+}
+
+typedef struct Sizes {
+    int64_t ws, tape, state, weights;
+} Sizes;
+
+static void emit_header(FILE *out, const IrProgram *p, const char *name, const Sizes *z, int max_steps) {
+    const ModelInfo *m = p->model;
+    char guard[128];
+    size_t n = 0;
+    for (const char *c = name; *c && n < sizeof guard - 3; c++)
+        guard[n++] = (char)toupper((unsigned char)*c);
+    snprintf(guard + n, sizeof guard - n, "_H");
+    int64_t ram = 4 * (z->state + z->ws + z->tape);
+    fprintf(out, "/* %s.h - model '%s' for embedded C, generated by rnnc %s. Do not edit.\n", name, m->name, RNNC_VERSION);
+    fprintf(out, " * RAM: %lld bytes (%s_state %lld, static workspace %lld); flash: %lld bytes of weights,\n"
+                 " * plus the code. */\n", (long long)ram, name, (long long)(4 * (z->state ? z->state : 1)),
+            (long long)(4 * (z->ws + z->tape)), (long long)(4 * z->weights));
+    fprintf(out, "#ifndef %s\n#define %s\n\n", guard, guard);
+    if (m->input->type.token)
+        fprintf(out, "#define %s_VOCAB_SIZE %lld\n", name, (long long)m->input->type.size);
+    else
+        fprintf(out, "#define %s_INPUT_SIZE %lld\n", name, (long long)m->input->type.size);
+    fprintf(out, "#define %s_OUTPUT_SIZE %lld\n", name, (long long)m->loss_arg->type.size);
+    if (max_steps)
+        fprintf(out, "#define %s_MAX_STEPS %d\n", name, max_steps);
+    fprintf(out, "\ntypedef struct {\n    float carry[%lld]; /* the cells' states */\n} %s_state;\n\n",
+            (long long)(z->state ? z->state : 1), name);
+    fprintf(out, "/* Zero the states: the start of a sequence. */\nvoid %s_reset(%s_state *s);\n", name, name);
+    const char *x = m->input->type.token ? "const int *x" : "const float *x";
+    if (max_steps)
+        fprintf(out, "/* The whole sequence x of T steps (at most %s_MAX_STEPS); y gets the output of every step\n"
+                     " * (or the last one for a per-sequence output). Returns 0, or -1 when T is out of range. */\n"
+                     "int %s_sequence(%s_state *s, %s, int T, float *y);\n", name, name, name, x);
+    else
+        fprintf(out, "/* One time step: x in, the step's output in y (%s_OUTPUT_SIZE floats). */\n"
+                     "void %s_step(%s_state *s, %s, float *y);\n", name, name, name, m->input->type.token ? "int x" : x);
+    fprintf(out, "\n#endif\n");
+}
+
+static void emit_source(FILE *out, Arena *a, const IrProgram *p, const char *name, const rt_safetensors *st,
+                        const Sizes *z, int max_steps) {
+    fprintf(out, "/* %s.c - model '%s' for embedded C, generated by rnnc %s. Do not edit.\n"
+                 " * C99: no allocation, no stdio; the weights are static const data. */\n",
+            name, p->model->name, RNNC_VERSION);
+    fprintf(out, "#include \"%s.h\"\n#include <math.h>\n#include <stdint.h>\n#include <string.h>\n\n%s", name, kernels);
+    emit_weights(out, p->model, st, name);
+    fprintf(out, "static float %s_ws[%lld];\n", name, (long long)(z->ws ? z->ws : 1));
+    if (!max_steps) /* the tape forward_train keeps over one step */
+        fprintf(out, "static float %s_tape[%lld];\n", name, (long long)(z->tape ? z->tape : 1));
+    fputc('\n', out);
+    emit_forward_program(cg_c_new_prefixed(a, out, name), p);
+    fprintf(out, "void %s_reset(%s_state *s)\n{\n    memset(s, 0, sizeof *s);\n}\n\n", name, name);
+    bool token = p->model->input->type.token;
+    if (max_steps) {
+        fprintf(out, "int %s_sequence(%s_state *s, const %s *x, int T, float *y)\n{\n"
+                     "    (void)s;\n    if (T < 1 || T > %s_MAX_STEPS)\n        return -1;\n"
+                     "    %s_forward(%s_params, x, 1, T, y, %s_ws);\n    return 0;\n}\n",
+                name, name, token ? "int" : "float", name, name, name, name);
+        return;
+    }
+    fprintf(out, "void %s_step(%s_state *s, %s, float *y)\n{\n", name, name, token ? "int x" : "const float *x");
+    if (token)
+        fprintf(out, "    int32_t id = (int32_t)x;\n");
+    fprintf(out, "    rt_train_ctx ctx = {%s_tape, %s, {0, 0, 0, 0}, 0};\n", name, z->state ? "s->carry" : "NULL");
+    fprintf(out, "    %s_forward_train(%s_params, %s, 1, 1, y, %s_ws, &ctx);\n%s}\n", name, name, token ? "&id" : "x",
+            name, z->state ? "" : "    (void)s;\n");
+}
+
+static FILE *open_in(const char *dir, const char *name, const char *ext, char *path, size_t n) {
+    snprintf(path, n, "%s/%s.%s", dir, name, ext);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        fprintf(stderr, "rnnc: error: cannot write '%s': %s\n", path, strerror(errno));
+    return f;
+}
+
+int embedded_emit(Arena *a, const IrProgram *p, const EmbeddedOptions *o) {
+    const ModelInfo *m = p->model;
+    rt_safetensors st;
+    if (load_weights(m, o->weights, &st))
+        return 1;
+    int max_steps = is_bidirectional(p) ? o->max_steps : 0;
+    Sizes z = {0};
+    z.ws = cg_num_sizes(a, p, 1, max_steps ? max_steps : 1, &z.tape);
+    z.tape = max_steps ? 0 : z.tape;
+    z.state = state_floats(p);
+    for (int i = 0; i < m->nparams; i++)
+        z.weights += m->params[i]->dims[0] * (m->params[i]->rank > 1 ? m->params[i]->dims[1] : 1);
+    if (mkdir(o->dir, 0777) && errno != EEXIST) {
+        fprintf(stderr, "rnnc: error: cannot create directory '%s': %s\n", o->dir, strerror(errno));
+        rt_st_free(&st);
+        return 1;
+    }
+    char path[4096];
+    int rc = 1;
+    FILE *h = open_in(o->dir, m->name, "h", path, sizeof path), *c = NULL;
+    if (h) {
+        emit_header(h, p, m->name, &z, max_steps);
+        rc = fclose(h) != 0;
+    }
+    if (!rc && (c = open_in(o->dir, m->name, "c", path, sizeof path))) {
+        emit_source(c, a, p, m->name, &st, &z, max_steps);
+        rc = fclose(c) != 0;
+    }
+    rt_st_free(&st);
+    return rc;
+}

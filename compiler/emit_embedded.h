@@ -1,0 +1,15 @@
+/* emit_embedded.h - embedded C for microcontrollers (SPEC section 7). */
+#ifndef RNNC_EMIT_EMBEDDED_H
+#define RNNC_EMIT_EMBEDDED_H
+#include "ir.h"
+
+typedef struct EmbeddedOptions {
+    const char *weights;  /* safetensors file whose values become constants */
+    const char *dir;      /* where NAME.h and NAME.c go (created if missing) */
+    int max_steps;        /* bidirectional models: the longest sequence */
+} EmbeddedOptions;
+
+/* Returns 0, or 1 after printing why. */
+int embedded_emit(Arena *a, const IrProgram *p, const EmbeddedOptions *o);
+
+#endif

@@ -1,0 +1,41 @@
+#!/bin/sh
+# tests/embedded/run.sh RNNC - embedded C on the host: for every parity
+# fixture, `rnnc emit --target embedded` with PyTorch's weights must compile
+# with -std=c99 -pedantic -Wall -Wextra -Werror, and stepping it one time
+# step at a time (tests/embedded/driver.c) must give what the fixture's
+# `forward` program gives, within SPEC section 6.
+rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+build=$(dirname "$rnnc")
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+tmp=$(mktemp -d /tmp/rnnc-embedded.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+for dir in "$root"/tests/parity/fixtures/*/; do
+    name=$(basename "$dir")
+    out=$tmp/$name
+    if ! "$rnnc" emit "$dir/model.rnn" --target embedded --weights "$dir/weights.safetensors" -o "$out" 2> "$tmp/err"; then
+        echo "FAIL $name: emit"; cat "$tmp/err"; fail=$((fail + 1)); continue
+    fi
+    h=$(ls "$out"/*.h)
+    model=$(basename "$h" .h)
+    flags="-DMODEL=$model -include $out/$model.h"
+    grep -q "_VOCAB_SIZE" "$h" && flags="$flags -DTOKENS"
+    grep -q "_MAX_STEPS" "$h" && flags="$flags -DBIDIRECTIONAL"
+    grep -q "seq " "$dir/model.rnn" && ! grep -q "last(" "$dir/model.rnn" && flags="$flags -DSEQ_OUTPUT"
+    if ! cc -std=c99 -pedantic -Wall -Wextra -Werror -c "$out/$model.c" -o "$out/model.o" 2> "$tmp/err"; then
+        echo "FAIL $name: the embedded C does not compile strictly"; head -5 "$tmp/err"; fail=$((fail + 1)); continue
+    fi
+    cc $RNNC_CFLAGS -I"$out" -I"$root/runtime" $flags -o "$out/driver" "$here/driver.c" "$out/model.o" \
+        "$build/librnnrt.a" -lm 2> "$tmp/err" || { echo "FAIL $name: driver"; head -5 "$tmp/err"; fail=$((fail + 1)); continue; }
+    "$rnnc" build "$dir/model.rnn" -o "$out/prog" 2> /dev/null
+    if "$out/driver" "$dir/input.npy" "$out/y.npy" 2> "$tmp/err" &&
+        "$out/prog" forward --weights "$dir/weights.safetensors" --input "$dir/input.npy" --expect "$out/y.npy" \
+            > "$tmp/out" 2>&1; then
+        pass=$((pass + 1))
+    else
+        echo "FAIL $name: the embedded model's steps differ from forward"; cat "$tmp/err" "$tmp/out"; fail=$((fail + 1))
+    fi
+done
+echo "embedded: $pass passed, $fail failed"
+[ "$fail" = 0 ]
