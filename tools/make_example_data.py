@@ -56,12 +56,24 @@ def charlm(B=16, T=64):
     return x.astype("<i8"), y.astype("<i8")
 
 
+def sensors(B=96, T=40):
+    """Four activities as different motion signatures on 6 sensor axes."""
+    label = rng.integers(0, 4, B)
+    t = np.arange(T)[None, :, None] * 0.25
+    freq = np.array([0.5, 1.5, 3.0, 0.0])[label][:, None, None]
+    amp = np.array([1.0, 0.7, 0.4, 0.05])[label][:, None, None]
+    phase = rng.uniform(0, 6.3, (B, 1, 6))
+    x = amp * np.sin(freq * t + phase) + rng.normal(0, 0.1, (B, T, 6))
+    return x.astype("<f4"), label.astype("<i8")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     save("timeseries", *timeseries())
     save("classifier", *classifier())
     save("peephole", *predictor())
     save("charlm", *charlm())
+    save("sensors", *sensors())
 
 
 if __name__ == "__main__":

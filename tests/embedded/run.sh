@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/embedded/run.sh RNNC - embedded C on the host: for every parity
-# fixture, `rnnc emit --target embedded` with PyTorch's weights must compile
+# fixture (with PyTorch's weights) and every example (with `init` weights),
+# `rnnc emit --target embedded` must compile
 # with -std=c99 -pedantic -Wall -Wextra -Werror, and stepping it one time
 # step at a time (tests/embedded/driver.c) must give what the fixture's
 # `forward` program gives, within SPEC section 6.
@@ -11,31 +12,42 @@ root=$(cd "$here/../.." && pwd)
 tmp=$(mktemp -d /tmp/rnnc-embedded.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
-for dir in "$root"/tests/parity/fixtures/*/; do
-    name=$(basename "$dir")
+# check NAME MODEL.rnn WEIGHTS INPUT.npy
+check() {
+    name=$1 rnn=$2 weights=$3 input=$4
     out=$tmp/$name
-    if ! "$rnnc" emit "$dir/model.rnn" --target embedded --weights "$dir/weights.safetensors" -o "$out" 2> "$tmp/err"; then
-        echo "FAIL $name: emit"; cat "$tmp/err"; fail=$((fail + 1)); continue
+    if ! "$rnnc" emit "$rnn" --target embedded --weights "$weights" -o "$out" 2> "$tmp/err"; then
+        echo "FAIL $name: emit"; cat "$tmp/err"; fail=$((fail + 1)); return
     fi
     h=$(ls "$out"/*.h)
     model=$(basename "$h" .h)
     flags="-DMODEL=$model -include $out/$model.h"
     grep -q "_VOCAB_SIZE" "$h" && flags="$flags -DTOKENS"
     grep -q "_MAX_STEPS" "$h" && flags="$flags -DBIDIRECTIONAL"
-    grep -q "seq " "$dir/model.rnn" && ! grep -q "last(" "$dir/model.rnn" && flags="$flags -DSEQ_OUTPUT"
+    grep -q "^ *target.*: *seq " "$rnn" && flags="$flags -DSEQ_OUTPUT"
     if ! cc -std=c99 -pedantic -Wall -Wextra -Werror -c "$out/$model.c" -o "$out/model.o" 2> "$tmp/err"; then
-        echo "FAIL $name: the embedded C does not compile strictly"; head -5 "$tmp/err"; fail=$((fail + 1)); continue
+        echo "FAIL $name: the embedded C does not compile strictly"; head -5 "$tmp/err"; fail=$((fail + 1)); return
     fi
     cc $RNNC_CFLAGS -I"$out" -I"$root/runtime" $flags -o "$out/driver" "$here/driver.c" "$out/model.o" \
-        "$build/librnnrt.a" -lm 2> "$tmp/err" || { echo "FAIL $name: driver"; head -5 "$tmp/err"; fail=$((fail + 1)); continue; }
-    "$rnnc" build "$dir/model.rnn" -o "$out/prog" 2> /dev/null
-    if "$out/driver" "$dir/input.npy" "$out/y.npy" 2> "$tmp/err" &&
-        "$out/prog" forward --weights "$dir/weights.safetensors" --input "$dir/input.npy" --expect "$out/y.npy" \
-            > "$tmp/out" 2>&1; then
+        "$build/librnnrt.a" -lm 2> "$tmp/err" || { echo "FAIL $name: driver"; head -5 "$tmp/err"; fail=$((fail + 1)); return; }
+    "$rnnc" build "$rnn" -o "$out/prog" 2> /dev/null
+    if "$out/driver" "$input" "$out/y.npy" 2> "$tmp/err" &&
+        "$out/prog" forward --weights "$weights" --input "$input" --expect "$out/y.npy" > "$tmp/out" 2>&1; then
         pass=$((pass + 1))
     else
         echo "FAIL $name: the embedded model's steps differ from forward"; cat "$tmp/err" "$tmp/out"; fail=$((fail + 1))
     fi
+}
+
+for dir in "$root"/tests/parity/fixtures/*/; do
+    check "$(basename "$dir")" "$dir/model.rnn" "$dir/weights.safetensors" "$dir/input.npy"
+done
+# the examples, with weights from `init`
+for rnn in "$root"/examples/*.rnn; do
+    name=$(basename "$rnn" .rnn)
+    "$rnnc" build "$rnn" -o "$tmp/init" && "$tmp/init" init --seed 3 -o "$tmp/$name.safetensors" ||
+        { echo "FAIL $name: init"; fail=$((fail + 1)); continue; }
+    check "example_$name" "$rnn" "$tmp/$name.safetensors" "$root/examples/data/${name}_x.npy"
 done
 echo "embedded: $pass passed, $fail failed"
 [ "$fail" = 0 ]
