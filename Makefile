@@ -28,7 +28,7 @@ ALL_CFLAGS = $(CFLAGS) -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra \
 
 COMPILER_SRCS := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
 COMPILER_OBJS := $(COMPILER_SRCS:compiler/%.c=$(BUILD)/%.o) \
-                 $(BUILD)/parser.o $(BUILD)/lexer.o $(BUILD)/prelude.o
+                 $(BUILD)/parser.o $(BUILD)/lexer.o $(BUILD)/prelude.o $(BUILD)/nolibm_text.o
 RUNTIME_SRCS  := $(wildcard runtime/*.c)
 RUNTIME_OBJS  := $(RUNTIME_SRCS:runtime/%.c=$(BUILD)/runtime/%.o)
 UNIT_TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -64,6 +64,12 @@ $(BUILD)/lexer.c: grammar/lexer.l $(BUILD)/parser.h | $(BUILD)
 $(BUILD)/prelude.c: compiler/prelude.rnn | $(BUILD)
 	{ echo '/* generated from compiler/prelude.rnn */'; \
 	  echo 'const char rnnc_prelude_text[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' $<; \
+	  echo '    ;'; } > $@
+
+$(BUILD)/nolibm_text.c: compiler/embedded_nolibm.h | $(BUILD)
+	{ echo '/* generated from compiler/embedded_nolibm.h */'; \
+	  echo 'const char rnnc_nolibm_text[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' $<; \
 	  echo '    ;'; } > $@
 

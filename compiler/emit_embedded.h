@@ -7,6 +7,7 @@ typedef struct EmbeddedOptions {
     const char *weights;  /* safetensors file whose values become constants */
     const char *dir;      /* where NAME.h and NAME.c go (created if missing) */
     int max_steps;        /* bidirectional models: the longest sequence */
+    bool no_libm;         /* own expf, tanhf, ... (compiler/embedded_nolibm.h) */
 } EmbeddedOptions;
 
 /* Returns 0, or 1 after printing why. */

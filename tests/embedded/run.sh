@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/embedded/run.sh RNNC - embedded C on the host: for every parity
 # fixture (with PyTorch's weights) and every example (with `init` weights),
-# `rnnc emit --target embedded` must compile
+# `rnnc emit --target embedded`, plain and --no-libm (whose object must
+# need no symbol at all), must compile
 # with -std=c99 -pedantic -Wall -Wextra -Werror, and stepping it one time
 # step at a time (tests/embedded/driver.c) must give what the fixture's
 # `forward` program gives, within SPEC section 6.
@@ -12,11 +13,11 @@ root=$(cd "$here/../.." && pwd)
 tmp=$(mktemp -d /tmp/rnnc-embedded.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
-# check NAME MODEL.rnn WEIGHTS INPUT.npy
+# check NAME MODEL.rnn WEIGHTS INPUT.npy [--no-libm]
 check() {
-    name=$1 rnn=$2 weights=$3 input=$4
+    name=$1 rnn=$2 weights=$3 input=$4 variant=$5
     out=$tmp/$name
-    if ! "$rnnc" emit "$rnn" --target embedded --weights "$weights" -o "$out" 2> "$tmp/err"; then
+    if ! "$rnnc" emit "$rnn" --target embedded --weights "$weights" -o "$out" $variant 2> "$tmp/err"; then
         echo "FAIL $name: emit"; cat "$tmp/err"; fail=$((fail + 1)); return
     fi
     h=$(ls "$out"/*.h)
@@ -27,6 +28,9 @@ check() {
     grep -q "^ *target.*: *seq " "$rnn" && flags="$flags -DSEQ_OUTPUT"
     if ! cc -std=c99 -pedantic -Wall -Wextra -Werror -c "$out/$model.c" -o "$out/model.o" 2> "$tmp/err"; then
         echo "FAIL $name: the embedded C does not compile strictly"; head -5 "$tmp/err"; fail=$((fail + 1)); return
+    fi
+    if [ "$variant" = --no-libm ] && [ -n "$(nm -u "$out/model.o")" ]; then
+        echo "FAIL $name: --no-libm code needs $(nm -u "$out/model.o" | tr '\n' ' ')"; fail=$((fail + 1)); return
     fi
     cc $RNNC_CFLAGS -I"$out" -I"$root/runtime" $flags -o "$out/driver" "$here/driver.c" "$out/model.o" \
         "$build/librnnrt.a" -lm 2> "$tmp/err" || { echo "FAIL $name: driver"; head -5 "$tmp/err"; fail=$((fail + 1)); return; }
@@ -41,13 +45,15 @@ check() {
 
 for dir in "$root"/tests/parity/fixtures/*/; do
     check "$(basename "$dir")" "$dir/model.rnn" "$dir/weights.safetensors" "$dir/input.npy"
+    check "$(basename "$dir")_nolibm" "$dir/model.rnn" "$dir/weights.safetensors" "$dir/input.npy" --no-libm
 done
 # the examples, with weights from `init`
-for rnn in "$root"/examples/*.rnn; do
-    name=$(basename "$rnn" .rnn)
-    "$rnnc" build "$rnn" -o "$tmp/init" && "$tmp/init" init --seed 3 -o "$tmp/$name.safetensors" ||
-        { echo "FAIL $name: init"; fail=$((fail + 1)); continue; }
-    check "example_$name" "$rnn" "$tmp/$name.safetensors" "$root/examples/data/${name}_x.npy"
+for example in "$root"/examples/*.rnn; do
+    base=$(basename "$example" .rnn)
+    "$rnnc" build "$example" -o "$tmp/init" && "$tmp/init" init --seed 3 -o "$tmp/w_$base.safetensors" ||
+        { echo "FAIL $base: init"; fail=$((fail + 1)); continue; }
+    check "example_$base" "$example" "$tmp/w_$base.safetensors" "$root/examples/data/${base}_x.npy"
+    check "example_${base}_nolibm" "$example" "$tmp/w_$base.safetensors" "$root/examples/data/${base}_x.npy" --no-libm
 done
 echo "embedded: $pass passed, $fail failed"
 [ "$fail" = 0 ]
