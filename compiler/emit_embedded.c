@@ -17,6 +17,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -29,6 +30,12 @@ static const char kernels[] =
     "static inline float rt_softplusf(float x) { return x > 20.0f ? x : log1pf(expf(x)); }\n"
     "static inline float rt_gt0f(float x) { return x > 0.0f ? 1.0f : 0.0f; }\n"
     "static inline float rt_signf(float x) { return (float)((x > 0.0f) - (x < 0.0f)); }\n\n"
+    "/* outside training dropout is the identity */\n"
+    "static inline void rt_dropout(rt_train_ctx *ctx, double p, int64_t n, const float *in, float *out, float *mask)\n{\n"
+    "    (void)ctx;\n    (void)p;\n"
+    "    for (int64_t i = 0; i < n; i++) {\n        mask[i] = 1.0f;\n        out[i] = in[i];\n    }\n}\n\n";
+
+static const char gemm_float[] =
     "/* C[i, j] (+)= sum_k A[i, k] * W[j, k], summed in increasing k as the runtime does */\n"
     "static inline void rt_gemm_nt(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *W,\n"
     "                              int64_t ldw, float *C, int64_t ldc, int accumulate)\n{\n"
@@ -38,11 +45,31 @@ static const char kernels[] =
     "            for (int64_t k = 0; k < K; k++)\n"
     "                sum += A[i * lda + k] * W[j * ldw + k];\n"
     "            C[i * ldc + j] = accumulate ? C[i * ldc + j] + sum : sum;\n"
-    "        }\n}\n\n"
-    "/* outside training dropout is the identity */\n"
-    "static inline void rt_dropout(rt_train_ctx *ctx, double p, int64_t n, const float *in, float *out, float *mask)\n{\n"
-    "    (void)ctx;\n    (void)p;\n"
-    "    for (int64_t i = 0; i < n; i++) {\n        mask[i] = 1.0f;\n        out[i] = in[i];\n    }\n}\n\n";
+    "        }\n}\n\n";
+
+/* With --quantize int8, a matrix is stored as int8 rows with a float scale
+ * each; its entry in the parameter table points at a tag the product looks
+ * up, and the product scales each row's integer dot product. */
+static const char gemm_int8[] =
+    "typedef struct { const float *tag; const int8_t *q; const float *scale; } quantized;\n"
+    "static const quantized *find_quantized(const float *W);\n\n"
+    "/* C[i, j] (+)= sum_k A[i, k] * W[j, k]; an int8 W is scale[j] * sum_k A[i, k] * q[j, k] */\n"
+    "static inline void rt_gemm_nt(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *W,\n"
+    "                              int64_t ldw, float *C, int64_t ldc, int accumulate)\n{\n"
+    "    const quantized *qw = find_quantized(W);\n"
+    "    for (int64_t i = 0; i < M; i++)\n"
+    "        for (int64_t j = 0; j < N; j++) {\n"
+    "            float sum = 0.0f;\n"
+    "            if (qw) {\n"
+    "                for (int64_t k = 0; k < K; k++)\n"
+    "                    sum += A[i * lda + k] * (float)qw->q[j * ldw + k];\n"
+    "                sum *= qw->scale[j];\n"
+    "            } else {\n"
+    "                for (int64_t k = 0; k < K; k++)\n"
+    "                    sum += A[i * lda + k] * W[j * ldw + k];\n"
+    "            }\n"
+    "            C[i * ldc + j] = accumulate ? C[i * ldc + j] + sum : sum;\n"
+    "        }\n}\n\n";
 
 static bool is_bidirectional(const IrProgram *p) {
     for (int i = 0; i < p->nlayers; i++)
@@ -58,6 +85,21 @@ static int state_floats(const IrProgram *p) {
             for (int s = 0; s < p->layers[i].step->nstates; s++)
                 n += p->layers[i].step->state_size[s];
     return n;
+}
+
+/* The matrices only matrix products read: cell matrices and linear
+ * weights (an embedding's rows are copied, so it stays float). */
+static bool *quantizable(Arena *a, const IrProgram *p) {
+    bool *q = arena_alloc(a, sizeof(bool) * (size_t)(p->model->nparams + 1));
+    for (int i = 0; i < p->nlayers; i++) {
+        const IrLayer *l = &p->layers[i];
+        if (l->kind == IRL_LINEAR)
+            q[l->params[0]] = true;
+        for (int k = 0; l->kind == IRL_CELL && k < l->step->nnodes; k++)
+            if (l->step->nodes[k].op == IR_PARAM && l->step->nodes[k].cols)
+                q[l->params[l->step->nodes[k].index]] = true;
+    }
+    return q;
 }
 
 /* The weights, checked against the model: every parameter, with its shape. */
@@ -92,9 +134,38 @@ static void print_float(FILE *out, float v) {
         fputs(v != v ? "NAN" : v > 0 ? "INFINITY" : "(-INFINITY)", out);
 }
 
-static void emit_weights(FILE *out, const ModelInfo *m, const rt_safetensors *st, const char *name) {
+/* Row r of a [rows, cols] matrix as int8 with one float scale per row:
+ * q = round(w / scale), scale = max |w| / 127. */
+static void emit_int8(FILE *out, const rt_tensor *t, const char *name, int i) {
+    int64_t rows = t->dims[0], cols = t->dims[1];
+    fprintf(out, "static const int8_t %s_q%d[%lld] = {", name, i, (long long)t->count);
+    float *scale = calloc((size_t)rows + 1, sizeof(float));
+    for (int64_t r = 0; r < rows; r++) {
+        float most = 0;
+        for (int64_t c = 0; c < cols; c++)
+            most = fabsf(t->data[r * cols + c]) > most ? fabsf(t->data[r * cols + c]) : most;
+        scale[r] = most > 0 ? most / 127.0f : 1.0f;
+        for (int64_t c = 0; c < cols; c++)
+            fprintf(out, "%s%d,", (r * cols + c) % 16 ? " " : "\n    ", (int)lrintf(t->data[r * cols + c] / scale[r]));
+    }
+    fprintf(out, "\n};\nstatic const float %s_s%d[%lld] = {", name, i, (long long)rows);
+    for (int64_t r = 0; r < rows; r++) {
+        fputs(r % 6 ? " " : "\n    ", out);
+        print_float(out, scale[r]);
+        fputc(',', out);
+    }
+    fprintf(out, "\n};\nstatic const float %s_tag%d = 0;\n\n", name, i);
+    free(scale);
+}
+
+static void emit_weights(FILE *out, const ModelInfo *m, const rt_safetensors *st, const char *name, const bool *q) {
     for (int i = 0; i < m->nparams; i++) {
         const rt_tensor *t = rt_st_find(st, m->params[i]->name);
+        if (q && q[i]) {
+            fprintf(out, "/* %s, int8 */\n", m->params[i]->name);
+            emit_int8(out, t, name, i);
+            continue;
+        }
         fprintf(out, "/* %s */\nstatic const float %s_w%d[%lld] = {", m->params[i]->name, name, i, (long long)t->count);
         for (int64_t k = 0; k < t->count; k++) {
             fputs(k % 6 ? " " : "\n    ", out);
@@ -105,8 +176,18 @@ static void emit_weights(FILE *out, const ModelInfo *m, const rt_safetensors *st
     }
     fprintf(out, "static float *const %s_params[%d] = {\n", name, m->nparams);
     for (int i = 0; i < m->nparams; i++)
-        fprintf(out, "    (float *)%s_w%d,\n", name, i);
+        fprintf(out, q && q[i] ? "    (float *)&%s_tag%d,\n" : "    (float *)%s_w%d,\n", name, i);
     fputs("};\n\n", out);
+    if (!q)
+        return;
+    fputs("static const quantized quantized_params[] = {\n", out);
+    for (int i = 0; i < m->nparams; i++)
+        if (q[i])
+            fprintf(out, "    {&%s_tag%d, %s_q%d, %s_s%d},\n", name, i, name, i, name, i);
+    fputs("    {NULL, NULL, NULL},\n};\n\n"
+          "static const quantized *find_quantized(const float *W)\n{\n"
+          "    for (const quantized *q = quantized_params; q->tag; q++)\n"
+          "        if (q->tag == W)\n            return q;\n    return NULL;\n}\n\n", out);
 }
 
 typedef struct Sizes {
@@ -124,7 +205,7 @@ static void emit_header(FILE *out, const IrProgram *p, const char *name, const S
     fprintf(out, "/* %s.h - model '%s' for embedded C, generated by rnnc %s. Do not edit.\n", name, m->name, RNNC_VERSION);
     fprintf(out, " * RAM: %lld bytes (%s_state %lld, static workspace %lld); flash: %lld bytes of weights,\n"
                  " * plus the code. */\n", (long long)ram, name, (long long)(4 * (z->state ? z->state : 1)),
-            (long long)(4 * (z->ws + z->tape)), (long long)(4 * z->weights));
+            (long long)(4 * (z->ws + z->tape)), (long long)z->weights);
     fprintf(out, "#ifndef %s\n#define %s\n\n", guard, guard);
     if (m->input->type.token)
         fprintf(out, "#define %s_VOCAB_SIZE %lld\n", name, (long long)m->input->type.size);
@@ -165,7 +246,7 @@ static void emit_nolibm(FILE *out) {
 }
 
 static void emit_source(FILE *out, Arena *a, const IrProgram *p, const char *name, const rt_safetensors *st,
-                        const Sizes *z, int max_steps, bool no_libm) {
+                        const Sizes *z, int max_steps, bool no_libm, const bool *q) {
     fprintf(out, "/* %s.c - model '%s' for embedded C, generated by rnnc %s. Do not edit.\n"
                  " * C99: no allocation, no stdio; the weights are static const data.%s */\n",
             name, p->model->name, RNNC_VERSION, no_libm ? "\n * --no-libm: links with nothing at all." : "");
@@ -173,7 +254,8 @@ static void emit_source(FILE *out, Arena *a, const IrProgram *p, const char *nam
     if (no_libm)
         emit_nolibm(out);
     fputs(kernels, out);
-    emit_weights(out, p->model, st, name);
+    fputs(q ? gemm_int8 : gemm_float, out);
+    emit_weights(out, p->model, st, name, q);
     fprintf(out, "static float %s_ws[%lld];\n", name, (long long)(z->ws ? z->ws : 1));
     if (!max_steps) /* the tape forward_train keeps over one step */
         fprintf(out, "static float %s_tape[%lld];\n", name, (long long)(z->tape ? z->tape : 1));
@@ -214,8 +296,11 @@ int embedded_emit(Arena *a, const IrProgram *p, const EmbeddedOptions *o) {
     z.ws = cg_num_sizes(a, p, 1, max_steps ? max_steps : 1, &z.tape);
     z.tape = max_steps ? 0 : z.tape;
     z.state = state_floats(p);
-    for (int i = 0; i < m->nparams; i++)
-        z.weights += m->params[i]->dims[0] * (m->params[i]->rank > 1 ? m->params[i]->dims[1] : 1);
+    bool *q = o->int8 ? quantizable(a, p) : NULL;
+    for (int i = 0; i < m->nparams; i++) { /* bytes: 4 a float, or 1 an int8 plus 4 a row */
+        int64_t rows = m->params[i]->dims[0], count = rows * (m->params[i]->rank > 1 ? m->params[i]->dims[1] : 1);
+        z.weights += q && q[i] ? count + 4 * rows : 4 * count;
+    }
     if (mkdir(o->dir, 0777) && errno != EEXIST) {
         fprintf(stderr, "rnnc: error: cannot create directory '%s': %s\n", o->dir, strerror(errno));
         rt_st_free(&st);
@@ -229,7 +314,7 @@ int embedded_emit(Arena *a, const IrProgram *p, const EmbeddedOptions *o) {
         rc = fclose(h) != 0;
     }
     if (!rc && (c = open_in(o->dir, m->name, "c", path, sizeof path))) {
-        emit_source(c, a, p, m->name, &st, &z, max_steps, o->no_libm);
+        emit_source(c, a, p, m->name, &st, &z, max_steps, o->no_libm, o->int8 ? quantizable(a, p) : NULL);
         rc = fclose(c) != 0;
     }
     rt_st_free(&st);

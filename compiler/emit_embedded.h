@@ -8,6 +8,7 @@ typedef struct EmbeddedOptions {
     const char *dir;      /* where NAME.h and NAME.c go (created if missing) */
     int max_steps;        /* bidirectional models: the longest sequence */
     bool no_libm;         /* own expf, tanhf, ... (compiler/embedded_nolibm.h) */
+    bool int8;            /* matrices as int8 rows with a float scale each */
 } EmbeddedOptions;
 
 /* Returns 0, or 1 after printing why. */

@@ -197,11 +197,9 @@ static int emit_embedded(const Options *o, IrProgram *ir, Arena *arena) {
     long steps = o->max_steps ? strtol(o->max_steps, &end, 10) : 128;
     if ((o->max_steps && (*end || !*o->max_steps)) || steps < 1 || steps > 1000000)
         return usage_error("--max-steps takes a whole number in [1, 1000000], not '%s'", o->max_steps);
-    if (o->quantize) {
-        fprintf(stderr, "rnnc: error: --quantize is not implemented yet in this version of rnnc\n");
-        return 1;
-    }
-    EmbeddedOptions eo = {o->weights, o->output, (int)steps, o->no_libm};
+    if (o->quantize && strcmp(o->quantize, "int8"))
+        return usage_error("--quantize takes int8, not '%s'", o->quantize);
+    EmbeddedOptions eo = {o->weights, o->output, (int)steps, o->no_libm, o->quantize != NULL};
     return embedded_emit(arena, ir, &eo);
 }
 

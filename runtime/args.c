@@ -10,7 +10,7 @@
 static const char usage[] =
     "usage: %1$s info\n"
     "       %1$s init    [--seed N] -o W.safetensors\n"
-    "       %1$s forward --weights W --input X.npy (-o Y.npy | --expect REF.npy [--tol F])\n"
+    "       %1$s forward --weights W --input X.npy (-o Y.npy | --expect REF.npy [--tol F | --rtol F])\n"
     "       %1$s eval    --weights W --input X.npy --target T.npy\n"
     "       %1$s grad    --weights W --input X.npy --target T.npy (-o G.safetensors | --expect REF.safetensors [--tol F])\n"
     "       %1$s train   [--weights W | --seed N] (--input X.npy --target T.npy | --text FILE)\n"
@@ -34,6 +34,7 @@ static const Option options[] = {
     STR("--expect", expect), STR("--text", text), STR("--optimizer", optimizer),
     STR("--checkpoint", checkpoint), STR("--resume", resume), STR("--prime", prime),
     {"--tol", ARG_REAL, offsetof(rt_args, tol), OPT_TOL},
+    {"--rtol", ARG_REAL, offsetof(rt_args, rtol), OPT_RTOL},
     {"--lr", ARG_REAL, offsetof(rt_args, lr), OPT_LR},
     {"--clip", ARG_REAL, offsetof(rt_args, clip), OPT_CLIP},
     {"--valid", ARG_REAL, offsetof(rt_args, valid), OPT_VALID},

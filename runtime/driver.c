@@ -113,7 +113,7 @@ static int compare(const rt_args *a, const float *out, const int64_t *dims, int 
         }
         maxref = fabs(r) > maxref ? fabs(r) : maxref;
     }
-    double bound = a->given & OPT_TOL ? a->tol : 1e-4 * maxref + 1e-5;
+    double bound = a->given & OPT_TOL ? a->tol : a->given & OPT_RTOL ? a->rtol * maxref : 1e-4 * maxref + 1e-5;
     printf("largest difference: %.9g at element %lld (bound %.9g)\n", maxdiff, (long long)worst, bound);
     rt_array_free(&ref);
     return maxdiff <= bound ? 0 : 1;

@@ -9,14 +9,14 @@
 enum {
     OPT_TOL = 1 << 0, OPT_SEED = 1 << 1, OPT_LR = 1 << 2, OPT_EPOCHS = 1 << 3, OPT_BATCH = 1 << 4,
     OPT_BPTT = 1 << 5, OPT_CLIP = 1 << 6, OPT_VALID = 1 << 7, OPT_CKPT_EVERY = 1 << 8,
-    OPT_LENGTH = 1 << 9, OPT_TEMPERATURE = 1 << 10,
+    OPT_LENGTH = 1 << 9, OPT_TEMPERATURE = 1 << 10, OPT_RTOL = 1 << 11,
 };
 
 typedef struct rt_args {
     const char *prog, *cmd;
     const char *out, *weights, *input, *target, *expect, *text;
     const char *optimizer, *checkpoint, *resume, *prime;
-    double tol, lr, clip, valid, temperature;
+    double tol, rtol, lr, clip, valid, temperature;
     int64_t seed, epochs, batch, bptt, checkpoint_every, length;
     unsigned given;  /* OPT_* bits */
 } rt_args;

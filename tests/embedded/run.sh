@@ -1,8 +1,9 @@
 #!/bin/sh
 # tests/embedded/run.sh RNNC - embedded C on the host: for every parity
 # fixture (with PyTorch's weights) and every example (with `init` weights),
-# `rnnc emit --target embedded`, plain and --no-libm (whose object must
-# need no symbol at all), must compile
+# `rnnc emit --target embedded`, plain, --no-libm (whose object must need
+# no symbol at all) and --quantize int8 (within 2e-2 of the largest output,
+# SPEC section 7), must compile
 # with -std=c99 -pedantic -Wall -Wextra -Werror, and stepping it one time
 # step at a time (tests/embedded/driver.c) must give what the fixture's
 # `forward` program gives, within SPEC section 6.
@@ -13,9 +14,11 @@ root=$(cd "$here/../.." && pwd)
 tmp=$(mktemp -d /tmp/rnnc-embedded.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
-# check NAME MODEL.rnn WEIGHTS INPUT.npy [--no-libm]
+# check NAME MODEL.rnn WEIGHTS INPUT.npy [--no-libm | --quantize int8]
 check() {
     name=$1 rnn=$2 weights=$3 input=$4 variant=$5
+    bound=
+    [ "$variant" = "--quantize int8" ] && bound="--rtol 2e-2" # SPEC section 7
     out=$tmp/$name
     if ! "$rnnc" emit "$rnn" --target embedded --weights "$weights" -o "$out" $variant 2> "$tmp/err"; then
         echo "FAIL $name: emit"; cat "$tmp/err"; fail=$((fail + 1)); return
@@ -36,7 +39,7 @@ check() {
         "$build/librnnrt.a" -lm 2> "$tmp/err" || { echo "FAIL $name: driver"; head -5 "$tmp/err"; fail=$((fail + 1)); return; }
     "$rnnc" build "$rnn" -o "$out/prog" 2> /dev/null
     if "$out/driver" "$input" "$out/y.npy" 2> "$tmp/err" &&
-        "$out/prog" forward --weights "$weights" --input "$input" --expect "$out/y.npy" > "$tmp/out" 2>&1; then
+        "$out/prog" forward --weights "$weights" --input "$input" --expect "$out/y.npy" $bound > "$tmp/out" 2>&1; then
         pass=$((pass + 1))
     else
         echo "FAIL $name: the embedded model's steps differ from forward"; cat "$tmp/err" "$tmp/out"; fail=$((fail + 1))
@@ -46,6 +49,7 @@ check() {
 for dir in "$root"/tests/parity/fixtures/*/; do
     check "$(basename "$dir")" "$dir/model.rnn" "$dir/weights.safetensors" "$dir/input.npy"
     check "$(basename "$dir")_nolibm" "$dir/model.rnn" "$dir/weights.safetensors" "$dir/input.npy" --no-libm
+    check "$(basename "$dir")_int8" "$dir/model.rnn" "$dir/weights.safetensors" "$dir/input.npy" "--quantize int8"
 done
 # the examples, with weights from `init`
 for example in "$root"/examples/*.rnn; do
@@ -54,6 +58,8 @@ for example in "$root"/examples/*.rnn; do
         { echo "FAIL $base: init"; fail=$((fail + 1)); continue; }
     check "example_$base" "$example" "$tmp/w_$base.safetensors" "$root/examples/data/${base}_x.npy"
     check "example_${base}_nolibm" "$example" "$tmp/w_$base.safetensors" "$root/examples/data/${base}_x.npy" --no-libm
+    check "example_${base}_int8" "$example" "$tmp/w_$base.safetensors" "$root/examples/data/${base}_x.npy" \
+        "--quantize int8"
 done
 echo "embedded: $pass passed, $fail failed"
 [ "$fail" = 0 ]
