@@ -4,6 +4,7 @@
 #   make test       unit, golden, robustness and end-to-end tests, plain and
 #                   again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make install    PREFIX=/usr/local
+#   make test-slow  slower checks: embedded C on a Cortex-M4 under QEMU
 #   make bench      the LLVM backend's speed as a ratio to the C backend's
 # Generated sources (bison, flex, the embedded prelude) go to $(BUILD).
 
@@ -33,7 +34,7 @@ RUNTIME_SRCS  := $(wildcard runtime/*.c)
 RUNTIME_OBJS  := $(RUNTIME_SRCS:runtime/%.c=$(BUILD)/runtime/%.o)
 UNIT_TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all rnnc test test-one install clean bench
+.PHONY: all rnnc test test-one test-slow install clean bench
 all: $(BUILD)/rnnc rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h
 
 rnnc: $(BUILD)/rnnc
@@ -120,6 +121,10 @@ test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TEST
 test: all
 	@$(MAKE) --no-print-directory test-one
 	@$(MAKE) --no-print-directory test-one BUILD=build/asan SAN=1
+
+# Slower checks, which CI also runs: embedded C on a Cortex-M4 under QEMU.
+test-slow: all
+	@tests/embedded/cortexm/run.sh $(BUILD)/rnnc
 
 # Benchmarks: ratios on this machine, in one run (bench/).
 bench: all

@@ -1,0 +1,44 @@
+/* firmware.c - the Cortex-M test program (run.sh): steps the model through
+ * sequence 0 of the test input (input.h) one time step at a time and prints
+ * every output float's bits through semihosting. Compiled with -DMODEL=NAME
+ * -include NAME.h; -DTOKENS for a token input; -DSEQ_OUTPUT when every
+ * step has an output (else the last step's is printed). */
+#include "input.h"
+
+#define CAT(a, b) a##b
+#define XCAT(a, b) CAT(a, b)
+#define M(x) XCAT(MODEL, x)
+
+void semihost_print(const char *s);
+
+static void print_bits(float v) {
+    union { float f; unsigned u; } bits = {v};
+    char line[10];
+    for (int i = 0; i < 8; i++)
+        line[i] = "0123456789abcdef"[(bits.u >> (28 - 4 * i)) & 0xF];
+    line[8] = '\n';
+    line[9] = 0;
+    semihost_print(line);
+}
+
+int main(void) {
+    static M(_state) s;
+    float y[M(_OUTPUT_SIZE)];
+    M(_reset)(&s);
+    for (int t = 0; t < STEPS; t++) {
+#ifdef TOKENS
+        M(_step)(&s, input[t], y);
+#else
+        M(_step)(&s, input + t * WIDTH, y);
+#endif
+#ifdef SEQ_OUTPUT
+        for (int k = 0; k < M(_OUTPUT_SIZE); k++)
+            print_bits(y[k]);
+#endif
+    }
+#ifndef SEQ_OUTPUT /* a per-sequence output: the last step's */
+    for (int k = 0; k < M(_OUTPUT_SIZE); k++)
+        print_bits(y[k]);
+#endif
+    return 0;
+}
