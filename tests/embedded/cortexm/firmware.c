@@ -2,7 +2,8 @@
  * sequence 0 of the test input (input.h) one time step at a time and prints
  * every output float's bits through semihosting. Compiled with -DMODEL=NAME
  * -include NAME.h; -DTOKENS for a token input; -DSEQ_OUTPUT when every
- * step has an output (else the last step's is printed). */
+ * step has an output (else the last step's is printed); -DBIDIRECTIONAL
+ * for a model stepped a whole sequence at a time. */
 #include "input.h"
 
 #define CAT(a, b) a##b
@@ -23,8 +24,22 @@ static void print_bits(float v) {
 
 int main(void) {
     static M(_state) s;
-    float y[M(_OUTPUT_SIZE)];
     M(_reset)(&s);
+#ifdef BIDIRECTIONAL /* the whole sequence at once */
+#ifdef SEQ_OUTPUT
+    static float y[STEPS * M(_OUTPUT_SIZE)];
+    int n = STEPS * M(_OUTPUT_SIZE);
+#else
+    static float y[M(_OUTPUT_SIZE)];
+    int n = M(_OUTPUT_SIZE);
+#endif
+    if (M(_sequence)(&s, input, STEPS, y))
+        return 1;
+    for (int k = 0; k < n; k++)
+        print_bits(y[k]);
+    return 0;
+#else
+    float y[M(_OUTPUT_SIZE)];
     for (int t = 0; t < STEPS; t++) {
 #ifdef TOKENS
         M(_step)(&s, input[t], y);
@@ -41,4 +56,5 @@ int main(void) {
         print_bits(y[k]);
 #endif
     return 0;
+#endif
 }

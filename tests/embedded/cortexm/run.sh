@@ -35,6 +35,7 @@ run() {
     model=$(basename "$h" .h)
     flags="-DMODEL=$model -include $h"
     grep -q "_VOCAB_SIZE" "$h" && flags="$flags -DTOKENS"
+    grep -q "_MAX_STEPS" "$h" && flags="$flags -DBIDIRECTIONAL"
     grep -q "^ *target.*: *seq " "$rnn" && flags="$flags -DSEQ_OUTPUT"
     "$tmp/tool" input "$input" > "$out/input.h" || { fail=$((fail + 1)); return; }
     if $arm -c "$out/libm/$model.c" -o "$out/libm.o" 2> "$out/err" &&
@@ -64,7 +65,7 @@ for fixture in lstm_two_layers gru_last_classifier user_cell_peephole; do
     dir=$root/tests/parity/fixtures/$fixture
     run "$fixture" "$dir/model.rnn" "$dir/weights.safetensors" "$dir/input.npy"
 done
-for example in sensors timeseries; do
+for example in sensors timeseries peephole classifier charlm; do
     "$rnnc" build "$root/examples/$example.rnn" -o "$tmp/init" && "$tmp/init" init --seed 3 -o "$tmp/w_$example.safetensors"
     run "$example" "$root/examples/$example.rnn" "$tmp/w_$example.safetensors" "$root/examples/data/${example}_x.npy"
     [ -f "$tmp/$example/size" ] && sed "s/^/cortex-m: size: /" "$tmp/$example/size"
