@@ -6,11 +6,15 @@
  * 1e-5. Prints one line per tensor; exits 1 on any mismatch, 2 on bad use. */
 #include "rt_io.h"
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 static int compare_one(const rt_tensor *got, const rt_tensor *want) {
-    if (!got || got->count != want->count || got->rank != want->rank) {
+    bool same = got && got->count == want->count && got->rank == want->rank;
+    for (int d = 0; same && d < want->rank; d++)
+        same = got->dims[d] == want->dims[d];
+    if (!same) {
         printf("%-36s missing or of another shape\n", want->name);
         return 1;
     }
