@@ -635,9 +635,7 @@ static void emit_type(FILE *out, const char *field, bool seq, bool token, int64_
 static void emit_descriptor(FILE *out, const IrProgram *p) {
     const ModelInfo *m = p->model;
     const TrainConfig *t = &m->train;
-    bool bidirectional = false;
-    for (int i = 0; i < p->nlayers; i++)
-        bidirectional |= p->layers[i].reverse;
+    bool bidirectional = ir_is_bidirectional(p);
     fputs("const rt_model rnn_model = {\n", out);
     fprintf(out, "    .name = \"%s\",\n    .params = params,\n    .nparams = %d,\n", m->name, m->nparams);
     emit_type(out, "input", m->input->type.seq, m->input->type.token, m->input->type.size);
@@ -647,7 +645,7 @@ static void emit_descriptor(FILE *out, const IrProgram *p) {
     fprintf(out, "    .train = {%s, %.17g, %.17g, %.17g, %.17g, %.17g, %.17g, %.17g, %lld, %lld, %lld, %lld},\n",
             t->optimizer == OPT_ADAM ? "RT_OPT_ADAM" : "RT_OPT_SGD", t->lr, t->momentum, t->beta1, t->beta2, t->eps,
             t->clip, t->valid, (long long)t->batch, (long long)t->bptt, (long long)t->epochs, (long long)t->seed);
-    fprintf(out, "    .state_floats = %d,\n    .bidirectional = %d,\n", carry_offset(p, p->nlayers), bidirectional);
+    fprintf(out, "    .state_floats = %d,\n    .bidirectional = %d,\n", ir_state_floats(p), bidirectional);
     fputs("    .workspace = workspace,\n    .tape_size = tape_size,\n    .forward = forward,\n"
           "    .forward_train = forward_train,\n    .backward = backward,\n};\n\n", out);
     fputs("int main(int argc, char **argv)\n{\n    return rt_main(&rnn_model, argc, argv);\n}\n", out);

@@ -71,22 +71,6 @@ static const char gemm_int8[] =
     "            C[i * ldc + j] = accumulate ? C[i * ldc + j] + sum : sum;\n"
     "        }\n}\n\n";
 
-static bool is_bidirectional(const IrProgram *p) {
-    for (int i = 0; i < p->nlayers; i++)
-        if (p->layers[i].reverse)
-            return true;
-    return false;
-}
-
-static int state_floats(const IrProgram *p) {
-    int n = 0;
-    for (int i = 0; i < p->nlayers; i++)
-        if (p->layers[i].kind == IRL_CELL)
-            for (int s = 0; s < p->layers[i].step->nstates; s++)
-                n += p->layers[i].step->state_size[s];
-    return n;
-}
-
 /* The matrices only matrix products read: cell matrices and linear
  * weights (an embedding's rows are copied, so it stays float). */
 static bool *quantizable(Arena *a, const IrProgram *p) {
@@ -291,11 +275,11 @@ int embedded_emit(Arena *a, const IrProgram *p, const EmbeddedOptions *o) {
     rt_safetensors st;
     if (load_weights(m, o->weights, &st))
         return 1;
-    int max_steps = is_bidirectional(p) ? o->max_steps : 0;
+    int max_steps = ir_is_bidirectional(p) ? o->max_steps : 0;
     Sizes z = {0};
     z.ws = cg_num_sizes(a, p, 1, max_steps ? max_steps : 1, &z.tape);
     z.tape = max_steps ? 0 : z.tape;
-    z.state = state_floats(p);
+    z.state = ir_state_floats(p);
     bool *q = o->int8 ? quantizable(a, p) : NULL;
     for (int i = 0; i < m->nparams; i++) { /* bytes: 4 a float, or 1 an int8 plus 4 a row */
         int64_t rows = m->params[i]->dims[0], count = rows * (m->params[i]->rank > 1 ? m->params[i]->dims[1] : 1);

@@ -86,9 +86,7 @@ static LLVMValueRef fn_ptr(LlvmModule *m, Types *t, const char *name) {
 static LLVMValueRef descriptor(LlvmModule *m, Types *t, const IrProgram *p, int state_floats) {
     const ModelInfo *mi = p->model;
     const TrainConfig *tc = &mi->train;
-    bool bidirectional = false;
-    for (int i = 0; i < p->nlayers; i++)
-        bidirectional |= p->layers[i].reverse;
+    bool bidirectional = ir_is_bidirectional(p);
     LLVMValueRef train[] = {i32c(t, tc->optimizer == OPT_ADAM ? 0 : 1), f64c(t, tc->lr), f64c(t, tc->momentum),
                             f64c(t, tc->beta1), f64c(t, tc->beta2), f64c(t, tc->eps), f64c(t, tc->clip),
                             f64c(t, tc->valid), i64c(t, tc->batch), i64c(t, tc->bptt), i64c(t, tc->epochs),
@@ -120,15 +118,6 @@ static void main_fn(LlvmModule *m, Types *t, LLVMValueRef model) {
     LLVMValueRef args[] = {LLVMConstPointerCast(model, t->i8p), LLVMGetParam(fn, 0), LLVMGetParam(fn, 1)};
     LLVMBuildRet(b, LLVMBuildCall2(b, rt_ty, rt, args, 3, ""));
     LLVMDisposeBuilder(b);
-}
-
-static int state_floats(const IrProgram *p) {
-    int n = 0;
-    for (int i = 0; i < p->nlayers; i++)
-        if (p->layers[i].kind == IRL_CELL)
-            for (int s = 0; s < p->layers[i].step->nstates; s++)
-                n += p->layers[i].step->state_size[s];
-    return n;
 }
 
 static LLVMTargetMachineRef target_machine(bool host, int opt) {
@@ -190,7 +179,7 @@ static LlvmModule build_module(Arena *a, const IrProgram *p, const LlvmOptions *
     emit_program(g, p);
     cg_llvm_free(g);
     Types t = types_of(&m);
-    LLVMValueRef model = descriptor(&m, &t, p, state_floats(p));
+    LLVMValueRef model = descriptor(&m, &t, p, ir_state_floats(p));
     if (with_main)
         main_fn(&m, &t, model);
     verify(m.module, "as built");

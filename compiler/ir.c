@@ -35,6 +35,22 @@ int ir_add(Arena *a, IrStep *s, IrNode node) {
     return s->nnodes++;
 }
 
+bool ir_is_bidirectional(const IrProgram *p) {
+    for (int i = 0; i < p->nlayers; i++)
+        if (p->layers[i].reverse)
+            return true;
+    return false;
+}
+
+int ir_state_floats(const IrProgram *p) {
+    int n = 0;
+    for (int i = 0; i < p->nlayers; i++)
+        if (p->layers[i].kind == IRL_CELL)
+            for (int s = 0; s < p->layers[i].step->nstates; s++)
+                n += p->layers[i].step->state_size[s];
+    return n;
+}
+
 bool *ir_live(Arena *a, const IrStep *s) {
     bool *live = arena_alloc(a, sizeof(bool) * (size_t)(s->nnodes + 1));
     live[s->output] = true;

@@ -99,6 +99,10 @@ IrProgram *ir_lower(Arena *a, ModelInfo *m);
 /* Build one cell's step with concrete size values (compiler/lower_cell.c). */
 IrStep *ir_lower_cell(Arena *a, CellInfo *c, const int64_t *sizes);
 
+/* Whether some layer runs backwards in time. */
+bool ir_is_bidirectional(const IrProgram *p);
+/* The states the program's cell layers carry, in floats per sample. */
+int ir_state_floats(const IrProgram *p);
 /* Which nodes the outputs and next states depend on (dead code is not emitted). */
 bool *ir_live(Arena *a, const IrStep *s);
 /* Node construction: returns the new node id. */
