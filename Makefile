@@ -5,7 +5,7 @@
 #                   again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make install    PREFIX=/usr/local
 #   make test-slow  slower checks: embedded C on a Cortex-M4 under QEMU
-#   make bench      the LLVM backend's speed as a ratio to the C backend's
+#   make bench      speed ratios: LLVM/C backends; rnnc/PyTorch training
 # Generated sources (bison, flex, the embedded prelude) go to $(BUILD).
 
 CC      ?= cc
@@ -52,6 +52,12 @@ $(BUILD)/librnnrt.a: $(RUNTIME_OBJS)
 
 $(BUILD)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h) | $(BUILD)/runtime
 	$(CC) $(ALL_CFLAGS) -Iruntime -c -o $@ $<
+
+# The kernels vectorise at -O3, for this machine's vector units unless
+# KERNEL_ARCH says otherwise; no contraction, so the order of every sum is
+# the one written in kernels.c and every backend gets the same bits.
+KERNEL_ARCH ?= -march=native
+$(BUILD)/runtime/kernels.o: ALL_CFLAGS += -O3 -ffp-contract=off $(KERNEL_ARCH)
 
 $(BUILD)/include/rnnrt.h: runtime/rnnrt.h | $(BUILD)/include
 	cp $< $@
@@ -129,6 +135,7 @@ test-slow: all
 # Benchmarks: ratios on this machine, in one run (bench/).
 bench: all
 	bench/backends.sh $(BUILD)/rnnc
+	bench/vs_pytorch.sh $(BUILD)/rnnc
 
 install: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/rnnc $(DESTDIR)$(PREFIX)/include/rnnc
