@@ -10,7 +10,7 @@
 typedef struct NState {
     int64_t B, T;
     const char *fn;       /* the function being "emitted" */
-    int64_t workspace, tape;
+    int64_t workspace, tape, forward;
 } NState;
 
 static NState *ns(Cg *g) { return g->state; }
@@ -35,6 +35,8 @@ static void func_end(Cg *g, CgV ret) {
         ns(g)->workspace = val(ret);
     else if (!strcmp(ns(g)->fn, "tape_size"))
         ns(g)->tape = val(ret);
+    else if (!strcmp(ns(g)->fn, "forward_workspace"))
+        ns(g)->forward = val(ret);
 }
 
 static CgV int_const(Cg *g, int64_t v) { return num(g, v); }
@@ -53,11 +55,12 @@ static CgV int_op(Cg *g, char op, CgV a, CgV b) {
 static const CgBackend num_backend = {.func_begin = func_begin, .func_end = func_end, .int_const = int_const,
                                       .int_op = int_op};
 
-int64_t cg_num_sizes(Arena *a, const IrProgram *p, int64_t B, int64_t T, int64_t *tape) {
+int64_t cg_num_sizes(Arena *a, const IrProgram *p, int64_t B, int64_t T, int64_t *tape, int64_t *forward) {
     Cg g = {&num_backend, a, NULL};
-    NState s = {B, T, NULL, 0, 0};
+    NState s = {B, T, NULL, 0, 0, 0};
     g.state = &s;
     emit_size_functions(&g, p);
     *tape = s.tape;
+    *forward = s.forward;
     return s.workspace;
 }

@@ -382,9 +382,32 @@ static void max_scratch(Emit *e, size_t *per_sample, size_t *per_row) {
 
 static void emit_sizes(Emit *e);
 
+/* The floats forward and forward_train need beyond the tape: the values
+ * (forward keeps them there) and the largest cell layer's forward scratch.
+ * Only embedded C asks for it (through cg_num.c): it has no gradients. */
+static void emit_forward_workspace(Emit *e) {
+    const IrProgram *p = e->p;
+    CgParam ps[] = {{CGT_I64, "B"}, {CGT_I64, "T"}};
+    CgV v[2];
+    e->b->func_begin(e->g, "forward_workspace", CGT_SIZE, 2, ps, v);
+    size_t most = 0;
+    for (int i = 0; i < p->nlayers; i++)
+        if (p->layers[i].kind == IRL_CELL) {
+            const IrStep *st = p->layers[i].step;
+            size_t f = 2 * (size_t)state_floats(st) + scratch_of(st, ir_live(e->a, st));
+            most = f > most ? f : most;
+        }
+    CgV n = mul(e, v[0], I(e, (int64_t)most));
+    for (int k = 0; k < p->nvalues; k++)
+        if (k != p->input && k != p->output)
+            n = add(e, n, value_size(e, k, v[0], v[1]));
+    e->b->func_end(e->g, n);
+}
+
 void emit_size_functions(Cg *g, const IrProgram *p) {
     Emit e = {g, g->b, g->a, p};
     emit_sizes(&e);
+    emit_forward_workspace(&e);
 }
 
 static void emit_sizes(Emit *e) {

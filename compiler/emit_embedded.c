@@ -6,7 +6,7 @@
  * on one sample: NAME_step is forward_train over one time step carrying the
  * states in NAME_state; NAME_sequence, for bidirectional models, is forward
  * over a whole sequence of at most NAME_MAX_STEPS. Static buffers are sized
- * by the program's own size functions (cg_num.c). The few kernels and
+ * by the program's own size functions (cg_num.c), without gradient room. The few kernels and
  * helpers the functions call are static inline copies of the runtime's, in
  * the .c file. */
 #include "emit_embedded.h"
@@ -277,7 +277,9 @@ int embedded_emit(Arena *a, const IrProgram *p, const EmbeddedOptions *o) {
         return 1;
     int max_steps = ir_is_bidirectional(p) ? o->max_steps : 0;
     Sizes z = {0};
-    z.ws = cg_num_sizes(a, p, 1, max_steps ? max_steps : 1, &z.tape);
+    int64_t training_ws; /* with room for gradients: not needed here */
+    training_ws = cg_num_sizes(a, p, 1, max_steps ? max_steps : 1, &z.tape, &z.ws);
+    (void)training_ws;
     z.tape = max_steps ? 0 : z.tape;
     z.state = ir_state_floats(p);
     bool *q = o->int8 ? quantizable(a, p) : NULL;
