@@ -15,6 +15,8 @@ VERSION := 0.1.0
 CFLAGS  ?= -O2 -g
 SAN     ?=
 ifeq ($(SAN),1)
+  PARITY_BUILDS = -O2 --backend c,-O0 --backend c,-O2 --backend llvm
+  LLVM_LEVELS = -O2
   export RNNC_CFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -g
   export ASAN_OPTIONS = detect_leaks=1:exitcode=86
   export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1:exitcode=87
@@ -118,9 +120,9 @@ test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TEST
 	@tests/e2e/programs.sh $(BUILD)/rnnc
 	@tests/e2e/examples.sh $(BUILD)/rnnc
 	@tests/e2e/resume.sh $(BUILD)/rnnc
-	@tests/e2e/llvm.sh $(BUILD)/rnnc
+	@LLVM_LEVELS="$(LLVM_LEVELS)" tests/e2e/llvm.sh $(BUILD)/rnnc
 	@tests/embedded/run.sh $(BUILD)/rnnc
-	@tests/parity/run.sh $(BUILD)/rnnc
+	@PARITY_BUILDS="$(PARITY_BUILDS)" tests/parity/run.sh $(BUILD)/rnnc
 	@tests/parity/torch_load.sh $(BUILD)/rnnc
 
 # The suite, then again under AddressSanitizer and UBSan.

@@ -12,7 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
 check() { if "$@" > "$tmp/out" 2>&1; then pass=$((pass + 1)); else echo "FAIL: $*"; head -5 "$tmp/out"; fail=$((fail + 1)); fi; }
 
-for level in -O0 -O1 -O2 -O3; do
+for level in ${LLVM_LEVELS:--O0 -O1 -O2 -O3}; do # the sanitizer pass narrows this
     for model in examples/*.rnn; do
         check "$rnnc" build "$model" --backend llvm $level -o "$tmp/prog"
         check "$rnnc" emit "$model" --target llvm-ir $level -o "$tmp/m.ll"
