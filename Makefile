@@ -43,7 +43,7 @@ rnnc: $(BUILD)/rnnc
 	ln -sf $(BUILD)/rnnc rnnc
 
 $(BUILD)/rnnc: $(BUILD)/main.o $(BUILD)/librnnc.a $(BUILD)/librnnrt.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LLVM_LIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(LLVM_LIBS) -lm -pthread
 
 $(BUILD)/librnnc.a: $(COMPILER_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -105,10 +105,10 @@ $(BUILD)/runtime $(BUILD)/include:
 
 # ---- tests ---------------------------------------------------------------
 $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h runtime/*.h) $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -rdynamic -o $@ $< $(BUILD)/librnnc.a $(BUILD)/librnnrt.a $(LLVM_LIBS) -lcmocka -lm
+	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -rdynamic -o $@ $< $(BUILD)/librnnc.a $(BUILD)/librnnrt.a $(LLVM_LIBS) -lcmocka -lm -pthread
 
 $(BUILD)/tests/st_compare: tests/tools/st_compare.c $(BUILD)/librnnrt.a | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< $(BUILD)/librnnrt.a -lm
+	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< $(BUILD)/librnnrt.a -lm -pthread
 
 # One full pass of the suite with the compiler in $(BUILD).
 test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TESTS) $(BUILD)/tests/st_compare

@@ -63,7 +63,7 @@ static bool find_runtime(const char *argv0, char *lib, char *inc, size_t n) {
 
 /* Append the space-separated words of s to argv. */
 static void split_words(char *s, char **argv, int *argc) {
-    for (char *w = strtok(s, " \t"); w && *argc < MAX_ARGS - 8; w = strtok(NULL, " \t"))
+    for (char *w = strtok(s, " \t"); w && *argc < MAX_ARGS - 12; w = strtok(NULL, " \t"))
         argv[(*argc)++] = w;
 }
 
@@ -124,6 +124,7 @@ int build_program(Arena *a, const IrProgram *p, const BuildOptions *o) {
     argv[argc++] = source;
     argv[argc++] = lib;
     argv[argc++] = "-lm";
+    argv[argc++] = "-pthread";
     argv[argc] = NULL;
     int rc = run(argv);
     if (rc != 0) {

@@ -285,6 +285,8 @@ static const Extern externs[] = {
     {"rt_gemm_nt", CGT_VOID, 10, {CGT_I64, CGT_I64, CGT_I64, CGT_PF32, CGT_I64, CGT_PF32, CGT_I64, CGT_PF32, CGT_I64, CGT_I64}, 9},
     {"rt_gemm_nn", CGT_VOID, 10, {CGT_I64, CGT_I64, CGT_I64, CGT_PF32, CGT_I64, CGT_PF32, CGT_I64, CGT_PF32, CGT_I64, CGT_I64}, 9},
     {"rt_gemm_tn", CGT_VOID, 10, {CGT_I64, CGT_I64, CGT_I64, CGT_PF32, CGT_I64, CGT_PF32, CGT_I64, CGT_PF32, CGT_I64, CGT_I64}, 9},
+    {"rt_gemm_packed", CGT_VOID, 10, {CGT_I64, CGT_I64, CGT_I64, CGT_PF32, CGT_I64, CGT_I64, CGT_PF32, CGT_PF32, CGT_I64, CGT_I64}, 9},
+    {"rt_pack_part", CGT_VOID, 10, {CGT_I64, CGT_I64, CGT_I64, CGT_I64, CGT_I64, CGT_I64, CGT_PF32, CGT_I64, CGT_I64, CGT_PF32}, -1},
     {"memcpy", CGT_PVOID, 3, {CGT_PVOID, CGT_PVOID, CGT_SIZE}, -1},
     {"memset", CGT_PVOID, 3, {CGT_PVOID, CGT_I64, CGT_SIZE}, 1},
     {"expf", CGT_F32, 1, {CGT_F32}, -1},

@@ -9,275 +9,8 @@
  * reads are kept in the tape; without a tape the states alternate between
  * two buffers. The same IR gives the same program. */
 #include "emit_c.h"
-#include "emit_step.h"
-#include "grad.h"
-#include "util.h"
+#include "emit_internal.h"
 #include <string.h>
-
-typedef struct Emit {
-    Cg *g;
-    const CgBackend *b;
-    Arena *a;
-    const IrProgram *p;
-} Emit;
-
-static CgV I(Emit *e, int64_t v) { return cg_i(e->g, v); }
-static CgV add(Emit *e, CgV x, CgV y) { return cg_add(e->g, x, y); }
-static CgV mul(Emit *e, CgV x, CgV y) { return cg_mul(e->g, x, y); }
-static CgV at(Emit *e, CgV p, CgV i) { return e->b->ptr_add(e->g, CGT_PF32, p, i); }
-static CgV let(Emit *e, CgType t, const char *name, CgV v) {
-    return e->b->let(e->g, t, arena_strdup(e->a, name), v);
-}
-static CgV name(Emit *e, const char *fmt, int i) { return arena_printf(e->a, fmt, i); }
-static CgV bytes(Emit *e, CgV floats) { return mul(e, floats, I(e, sizeof(float))); }
-
-/* ---- cell layers ------------------------------------------------------ */
-
-static int state_floats(const IrStep *s) {
-    int n = 0;
-    for (int i = 0; i < s->nstates; i++)
-        n += s->state_size[i];
-    return n;
-}
-
-/* Floats of a cell layer's tape: states for steps 0..T, and the taped
- * nodes for steps 0..T-1, for B samples. */
-static CgV cell_tape_size(Emit *e, const IrLayer *l, CgV B, CgV T) {
-    int states = state_floats(l->step), nodes = l->adj->tape_floats - states;
-    return mul(e, B, add(e, mul(e, add(e, T, I(e, 1)), I(e, states)), mul(e, T, I(e, nodes))));
-}
-
-static size_t scratch_of(const IrStep *s, const bool *live) {
-    size_t n = 0;
-    for (int i = 0; i < s->nnodes; i++)
-        if (live[i] && step_has_buffer(s, i))
-            n += (size_t)s->nodes[i].size;
-    return n;
-}
-
-/* Per cell layer: where each state's steps and each taped node's steps
- * start in the tape (forward and backward agree on it), in floats per B. */
-typedef struct TapeLayout {
-    CgV *state, *node;   /* pointers, in the function being emitted */
-} TapeLayout;
-
-static TapeLayout tape_layout(Emit *e, const IrLayer *l, CgV tape, CgV B, CgV T, CgV has_tape) {
-    const IrStep *s = l->step;
-    TapeLayout t = {arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1)),
-                    arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1))};
-    CgV off = I(e, 0);
-    for (int i = 0; i < s->nstates; i++) {
-        t.state[i] = let(e, CGT_PF32, name(e, "tst%d", i), e->b->select(e->g, CGT_PF32, has_tape, at(e, tape, off), tape));
-        off = add(e, off, mul(e, mul(e, add(e, T, I(e, 1)), B), I(e, s->state_size[i])));
-    }
-    for (int k = 0; k < s->nnodes; k++)
-        if (l->adj->taped[k]) {
-            t.node[k] = let(e, CGT_PF32, name(e, "tp%d", k), e->b->select(e->g, CGT_PF32, has_tape, at(e, tape, off), tape));
-            off = add(e, off, mul(e, mul(e, T, B), I(e, s->nodes[k].size)));
-        }
-    return t;
-}
-
-static View *state_views(Emit *e, int n, CgV *ptrs, const int *sizes) {
-    View *v = arena_alloc(e->a, sizeof(View) * (size_t)(n + 1));
-    for (int i = 0; i < n; i++)
-        v[i] = view_of(ptrs[i], I(e, sizes[i]), 0);
-    return v;
-}
-
-/* memcpy or memset B rows of a state from/to the carried states. */
-static void carry_copy(Emit *e, CgV carry, CgV B, int at_floats, CgV st, int size, bool in) {
-    CgV n = bytes(e, mul(e, B, I(e, size)));
-    CgV c = at(e, carry, mul(e, B, I(e, at_floats)));
-    cg_call(e->g, CGT_VOID, "memcpy", 3, in ? st : c, in ? c : st, n);
-}
-
-static void emit_cell_forward(Emit *e, int index) {
-    const IrLayer *l = &e->p->layers[index];
-    const IrStep *s = l->step;
-    const CgBackend *b = e->b;
-    Cg *g = e->g;
-    bool *live = ir_live(e->a, s);
-    int width = e->p->values[l->out].size;
-    b->comment(g, arena_printf(e->a, "%s: cell %s over time%s; tape: %d floats per sample per step", l->label, s->cell,
-                               l->reverse ? ", reversed" : "", l->adj->tape_floats));
-    CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PF32, "in"}, {CGT_PF32, "out"}, {CGT_I64, "B"},
-                    {CGT_I64, "T"},   {CGT_PF32, "ws"}, {CGT_PF32, "tape"}, {CGT_PF32, "carry"}};
-    CgV v[8];
-    b->func_begin(g, arena_printf(e->a, "layer%d", index), CGT_VOID, 8, ps, v);
-    CgV P = v[0], in = v[1], out = v[2], B = v[3], T = v[4], ws = v[5], tape = v[6], carry = v[7];
-    CgV has_tape = let(e, CGT_I64, "has_tape", b->select(g, CGT_I64, b->not_null(g, tape), I(e, 1), I(e, 0)));
-    TapeLayout tl = tape_layout(e, l, tape, B, T, has_tape);
-    /* without a tape: two buffers per state, then one per computed node */
-    CgV off = I(e, 0), *st = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
-    for (int i = 0; i < s->nstates; i++) {
-        st[i] = let(e, CGT_PF32, name(e, "st%d", i), b->select(g, CGT_PF32, has_tape, tl.state[i], at(e, ws, off)));
-        off = add(e, off, mul(e, B, I(e, 2 * s->state_size[i])));
-    }
-    CgV *buf = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
-    for (int k = 0; k < s->nnodes; k++)
-        if (live[k] && step_has_buffer(s, k)) {
-            buf[k] = let(e, CGT_PF32, name(e, "buf%d", k), at(e, ws, off));
-            off = add(e, off, mul(e, B, I(e, s->nodes[k].size)));
-        }
-    for (int i = 0, a0 = 0; i < s->nstates; a0 += s->state_size[i], i++) {
-        b->if_begin(g, b->not_null(g, carry));
-        carry_copy(e, carry, B, a0, st[i], s->state_size[i], true);
-        b->if_else(g);
-        cg_call(g, CGT_VOID, "memset", 3, st[i], I(e, 0), bytes(e, mul(e, B, I(e, s->state_size[i]))));
-        b->if_end(g);
-    }
-    CgV tt = b->for_begin(g, "tt", T);
-    CgV t = let(e, CGT_I64, "t", l->reverse ? cg_sub(g, cg_sub(g, T, I(e, 1)), tt) : tt);
-    CgV x = let(e, CGT_PF32, "x", at(e, in, mul(e, t, I(e, s->in_size))));
-    CgV cur = let(e, CGT_I64, "cur", b->select(g, CGT_I64, has_tape, tt, b->int_op(g, '%', tt, I(e, 2))));
-    CgV next = let(e, CGT_I64, "next", b->select(g, CGT_I64, has_tape, add(e, tt, I(e, 1)),
-                                                b->int_op(g, '%', add(e, tt, I(e, 1)), I(e, 2))));
-    CgV *sv = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1)), *sn = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
-    for (int i = 0; i < s->nstates; i++) {
-        CgV row = mul(e, B, I(e, s->state_size[i]));
-        sv[i] = let(e, CGT_PF32, name(e, "s%d", i), at(e, st[i], mul(e, cur, row)));
-        sn[i] = let(e, CGT_PF32, name(e, "s%d_next", i), at(e, st[i], mul(e, next, row)));
-    }
-    CgV *nodes = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
-    for (int k = 0; k < s->nnodes; k++)
-        if (live[k] && step_has_buffer(s, k))
-            nodes[k] = !l->adj->taped[k] ? buf[k]
-                       : let(e, CGT_PF32, name(e, "n%d", k),
-                             b->select(g, CGT_PF32, has_tape, at(e, tl.node[k], mul(e, tt, mul(e, B, I(e, s->nodes[k].size)))), buf[k]));
-    View *views = arena_alloc(e->a, sizeof(View) * (size_t)s->nnodes);
-    StepEnv env = {.rows = B, .P = P, .params = l->params, .buffers = nodes};
-    env.input = view_of(x, mul(e, T, I(e, s->in_size)), 0);
-    env.states = state_views(e, s->nstates, sv, s->state_size);
-    emit_step_nodes(g, s, live, views, &env);
-    emit_rows(g, B, out, mul(e, T, I(e, width)), add(e, mul(e, t, I(e, width)), I(e, l->offset)), &views[s->output],
-              s->nodes[s->output].size, false);
-    for (int i = 0; i < s->nstates; i++)
-        emit_rows(g, B, sn[i], I(e, s->state_size[i]), I(e, 0), &views[s->state_next[i]], s->state_size[i], false);
-    b->for_end(g);
-    CgV last = b->select(g, CGT_I64, has_tape, T, b->int_op(g, '%', T, I(e, 2)));
-    for (int i = 0, a0 = 0; i < s->nstates; a0 += s->state_size[i], i++) {
-        b->if_begin(g, b->not_null(g, carry));
-        carry_copy(e, carry, B, a0, at(e, st[i], mul(e, last, mul(e, B, I(e, s->state_size[i])))), s->state_size[i], false);
-        b->if_end(g);
-    }
-    b->func_end(g, NULL);
-}
-
-/* Backward roots: parameter gradients, previous states, and the input's
- * gradient unless the input is the model's own. */
-static bool *backward_live(Emit *e, const IrAdjoint *adj, bool want_input) {
-    const IrStep *b = adj->bwd;
-    bool *live = arena_alloc(e->a, sizeof(bool) * (size_t)(b->nnodes + 1));
-    for (int i = 0; i < adj->npgrads; i++) {
-        live[adj->pgrads[i].g] = true;
-        if (adj->pgrads[i].kind == PGRAD_OUTER)
-            live[adj->pgrads[i].v] = true;
-    }
-    for (int i = 0; i < b->nstates; i++)
-        if (adj->d_state[i] >= 0)
-            live[adj->d_state[i]] = true;
-    if (want_input && adj->d_input >= 0)
-        live[adj->d_input] = true;
-    for (int i = b->nnodes - 1; i >= 0; i--)
-        if (live[i])
-            for (int k = 0; k < b->nodes[i].nargs; k++)
-                live[b->nodes[i].args[k]] = true;
-    return live;
-}
-
-static void emit_param_grads(Emit *e, const IrAdjoint *adj, const View *views, CgV G, CgV rows, const int *params) {
-    Cg *g = e->g;
-    for (int i = 0; i < adj->npgrads; i++) {
-        const IrParamGrad *pg = &adj->pgrads[i];
-        const View *gv = &views[pg->g];
-        CgV dst = e->b->load(g, CGT_PPF32, G, I(e, params[pg->param]));
-        int m = adj->bwd->nodes[pg->g].size;
-        if (pg->kind == PGRAD_VEC) {
-            emit_rows(g, rows, dst, I(e, 0), I(e, 0), gv, m, true);
-        } else {
-            const View *v = &views[pg->v];
-            int n = adj->bwd->nodes[pg->v].size;
-            cg_call(g, CGT_VOID, "rt_gemm_tn", 10, I(e, m), I(e, n), rows, view_ptr(g, gv), gv->ld ? gv->ld : I(e, 0),
-                    view_ptr(g, v), v->ld ? v->ld : I(e, 0), dst, I(e, n), I(e, 1));
-        }
-    }
-}
-
-static void emit_cell_backward(Emit *e, int index) {
-    const IrLayer *l = &e->p->layers[index];
-    const IrStep *s = l->step, *bw = l->adj->bwd;
-    const IrAdjoint *adj = l->adj;
-    const CgBackend *b = e->b;
-    Cg *g = e->g;
-    bool want_input = l->in != e->p->input;
-    bool *live = backward_live(e, adj, want_input);
-    int width = e->p->values[l->out].size;
-    CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PPF32, "G"}, {CGT_PF32, "in"}, {CGT_PF32, "d_in"}, {CGT_PCF32, "d_out"},
-                    {CGT_I64, "B"},   {CGT_I64, "T"},   {CGT_PF32, "ws"}, {CGT_PF32, "tape"}};
-    CgV v[9];
-    b->func_begin(g, arena_printf(e->a, "layer%d_backward", index), CGT_VOID, 9, ps, v);
-    CgV P = v[0], G = v[1], in = v[2], d_in = v[3], d_out = v[4], B = v[5], T = v[6], ws = v[7], tape = v[8];
-    TapeLayout tl = tape_layout(e, l, tape, B, T, I(e, 1));
-    CgV off = I(e, 0), *dst = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
-    for (int i = 0; i < s->nstates; i++) { /* two buffers per state gradient, by parity */
-        dst[i] = let(e, CGT_PF32, name(e, "dst%d", i), at(e, ws, off));
-        CgV n = mul(e, B, I(e, 2 * s->state_size[i]));
-        cg_call(g, CGT_VOID, "memset", 3, dst[i], I(e, 0), bytes(e, n));
-        off = add(e, off, n);
-    }
-    CgV *gbuf = arena_alloc(e->a, sizeof(CgV) * (size_t)(bw->nnodes + 1));
-    for (int k = 0; k < bw->nnodes; k++)
-        if (live[k] && step_has_buffer(bw, k)) {
-            gbuf[k] = let(e, CGT_PF32, name(e, "g%d", k), at(e, ws, off));
-            off = add(e, off, mul(e, B, I(e, bw->nodes[k].size)));
-        }
-    CgV rev = b->for_begin(g, "rev", T);
-    CgV tt = let(e, CGT_I64, "tt", cg_sub(g, cg_sub(g, T, I(e, 1)), rev));
-    CgV t = let(e, CGT_I64, "t", l->reverse ? cg_sub(g, cg_sub(g, T, I(e, 1)), tt) : tt);
-    CgV x = let(e, CGT_PF32, "x", at(e, in, mul(e, t, I(e, s->in_size))));
-    CgV *sv = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
-    CgV *ds = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1)), *dp = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
-    for (int i = 0; i < s->nstates; i++) {
-        CgV row = mul(e, B, I(e, s->state_size[i]));
-        sv[i] = let(e, CGT_PF32, name(e, "s%d", i), at(e, tl.state[i], mul(e, tt, row)));
-        ds[i] = let(e, CGT_PF32, name(e, "ds%d", i), at(e, dst[i], mul(e, b->int_op(g, '%', tt, I(e, 2)), row)));
-        dp[i] = let(e, CGT_PF32, name(e, "ds%d_prev", i),
-                    at(e, dst[i], mul(e, b->int_op(g, '%', add(e, tt, I(e, 1)), I(e, 2)), row)));
-    }
-    CgV *fbuf = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
-    for (int k = 0; k < s->nnodes; k++)
-        if (adj->taped[k])
-            fbuf[k] = let(e, CGT_PF32, name(e, "n%d", k), at(e, tl.node[k], mul(e, tt, mul(e, B, I(e, s->nodes[k].size)))));
-    View *fwd = arena_alloc(e->a, sizeof(View) * (size_t)s->nnodes);
-    StepEnv fenv = {.rows = B, .P = P, .params = l->params, .buffers = fbuf, .views_only = true};
-    fenv.input = view_of(x, mul(e, T, I(e, s->in_size)), 0);
-    fenv.states = state_views(e, s->nstates, sv, s->state_size);
-    bool *all = arena_alloc(e->a, sizeof(bool) * (size_t)s->nnodes);
-    for (int k = 0; k < s->nnodes; k++)
-        all[k] = adj->taped[k] || !step_has_buffer(s, k);
-    emit_step_nodes(g, s, all, fwd, &fenv);
-    StepEnv env = fenv;
-    env.views_only = false;
-    env.fwd = fwd;
-    env.buffers = gbuf;
-    env.adj_out = view_of(at(e, d_out, mul(e, t, I(e, width))), mul(e, T, I(e, width)), l->offset);
-    env.adj_states = state_views(e, s->nstates, ds, s->state_size);
-    View *views = arena_alloc(e->a, sizeof(View) * (size_t)(bw->nnodes + 1));
-    emit_step_nodes(g, bw, live, views, &env);
-    if (want_input && adj->d_input >= 0)
-        emit_rows(g, B, d_in, mul(e, T, I(e, s->in_size)), mul(e, t, I(e, s->in_size)), &views[adj->d_input],
-                  s->in_size, true);
-    emit_param_grads(e, adj, views, G, B, l->params);
-    for (int i = 0; i < s->nstates; i++) {
-        if (adj->d_state[i] >= 0)
-            emit_rows(g, B, dp[i], I(e, s->state_size[i]), I(e, 0), &views[adj->d_state[i]], s->state_size[i], false);
-        else
-            cg_call(g, CGT_VOID, "memset", 3, dp[i], I(e, 0), bytes(e, mul(e, B, I(e, s->state_size[i]))));
-    }
-    b->for_end(g);
-    b->func_end(g, NULL);
-}
 
 /* ---- layers without time loops ---------------------------------------- */
 
@@ -361,23 +94,28 @@ static CgV value_size(Emit *e, int v, CgV B, CgV T) {
     return mul(e, rows_of(e, val, B, T), I(e, val->size));
 }
 
-/* The most scratch any one layer needs: per sample for cells, per row of
- * B * T for activations (their backward step runs over every row). */
-static void max_scratch(Emit *e, size_t *per_sample, size_t *per_row) {
-    *per_sample = *per_row = 0;
+/* The most scratch any one layer needs, as c0 + B c1 + B T c2 floats (the
+ * largest of each term: cells in both directions; activations' backward
+ * steps run over every row). */
+static void max_scratch(Emit *e, size_t most[3], bool forward_only) {
+    most[0] = most[1] = most[2] = 0;
     for (int i = 0; i < e->p->nlayers; i++) {
         const IrLayer *l = &e->p->layers[i];
-        size_t s = 0, r = 0;
-        if (l->kind == IRL_CELL) {
-            size_t f = 2 * (size_t)state_floats(l->step) + scratch_of(l->step, ir_live(e->a, l->step));
-            size_t b = 2 * (size_t)state_floats(l->step) + scratch_of(l->adj->bwd, backward_live(e, l->adj, true));
-            s = f > b ? f : b;
-        } else if (l->kind == IRL_ACT) {
-            r = (size_t)l->adj->bwd->nnodes * (size_t)e->p->values[l->in].size;
+        size_t c[3] = {0, 0, 0};
+        for (int backward = 0; backward <= !forward_only && l->kind == IRL_CELL; backward++) {
+            cell_scratch(e, l, backward, c);
+            for (int k = 0; k < 3; k++)
+                most[k] = c[k] > most[k] ? c[k] : most[k];
         }
-        *per_sample = s > *per_sample ? s : *per_sample;
-        *per_row = r > *per_row ? r : *per_row;
+        if (l->kind == IRL_ACT && !forward_only) {
+            size_t r = (size_t)l->adj->bwd->nnodes * (size_t)e->p->values[l->in].size;
+            most[2] = r > most[2] ? r : most[2];
+        }
     }
+}
+
+static CgV scratch_size(Emit *e, const size_t c[3], CgV B, CgV T) {
+    return add(e, add(e, I(e, (int64_t)c[0]), mul(e, B, I(e, (int64_t)c[1]))), mul(e, mul(e, B, T), I(e, (int64_t)c[2])));
 }
 
 static void emit_sizes(Emit *e);
@@ -390,14 +128,9 @@ static void emit_forward_workspace(Emit *e) {
     CgParam ps[] = {{CGT_I64, "B"}, {CGT_I64, "T"}};
     CgV v[2];
     e->b->func_begin(e->g, "forward_workspace", CGT_SIZE, 2, ps, v);
-    size_t most = 0;
-    for (int i = 0; i < p->nlayers; i++)
-        if (p->layers[i].kind == IRL_CELL) {
-            const IrStep *st = p->layers[i].step;
-            size_t f = 2 * (size_t)state_floats(st) + scratch_of(st, ir_live(e->a, st));
-            most = f > most ? f : most;
-        }
-    CgV n = mul(e, v[0], I(e, (int64_t)most));
+    size_t most[3];
+    max_scratch(e, most, true);
+    CgV n = scratch_size(e, most, v[0], v[1]);
     for (int k = 0; k < p->nvalues; k++)
         if (k != p->input && k != p->output)
             n = add(e, n, value_size(e, k, v[0], v[1]));
@@ -405,7 +138,7 @@ static void emit_forward_workspace(Emit *e) {
 }
 
 void emit_size_functions(Cg *g, const IrProgram *p) {
-    Emit e = {g, g->b, g->a, p};
+    Emit e = {g, g->b, g->a, p, false};
     emit_sizes(&e);
     emit_forward_workspace(&e);
 }
@@ -416,9 +149,9 @@ static void emit_sizes(Emit *e) {
     CgParam ps[] = {{CGT_I64, "B"}, {CGT_I64, "T"}};
     CgV v[2];
     b->func_begin(e->g, "workspace", CGT_SIZE, 2, ps, v);
-    size_t per_sample, per_row;
-    max_scratch(e, &per_sample, &per_row);
-    CgV n = add(e, mul(e, v[0], I(e, (int64_t)per_sample)), mul(e, mul(e, v[0], v[1]), I(e, (int64_t)per_row)));
+    size_t most[3];
+    max_scratch(e, most, false);
+    CgV n = scratch_size(e, most, v[0], v[1]);
     for (int k = 0; k < p->nvalues; k++)
         if (k != p->input && k != p->output) /* the value and its gradient */
             n = add(e, n, mul(e, I(e, 2), value_size(e, k, v[0], v[1])));
@@ -474,7 +207,8 @@ static int carry_offset(const IrProgram *p, int index) {
     int n = 0;
     for (int i = 0; i < index; i++)
         if (p->layers[i].kind == IRL_CELL)
-            n += state_floats(p->layers[i].step);
+            for (int k = 0; k < p->layers[i].step->nstates; k++)
+                n += p->layers[i].step->state_size[k];
     return n;
 }
 
@@ -676,7 +410,7 @@ static void emit_descriptor(FILE *out, const IrProgram *p) {
 
 /* Everything the program computes, through any backend. */
 void emit_program(Cg *g, const IrProgram *p) {
-    Emit e = {g, g->b, g->a, p};
+    Emit e = {g, g->b, g->a, p, true};
     for (int i = 0; i < p->nlayers; i++) {
         if (p->layers[i].kind == IRL_CELL) {
             emit_cell_forward(&e, i);
@@ -693,7 +427,7 @@ void emit_program(Cg *g, const IrProgram *p) {
 
 /* Only the forward functions: the layers, forward and forward_train. */
 void emit_forward_program(Cg *g, const IrProgram *p) {
-    Emit e = {g, g->b, g->a, p};
+    Emit e = {g, g->b, g->a, p, false};
     for (int i = 0; i < p->nlayers; i++) {
         if (p->layers[i].kind == IRL_CELL)
             emit_cell_forward(&e, i);

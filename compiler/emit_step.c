@@ -1,14 +1,28 @@
 /* emit_step.c - code for a step DAG over a batch of rows (emit_step.h).
- * Matrix products become one rt_gemm_* call over all rows; elementwise
- * nodes one loop over rows x size; concat and pad copy pieces. */
+ * Matrix products become one rt_gemm_* call over all rows (on packed
+ * weights where the caller packed them); elementwise nodes one loop over
+ * rows x size, with fused operands computed inside it; concat and pad copy
+ * pieces. */
 #include "emit_step.h"
 #include <string.h>
 
-View view_of(CgV base, CgV ld, int off) { return (View){base, ld, off, false, 0}; }
+View view_of(CgV base, CgV ld, int off) { return (View){base, ld, off, false, 0, NULL, {NULL, NULL}}; }
+
+View view_rows(Cg *g, const View *v, CgV rows) {
+    View moved = *v;
+    if (v->ld && !v->expr && !v->is_const)
+        moved.base = g->b->ptr_add(g, CGT_PF32, v->base, cg_mul(g, rows, v->ld));
+    return moved;
+}
 
 CgV view_get(Cg *g, const View *v, CgV b, CgV i) {
     if (v->is_const)
         return g->b->float_const(g, v->value);
+    if (v->expr) {
+        CgV x = view_get(g, v->args[0], b, i);
+        CgV y = v->expr->nargs > 1 ? view_get(g, v->args[1], b, i) : NULL;
+        return g->b->elem(g, v->expr->op, x, y);
+    }
     CgV index = v->off ? cg_add(g, cg_i(g, v->off), i) : i;
     if (v->ld)
         index = cg_add(g, index, cg_mul(g, b, v->ld));
@@ -23,7 +37,7 @@ View param_view(Cg *g, const StepEnv *env, int cell_param) {
 
 bool step_has_buffer(const IrStep *s, int id) {
     IrKind k = ir_ops[s->nodes[id].op].kind;
-    return k != IRK_LEAF && k != IRK_SLICE;
+    return k != IRK_LEAF && k != IRK_SLICE && !s->nodes[id].fused && !ir_is_matrix(s, id);
 }
 
 void emit_rows(Cg *g, CgV rows, CgV dst, CgV ld, CgV off, const View *v, int size, bool accumulate) {
@@ -77,15 +91,39 @@ static void emit_pad(Cg *g, const IrStep *s, const IrNode *node, CgV dst, const 
               s->nodes[node->args[0]].size, false);
 }
 
-/* rows of x times W^T (matvec) or rows of g times W (matvec_t) */
-static void emit_product(Cg *g, const IrStep *s, const IrNode *node, CgV dst, const View *views, const StepEnv *env) {
-    const View *w = &views[node->args[0]], *x = &views[node->args[1]];
-    const IrNode *wn = &s->nodes[node->args[0]];
+/* The k-th matrix of a product's operand: a parameter, or one of a stack. */
+static CgV matrix_part(Cg *g, const IrStep *s, int w, int k, const StepEnv *env) {
+    const IrNode *m = &s->nodes[w];
+    const IrNode *part = m->op == IR_CONCAT ? &s->nodes[m->args[k]] : m;
+    return g->b->load(g, CGT_PPF32, env->P, cg_i(g, env->params[part->index]));
+}
+
+/* rows of x times W^T (matvec) or rows of g times W (matvec_t); W packed,
+ * a parameter, or a stack of parameters taken one by one. */
+static void emit_product(Cg *g, const IrStep *s, int id, CgV dst, const View *views, const StepEnv *env) {
+    const IrNode *node = &s->nodes[id], *wn = &s->nodes[node->args[0]];
+    const View *x = &views[node->args[1]];
     bool t = node->op == IR_MATVEC_T;
     CgV ld = x->ld ? x->ld : cg_i(g, 0);
-    cg_call(g, CGT_VOID, t ? "rt_gemm_nn" : "rt_gemm_nt", 10, env->rows, cg_i(g, node->size),
-            cg_i(g, t ? wn->size : wn->cols), view_ptr(g, x), ld, w->base, cg_i(g, t ? node->size : wn->cols), dst,
-            cg_i(g, node->size), cg_i(g, 0));
+    int K = t ? wn->size : wn->cols;
+    if (env->packed && env->packed[id]) {
+        cg_call(g, CGT_VOID, "rt_gemm_packed", 10, env->rows, cg_i(g, node->size), cg_i(g, K), view_ptr(g, x), ld,
+                cg_i(g, 1), env->packed[id], dst, cg_i(g, node->size), cg_i(g, 0));
+        return;
+    }
+    int parts = wn->op == IR_CONCAT ? wn->nargs : 1;
+    for (int k = 0, lo = 0; k < parts; k++) {
+        int rows = wn->op == IR_CONCAT ? s->nodes[wn->args[k]].size : wn->size;
+        CgV W = matrix_part(g, s, node->args[0], k, env);
+        if (t) /* dst (+)= x[:, lo:lo+rows] W_k */
+            cg_call(g, CGT_VOID, "rt_gemm_nn", 10, env->rows, cg_i(g, node->size), cg_i(g, rows),
+                    g->b->ptr_add(g, CGT_PF32, view_ptr(g, x), cg_i(g, lo)), ld, W, cg_i(g, node->size), dst,
+                    cg_i(g, node->size), cg_i(g, k > 0));
+        else /* dst[:, lo:lo+rows] = x W_k^T */
+            cg_call(g, CGT_VOID, "rt_gemm_nt", 10, env->rows, cg_i(g, rows), cg_i(g, K), view_ptr(g, x), ld, W,
+                    cg_i(g, K), g->b->ptr_add(g, CGT_PF32, dst, cg_i(g, lo)), cg_i(g, node->size), cg_i(g, 0));
+        lo += rows;
+    }
 }
 
 void emit_step_nodes(Cg *g, const IrStep *s, const bool *live, View *views, const StepEnv *env) {
@@ -102,13 +140,19 @@ void emit_step_nodes(Cg *g, const IrStep *s, const bool *live, View *views, cons
             views[id].off += node->lo;
             continue;
         }
+        if (ir_is_matrix(s, id))
+            continue; /* stacked weights: read by the products themselves */
+        if (node->fused) { /* computed where its user reads it */
+            views[id] = (View){.expr = node, .args = {&views[node->args[0]], node->nargs > 1 ? &views[node->args[1]] : NULL}};
+            continue;
+        }
         CgV dst = env->buffers[id];
         views[id] = view_of(dst, cg_i(g, node->size), 0);
         if (env->views_only)
             continue;
         switch (ir_ops[node->op].kind) {
         case IRK_MATVEC:
-        case IRK_MATVEC_T: emit_product(g, s, node, dst, views, env); break;
+        case IRK_MATVEC_T: emit_product(g, s, id, dst, views, env); break;
         case IRK_CONCAT: emit_concat(g, s, node, dst, views, env); break;
         case IRK_PAD: emit_pad(g, s, node, dst, views, env); break;
         default: emit_elementwise(g, node, dst, views, env); break;

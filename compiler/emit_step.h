@@ -13,6 +13,8 @@ typedef struct View {
     int off;         /* first element */
     bool is_const;   /* a number broadcast everywhere */
     double value;
+    const IrNode *expr;          /* a fused elementwise node: computed where read */
+    const struct View *args[2];  /* its operands' views */
 } View;
 
 typedef struct StepEnv {
@@ -24,10 +26,13 @@ typedef struct StepEnv {
     View *adj_states;       /* ADJ_STATE i */
     const View *fwd;        /* FWD k: the forward step's views at this step */
     CgV *buffers;           /* per node with a buffer of its own: where it goes */
+    CgV *packed;            /* per product node: its packed weights, or NULL (emit_cell.c) */
     bool views_only;        /* set views, emit nothing (a forward step seen from its backward) */
 } StepEnv;
 
 View view_of(CgV base, CgV ld, int off);
+/* The same view moved down by rows (a view of all steps, at one step). */
+View view_rows(Cg *g, const View *v, CgV rows);
 /* Element i of row b of a view. */
 CgV view_get(Cg *g, const View *v, CgV b, CgV i);
 /* Pointer to row 0's first element. */
@@ -37,7 +42,8 @@ View param_view(Cg *g, const StepEnv *env, int cell_param);
 
 /* Set views[] for every live node and emit the code computing them. */
 void emit_step_nodes(Cg *g, const IrStep *s, const bool *live, View *views, const StepEnv *env);
-/* Whether node id needs a buffer of its own (computed, not a view). */
+/* Whether node id needs a buffer of its own (computed, not a view, not
+ * fused into its user, not a stack of matrices). */
 bool step_has_buffer(const IrStep *s, int id);
 /* dst[b * ld + off + i] (+)= v for every row b and i < size. */
 void emit_rows(Cg *g, CgV rows, CgV dst, CgV ld, CgV off, const View *v, int size, bool accumulate);

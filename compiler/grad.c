@@ -74,6 +74,20 @@ int grad_param(GradCtx *g, int k) {
     return g->param_leaf[k];
 }
 
+int grad_matrix(GradCtx *g, int k) {
+    const IrNode *f = &g->f->nodes[k];
+    if (f->op != IR_CONCAT)
+        return grad_param(g, k);
+    if (g->param_leaf[k] < 0) {
+        int *args = arena_alloc(g->a, sizeof(int) * (size_t)f->nargs);
+        for (int i = 0; i < f->nargs; i++)
+            args[i] = grad_param(g, f->args[i]);
+        IrNode n = {.op = IR_CONCAT, .size = f->size, .cols = f->cols, .args = args, .nargs = f->nargs};
+        g->param_leaf[k] = ir_add(g->a, g->b, n);
+    }
+    return g->param_leaf[k];
+}
+
 static void push(GradCtx *g, int k, int lo, int node) {
     IrOp op = g->f->nodes[k].op;
     if (op == IR_CONST)
@@ -92,7 +106,7 @@ void grad_accum_slice(GradCtx *g, int k, int lo, int node) { push(g, k, lo, node
 
 void grad_accum_param(GradCtx *g, int param, ParamGradKind kind, int gnode, int vnode) {
     IrParamGrad *p = arena_alloc(g->a, sizeof *p);
-    *p = (IrParamGrad){param, kind, gnode, vnode};
+    *p = (IrParamGrad){param, kind, gnode, vnode, false};
     vec_push(g->a, &g->pgrads, p);
 }
 
@@ -229,15 +243,22 @@ IrAdjoint *grad_step(Arena *a, const IrStep *f) {
         adj->pgrads[i] = *(IrParamGrad *)g.pgrads.items[i];
     adj->npgrads = g.pgrads.len;
     adj->taped = arena_alloc(a, sizeof(bool) * (size_t)(f->nnodes + 1));
+    b->output = -1;
+    grad_retape(adj);
+    return adj;
+}
+
+void grad_retape(IrAdjoint *adj) {
+    const IrStep *f = adj->fwd, *b = adj->bwd;
+    memset(adj->taped, 0, sizeof(bool) * (size_t)f->nnodes);
     for (int i = 0; i < b->nnodes; i++)
         if (b->nodes[i].op == IR_FWD)
             mark_taped(f, adj->taped, b->nodes[i].index);
+    adj->tape_floats = 0;
     for (int k = 0; k < f->nnodes; k++)
         adj->tape_floats += adj->taped[k] ? f->nodes[k].size : 0;
     for (int i = 0; i < f->nstates; i++)
         adj->tape_floats += f->state_size[i];
-    b->output = -1;
-    return adj;
 }
 
 void grad_program(Arena *a, IrProgram *p) {

@@ -19,6 +19,7 @@ typedef struct IrParamGrad {
     int param;        /* the cell's parameter number */
     ParamGradKind kind;
     int g, v;         /* backward node ids (v for PGRAD_OUTER) */
+    bool after;       /* summed over all steps after the loop (opt_sink.c) */
 } IrParamGrad;
 
 typedef struct IrAdjoint {
@@ -35,6 +36,8 @@ typedef struct IrAdjoint {
 } IrAdjoint;
 
 IrAdjoint *grad_step(Arena *a, const IrStep *fwd);
+/* Recompute what the tape keeps after the backward step changed. */
+void grad_retape(IrAdjoint *adj);
 /* Print the backward equations in the language's notation (emit --target
  * adjoint), with the names of the cell the step instantiates. */
 void grad_print(FILE *out, const IrAdjoint *adj, const CellInfo *cell);
@@ -47,6 +50,7 @@ int grad_node(GradCtx *g, IrOp op, int size, int a0, int a1);   /* a new backwar
 int grad_fwd(GradCtx *g, int k);                                /* forward node k's value */
 int grad_const(GradCtx *g, double value, int size);
 int grad_param(GradCtx *g, int k);                              /* forward PARAM node k as a leaf */
+int grad_matrix(GradCtx *g, int k);                             /* a parameter or stacked parameters */
 int grad_slice_of(GradCtx *g, int node, int lo, int size);     /* node[lo:lo+size] */
 void grad_accum(GradCtx *g, int k, int node);                   /* adjoint(k) += node */
 void grad_accum_slice(GradCtx *g, int k, int lo, int node);     /* adjoint(k)[lo:] += node */

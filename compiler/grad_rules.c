@@ -90,12 +90,21 @@ void grad_sqrt(GradCtx *g, int k, int dy) {
         grad_accum(g, a, grad_node(g, IR_DIV, n, dy, mul(g, grad_const(g, 2, n), grad_fwd(g, k), n)));
 }
 
-/* y = W @ v: dv = W^T dy, dW += dy v^T (summed over samples) */
+/* y = W @ v: dv = W^T dy, dW += dy v^T (summed over samples); W may be
+ * parameters stacked by opt_fuse_matmul.c: each gets its rows of dy. */
 void grad_matvec(GradCtx *g, int k, int dy) {
     int w = arg(g, k, 0), v = arg(g, k, 1);
     const IrNode *wn = grad_fnode(g, w);
-    grad_accum(g, v, grad_node(g, IR_MATVEC_T, wn->cols, grad_param(g, w), dy));
-    grad_accum_param(g, wn->index, PGRAD_OUTER, dy, grad_fwd(g, v));
+    grad_accum(g, v, grad_node(g, IR_MATVEC_T, wn->cols, grad_matrix(g, w), dy));
+    if (wn->op == IR_PARAM) {
+        grad_accum_param(g, wn->index, PGRAD_OUTER, dy, grad_fwd(g, v));
+        return;
+    }
+    for (int i = 0, lo = 0; i < wn->nargs; i++) {
+        const IrNode *part = grad_fnode(g, wn->args[i]);
+        grad_accum_param(g, part->index, PGRAD_OUTER, grad_slice_of(g, dy, lo, part->size), grad_fwd(g, v));
+        lo += part->size;
+    }
 }
 
 void grad_slice(GradCtx *g, int k, int dy) { grad_accum_slice(g, arg(g, k, 0), grad_fnode(g, k)->lo, dy); }

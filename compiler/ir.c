@@ -1,5 +1,5 @@
 /* ir.c - the op table, node construction and the IR printer. */
-#include "ir.h"
+#include "grad.h"
 #include <math.h>
 #include <string.h>
 
@@ -63,6 +63,19 @@ bool *ir_live(Arena *a, const IrStep *s) {
     return live;
 }
 
+/* What the passes decided about a node. */
+static void print_marks(FILE *out, const IrStep *s, const IrNode *n) {
+    static const char *phase[] = {"", " before", " after"};
+    fputs(phase[n->phase], out);
+    if (n->all_steps)
+        fputs(" all-steps", out);
+    if (n->fused)
+        fputs(" fused", out);
+    if (s->planned && !n->fused && !n->all_steps && n->phase == IRP_LOOP && ir_ops[n->op].kind != IRK_LEAF &&
+        n->op != IR_SLICE && !ir_is_matrix(s, (int)(n - s->nodes)))
+        fprintf(out, " @%d", n->slot);
+}
+
 void ir_print_step(FILE *out, const IrStep *s) {
     fprintf(out, "  step %s (input %d", s->cell, s->in_size);
     for (int i = 0; i < s->nstates; i++)
@@ -83,13 +96,34 @@ void ir_print_step(FILE *out, const IrStep *s) {
             fprintf(out, "  : [%d, %d]", n->size, n->cols);
         else
             fprintf(out, "  : [%d]", n->size);
+        print_marks(out, s, n);
         if (n->name)
             fprintf(out, "  ; %s", n->name);
         fputc('\n', out);
     }
-    for (int i = 0; i < s->nstates; i++)
+    for (int i = 0; s->state_next && i < s->nstates; i++)
         fprintf(out, "    state%d' = %%%d\n", i, s->state_next[i]);
-    fprintf(out, "    output %%%d\n", s->output);
+    if (s->output >= 0)
+        fprintf(out, "    output %%%d\n", s->output);
+    if (s->planned)
+        fprintf(out, "    scratch %d floats per sample\n", s->scratch);
+}
+
+static void print_backward(FILE *out, const IrAdjoint *adj) {
+    fputs("  backward", out);
+    ir_print_step(out, adj->bwd);
+    if (adj->d_input >= 0)
+        fprintf(out, "    d input = %%%d\n", adj->d_input);
+    for (int i = 0; i < adj->bwd->nstates; i++)
+        if (adj->d_state[i] >= 0)
+            fprintf(out, "    d state%d = %%%d\n", i, adj->d_state[i]);
+    for (int i = 0; i < adj->npgrads; i++) {
+        const IrParamGrad *pg = &adj->pgrads[i];
+        fprintf(out, "    d param %d += %s %%%d", pg->param, pg->kind == PGRAD_VEC ? "sum" : "outer", pg->g);
+        if (pg->kind == PGRAD_OUTER)
+            fprintf(out, ", %%%d", pg->v);
+        fputs(pg->after ? "  after\n" : "\n", out);
+    }
 }
 
 static void print_value(FILE *out, const IrProgram *p, int id) {
@@ -133,8 +167,45 @@ void ir_print(FILE *out, const IrProgram *p) {
         fputc('\n', out);
         if (l->kind == IRL_CELL)
             ir_print_step(out, l->step);
+        if (l->kind == IRL_CELL && l->adj)
+            print_backward(out, l->adj);
     }
     fputs("output ", out);
     print_value(out, p, p->output);
     fprintf(out, "\nloss %s\n", p->model->loss == LOSS_CROSS_ENTROPY ? "cross_entropy" : "mse");
+}
+
+bool ir_is_matrix(const IrStep *s, int id) {
+    const IrNode *n = &s->nodes[id];
+    return n->cols > 0 && (n->op == IR_PARAM || n->op == IR_CONCAT || n->op == IR_FWD);
+}
+
+void ir_compact(Arena *a, IrStep *s, const int *replace, int *map) {
+    int old = s->nnodes;
+    int *to = arena_alloc(a, sizeof(int) * (size_t)(old + 1));
+    IrNode *nodes = arena_alloc(a, sizeof(IrNode) * (size_t)(old + 1));
+    int n = 0;
+    for (int i = 0; i < old; i++) {
+        if (replace[i] != i) {
+            to[i] = replace[i] < 0 ? -1 : to[replace[i]];
+            continue;
+        }
+        IrNode node = s->nodes[i];
+        if (node.nargs > 0) {
+            int *args = arena_alloc(a, sizeof(int) * (size_t)(node.nargs > 2 ? node.nargs : 2));
+            for (int k = 0; k < node.nargs; k++)
+                args[k] = to[node.args[k]];
+            node.args = args;
+        }
+        nodes[n] = node;
+        to[i] = n++;
+    }
+    for (int i = 0; s->state_next && i < s->nstates; i++)
+        s->state_next[i] = to[s->state_next[i]];
+    if (s->output >= 0)
+        s->output = to[s->output];
+    s->nodes = nodes;
+    s->nnodes = s->cap = n;
+    if (map)
+        memcpy(map, to, sizeof(int) * (size_t)old);
 }

@@ -29,6 +29,11 @@ extern const IrOpInfo ir_ops[IR_NUM_OPS];
 /* Elementwise op in double precision (the IR interpreter). */
 double ir_eval_elem(IrOp op, double a, double b);
 
+/* When a cell step's node is computed (opt_hoist.c, opt_sink.c): in the
+ * time loop, or once for every step before it (it does not depend on the
+ * state) or after it (nothing in the loop needs it). */
+typedef enum { IRP_LOOP, IRP_BEFORE, IRP_AFTER } IrPhase;
+
 typedef struct IrNode {
     IrOp op;
     int size;          /* elements per sample; a PARAM matrix: its rows */
@@ -39,6 +44,11 @@ typedef struct IrNode {
     int lo;            /* SLICE: first element */
     double value;      /* CONST: the number, broadcast to `size` */
     const char *name;  /* the source name it was assigned to, or NULL */
+    /* set by the optimisation passes (passes.c); zero means "not decided" */
+    IrPhase phase;
+    bool all_steps;    /* a loop node whose buffer keeps every step (read after the loop) */
+    bool fused;        /* elementwise, computed inside its one user's loop: no buffer */
+    int slot;          /* opt_memplan.c: offset in floats per row in the step's scratch */
 } IrNode;
 
 typedef struct IrStep {
@@ -51,6 +61,8 @@ typedef struct IrStep {
     int *state_next;   /* node computing state i at t */
     int output;        /* node emitted at each step */
     int nparams;       /* parameters, in the cell's order */
+    bool planned;      /* opt_memplan.c gave every buffered loop node a slot */
+    int scratch;       /* then: floats per row of the step's scratch */
 } IrStep;
 
 typedef enum {
@@ -105,6 +117,13 @@ bool ir_is_bidirectional(const IrProgram *p);
 int ir_state_floats(const IrProgram *p);
 /* Which nodes the outputs and next states depend on (dead code is not emitted). */
 bool *ir_live(Arena *a, const IrStep *s);
+/* Replace nodes in place: replace[i] is i (keep node i), an earlier node j
+ * (use j wherever i was used) or -1 (drop it; nothing may use it). Operands,
+ * outputs and next states are renumbered; map[i] (if map is not NULL)
+ * receives node i's new id, or -1. */
+void ir_compact(Arena *a, IrStep *s, const int *replace, int *map);
+/* Whether node id is a matrix (a rank-2 parameter, or a concat of them). */
+bool ir_is_matrix(const IrStep *s, int id);
 /* Node construction: returns the new node id. */
 int ir_add(Arena *a, IrStep *s, IrNode node);
 /* Print the program in a readable, deterministic form (emit --target ir). */

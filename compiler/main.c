@@ -1,11 +1,12 @@
 /* main.c - the rnnc command line (SPEC section 4).
  * The whole pipeline is written out here, stage by stage:
- *   read -> parse (grammar/) -> sema -> lower -> grad -> emit C -> cc
- * (run_model below; the optimisation passes of issue 7 will sit before emit)
+ *   read -> parse (grammar/) -> sema -> lower -> optimise and differentiate
+ *   (passes.c) -> emit C, LLVM IR or embedded C -> cc
+ * (run_model below)
  * Exit codes: 0 success, 1 errors in the input, 2 usage errors. */
 #include "frontend.h"
 #include "build.h"
-#include "grad.h"
+#include "passes.h"
 #include "emit_c.h"
 #include "emit_embedded.h"
 #include "emit_llvm.h"
@@ -17,6 +18,7 @@ static const char usage_text[] =
     "usage: rnnc check FILE.rnn [-d ast|model]\n"
     "       rnnc build FILE.rnn [-o PROG] [--backend c|llvm] [-O0|-O1|-O2|-O3] [--mpi] [--model NAME]\n"
     "       rnnc emit  FILE.rnn --target c|ir|llvm-ir|embedded|adjoint|prelude [-o OUT]\n"
+    "                  [-O0..-O3] [--print-after-all]\n"
     "                  [--weights W.safetensors] [--model NAME]\n"
     "       rnnc --help | --version\n";
 
@@ -35,7 +37,8 @@ static const char help_text[] =
     "  -o PATH               output file (emit: a directory for multi-file targets)\n"
     "  --model NAME          the model to build when the file has several\n"
     "  --backend c|llvm      code generator for build (default c)\n"
-    "  -O0 .. -O3            optimisation level (default -O2)\n"
+    "  -O0 .. -O3            optimisation level (default -O2); -O0: no IR passes\n"
+    "  --print-after-all     emit --target ir: the IR as lowered, then after each pass\n"
     "  -d ast                check: print the syntax tree\n"
     "  -d model              check: print each model's layers and parameters\n"
     "\n"
@@ -45,7 +48,7 @@ typedef struct Options {
     const char *command, *file, *output, *target, *model, *backend, *weights, *dump;
     const char *argv0;
     const char *max_steps, *quantize;
-    bool no_libm;
+    bool no_libm, print_after_all;
     int opt_level;
     bool mpi;
 } Options;
@@ -87,6 +90,8 @@ static int parse_options(int argc, char **argv, Options *o) {
             o->mpi = true;
         } else if (!strcmp(a, "--no-libm")) {
             o->no_libm = true;
+        } else if (!strcmp(a, "--print-after-all")) {
+            o->print_after_all = true;
         } else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
             o->opt_level = a[2] - '0';
         } else if (a[0] == '-' && a[1]) {
@@ -203,10 +208,33 @@ static int emit_embedded(const Options *o, IrProgram *ir, Arena *arena) {
     return embedded_emit(arena, ir, &eo);
 }
 
-/* The pipeline after the front end: lower, differentiate, emit or build. */
+/* emit --target ir --print-after-all: the program as lowered, then after
+ * each pass. */
+static int emit_ir_trace(const Options *o, IrProgram *ir, Arena *arena) {
+    FILE *out = open_output(o);
+    if (!out)
+        return 1;
+    fputs("; ---- as lowered ----\n", out);
+    ir_print(out, ir);
+    opt_program(arena, ir, o->opt_level, out);
+    if (o->opt_level == 0) {
+        fputs("; ---- differentiated (-O0: no passes) ----\n", out);
+        ir_print(out, ir);
+    }
+    return close_output(o, out);
+}
+
+/* The pipeline after the front end: lower, optimise and differentiate,
+ * emit or build. */
 static int run_model(const Options *o, const char *what, ModelInfo *m, Arena *arena) {
     IrProgram *ir = ir_lower(arena, m);
-    grad_program(arena, ir);
+    bool emit = !strcmp(what, "emit");
+    if (emit && o->print_after_all && strcmp(o->target, "ir"))
+        return usage_error("%s", "--print-after-all goes with --target ir");
+    if (emit && o->print_after_all)
+        return emit_ir_trace(o, ir, arena);
+    /* the adjoint target shows the derivation itself, unoptimised */
+    opt_program(arena, ir, emit && !strcmp(o->target, "adjoint") ? 0 : o->opt_level, NULL);
     if (!strcmp(what, "emit") && !strcmp(o->target, "embedded"))
         return emit_embedded(o, ir, arena);
     if (!strcmp(what, "emit"))

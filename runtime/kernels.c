@@ -1,118 +1,179 @@
-/* kernels.c - the matrix products generated code calls. Each output element
- * is a sum over k taken in an order fixed by K alone (rt_gemm_nt: eight
- * interleaved partial sums, added pairwise; the others: increasing k), so
- * its value does not depend on how many rows are computed at once: results
- * are the same bits whatever a batch is split into. The loops are ordered
- * for contiguous access and vectorise (kernels.c is built with -O3 and
- * -ffp-contract=off). */
+/* kernels.c - the matrix products generated code calls (rnnrt.h).
+ * One kernel does them all: C[i, j] (+)= sum_k A(i, k) B(k, j), where A is
+ * read through strides (so A or its transpose) and B is packed first into
+ * strips of RT_NR columns, each K rows deep and contiguous. The products of
+ * a time loop pack their weights once, before the loop (rt_pack_part);
+ * rt_gemm_nt/nn/tn pack into a scratch buffer of their own.
+ * Every output element is one chain of fused multiply-adds in increasing k,
+ * started from zero and then stored or added to C. Its bits therefore do
+ * not depend on the blocking, the vector width (AVX-512, AVX2+FMA, or the
+ * scalar fmaf fallback) or how the work is split over threads: the tasks
+ * (row blocks x column strips) never split a sum. */
 #include "rnnrt.h"
+#include "rt_threads.h"
+#include <stdlib.h>
 #include <string.h>
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#include <immintrin.h>
+#endif
 
-enum { COL_BLOCK = 256 };
+#if defined(__AVX512F__)
+typedef __m512 vf;
+#define VW 16
+#define MR 8
+#define vzero() _mm512_setzero_ps()
+#define vload(p) _mm512_loadu_ps(p)
+#define vstore(p, v) _mm512_storeu_ps(p, v)
+#define vbcast(x) _mm512_set1_ps(x)
+#define vfma(a, b, c) _mm512_fmadd_ps(a, b, c)
+#elif defined(__AVX2__) && defined(__FMA__)
+typedef __m256 vf;
+#define VW 8
+#define MR 3
+#define vzero() _mm256_setzero_ps()
+#define vload(p) _mm256_loadu_ps(p)
+#define vstore(p, v) _mm256_storeu_ps(p, v)
+#define vbcast(x) _mm256_set1_ps(x)
+#define vfma(a, b, c) _mm256_fmadd_ps(a, b, c)
+#else
+typedef float vf;
+#define VW 1
+#define MR 2
+#define vzero() 0.0f
+#define vload(p) (*(p))
+#define vstore(p, v) (*(p) = (v))
+#define vbcast(x) (x)
+#define vfma(a, b, c) fmaf(a, b, c)
+#endif
 
-enum { LANES = 8 }; /* partial sums per dot product: one vector register of floats */
+enum { NR = RT_NR, NV = NR / VW, MC = 256 };  /* MC: rows of C per task */
 
-/* sum_k a[k] w[k] in a fixed order: LANES interleaved partial sums, added
- * pairwise, then the tail in increasing k. The order depends only on K. */
-static inline float dot(const float *a, const float *w, int64_t K) {
-    float acc[LANES] = {0};
-    int64_t k = 0;
-    for (; k + LANES <= K; k += LANES)
-        for (int l = 0; l < LANES; l++)
-            acc[l] += a[k + l] * w[k + l];
-    float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-    for (; k < K; k++)
-        sum += a[k] * w[k];
-    return sum;
-}
+int64_t rt_packed_floats(int64_t K, int64_t N) { return (N + NR - 1) / NR * NR * K; }
 
-/* Two rows of A against one row of W at once: the same sums as dot(),
- * each in its own order, with W read once for both. */
-static inline void dot2(const float *a0, const float *a1, const float *w, int64_t K, float *s0, float *s1) {
-    float acc0[LANES] = {0}, acc1[LANES] = {0};
-    int64_t k = 0;
-    for (; k + LANES <= K; k += LANES)
-        for (int l = 0; l < LANES; l++) {
-            acc0[l] += a0[k + l] * w[k + l];
-            acc1[l] += a1[k + l] * w[k + l];
-        }
-    float r0 = ((acc0[0] + acc0[1]) + (acc0[2] + acc0[3])) + ((acc0[4] + acc0[5]) + (acc0[6] + acc0[7]));
-    float r1 = ((acc1[0] + acc1[1]) + (acc1[2] + acc1[3])) + ((acc1[4] + acc1[5]) + (acc1[6] + acc1[7]));
-    for (; k < K; k++) {
-        r0 += a0[k] * w[k];
-        r1 += a1[k] * w[k];
+void rt_pack_part(int64_t K, int64_t N, int64_t k0, int64_t nk, int64_t j0, int64_t nj, const float *src, int64_t sk,
+                  int64_t sn, float *Bp) {
+    for (int64_t j = j0; j < j0 + nj; j++) {
+        float *strip = Bp + j / NR * NR * K + j % NR;
+        const float *from = src + (j - j0) * sn;
+        for (int64_t k = k0; k < k0 + nk; k++)
+            strip[k * NR] = from[(k - k0) * sk];
     }
-    *s0 = r0;
-    *s1 = r1;
+    int64_t padded = (N + NR - 1) / NR * NR;
+    if (j0 + nj == N) /* zero the last strip's padding */
+        for (int64_t j = N; j < padded; j++)
+            for (int64_t k = k0; k < k0 + nk; k++)
+                Bp[j / NR * NR * K + k * NR + j % NR] = 0.0f;
 }
 
-enum { ROW_BLOCK = 64 }; /* rows of A that stay in cache while W streams past */
+/* m (<= MR) rows of C, one strip (n <= NR of its columns are stored). */
+static inline __attribute__((always_inline)) void tile(int m, int64_t K, const float *A, int64_t sai, int64_t sak,
+                                                       const float *bp, float *C, int64_t ldc, int64_t n, int accumulate) {
+    vf acc[MR][NV];
+    for (int r = 0; r < m; r++)
+        for (int v = 0; v < NV; v++)
+            acc[r][v] = vzero();
+    for (int64_t k = 0; k < K; k++) {
+        vf b[NV];
+        for (int v = 0; v < NV; v++)
+            b[v] = vload(bp + k * NR + v * VW);
+        for (int r = 0; r < m; r++) {
+            vf a = vbcast(A[r * sai + k * sak]);
+            for (int v = 0; v < NV; v++)
+                acc[r][v] = vfma(a, b[v], acc[r][v]);
+        }
+    }
+    for (int r = 0; r < m; r++) {
+        float out[NR], *c = C + r * ldc;
+        for (int v = 0; v < NV; v++)
+            vstore(out + v * VW, acc[r][v]);
+        for (int64_t j = 0; j < n; j++)
+            c[j] = accumulate ? c[j] + out[j] : out[j];
+    }
+}
+
+static void tile_rows(int m, int64_t K, const float *A, int64_t sai, int64_t sak, const float *bp, float *C,
+                      int64_t ldc, int64_t n, int accumulate) {
+    switch (m) { /* a constant row count per call, so acc stays in registers */
+#if MR >= 8
+    case 8: tile(8, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
+    case 7: tile(7, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
+    case 6: tile(6, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
+    case 5: tile(5, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
+    case 4: tile(4, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
+#endif
+#if MR >= 3
+    case 3: tile(3, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
+#endif
+    case 2: tile(2, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
+    default: tile(1, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
+    }
+}
+
+typedef struct Gemm {
+    int64_t M, N, K, sai, sak, ldc, nblocks, nstrips;
+    const float *A, *Bp;
+    float *C;
+    int accumulate;
+} Gemm;
+
+static void gemm_tasks(void *arg, int64_t lo, int64_t hi) {
+    const Gemm *g = arg;
+    for (int64_t task = lo; task < hi; task++) { /* row-block major: A's block stays in cache */
+        int64_t i0 = task / g->nstrips * MC, s = task % g->nstrips;
+        int64_t i1 = g->M - i0 < MC ? g->M : i0 + MC;
+        int64_t j0 = s * NR, n = g->N - j0 < NR ? g->N - j0 : NR;
+        const float *bp = g->Bp + s * NR * g->K;
+        for (int64_t i = i0; i < i1; i += MR) {
+            int m = i1 - i < MR ? (int)(i1 - i) : MR;
+            tile_rows(m, g->K, g->A + i * g->sai, g->sai, g->sak, bp, g->C + i * g->ldc + j0, g->ldc, n, g->accumulate);
+        }
+    }
+}
+
+enum { WIDE_WORK = 1 << 17 }; /* multiply-adds worth waking the other threads for */
+
+void rt_gemm_packed(int64_t M, int64_t N, int64_t K, const float *A, int64_t sai, int64_t sak, const float *Bp,
+                    float *C, int64_t ldc, int accumulate) {
+    if (M <= 0 || N <= 0)
+        return;
+    Gemm g = {M, N, K, sai, sak, ldc, (M + MC - 1) / MC, (N + NR - 1) / NR, A, Bp, C, accumulate};
+    rt_parallel(g.nblocks * g.nstrips, gemm_tasks, &g, M * N * K >= WIDE_WORK);
+}
+
+/* The packing buffer of the one-shot products, grown as needed. */
+static float *scratch(int64_t floats) {
+    static _Thread_local float *buf;
+    static _Thread_local int64_t have;
+    if (floats > have) {
+        free(buf);
+        buf = malloc(sizeof(float) * (size_t)floats);
+        if (!buf)
+            abort();
+        have = floats;
+    }
+    return buf;
+}
+
+static void gemm_once(int64_t M, int64_t N, int64_t K, const float *A, int64_t sai, int64_t sak, const float *B,
+                      int64_t sk, int64_t sn, float *C, int64_t ldc, int accumulate) {
+    if (M <= 0 || N <= 0)
+        return;
+    float *Bp = scratch(rt_packed_floats(K, N));
+    rt_pack_part(K, N, 0, K, 0, N, B, sk, sn, Bp);
+    rt_gemm_packed(M, N, K, A, sai, sak, Bp, C, ldc, accumulate);
+}
 
 void rt_gemm_nt(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *W, int64_t ldw,
                 float *C, int64_t ldc, int accumulate) {
-    for (int64_t i0 = 0; i0 < M; i0 += ROW_BLOCK) {
-        int64_t i1 = M - i0 < ROW_BLOCK ? M : i0 + ROW_BLOCK;
-        for (int64_t j = 0; j < N; j++) { /* each row of W read once per block of A */
-            const float *w = W + j * ldw;
-            int64_t i = i0;
-            for (; i + 2 <= i1; i += 2) {
-                float s0, s1;
-                dot2(A + i * lda, A + (i + 1) * lda, w, K, &s0, &s1);
-                float *c0 = C + i * ldc + j, *c1 = c0 + ldc;
-                *c0 = accumulate ? *c0 + s0 : s0;
-                *c1 = accumulate ? *c1 + s1 : s1;
-            }
-            for (; i < i1; i++) {
-                float s = dot(A + i * lda, w, K), *c = C + i * ldc + j;
-                *c = accumulate ? *c + s : s;
-            }
-        }
-    }
+    gemm_once(M, N, K, A, lda, 1, W, 1, ldw, C, ldc, accumulate);
 }
-
-enum { ROWS = 4 }; /* rows of C kept in cache together */
 
 void rt_gemm_nn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *W, int64_t ldw,
                 float *C, int64_t ldc, int accumulate) {
-    float sum[ROWS][COL_BLOCK];
-    for (int64_t i0 = 0; i0 < M; i0 += ROWS) {
-        int rows = M - i0 < ROWS ? (int)(M - i0) : ROWS;
-        for (int64_t j0 = 0; j0 < N; j0 += COL_BLOCK) {
-            int64_t n = N - j0 < COL_BLOCK ? N - j0 : COL_BLOCK;
-            for (int r = 0; r < rows; r++)
-                memset(sum[r], 0, sizeof(float) * (size_t)n);
-            for (int64_t k = 0; k < K; k++) { /* each row of W read once for ROWS rows of A */
-                const float *w = W + k * ldw + j0;
-                for (int r = 0; r < rows; r++) {
-                    float a = A[(i0 + r) * lda + k];
-                    for (int64_t j = 0; j < n; j++)
-                        sum[r][j] += a * w[j];
-                }
-            }
-            for (int r = 0; r < rows; r++) {
-                float *c = C + (i0 + r) * ldc + j0;
-                for (int64_t j = 0; j < n; j++)
-                    c[j] = accumulate ? c[j] + sum[r][j] : sum[r][j];
-            }
-        }
-    }
+    gemm_once(M, N, K, A, lda, 1, W, ldw, 1, C, ldc, accumulate);
 }
 
 void rt_gemm_tn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *Bm, int64_t ldb,
                 float *C, int64_t ldc, int accumulate) {
-    if (!accumulate)
-        for (int64_t i = 0; i < M; i++)
-            memset(C + i * ldc, 0, sizeof(float) * (size_t)N);
-    for (int64_t i0 = 0; i0 < M; i0 += ROWS) { /* ROWS rows of C stay in cache over every k */
-        int rows = M - i0 < ROWS ? (int)(M - i0) : ROWS;
-        for (int64_t k = 0; k < K; k++) {
-            const float *b = Bm + k * ldb;
-            for (int r = 0; r < rows; r++) {
-                float a = A[k * lda + i0 + r];
-                float *c = C + (i0 + r) * ldc;
-                for (int64_t j = 0; j < N; j++)
-                    c[j] += a * b[j];
-            }
-        }
-    }
+    gemm_once(M, N, K, A, 1, lda, Bm, ldb, 1, C, ldc, accumulate);
 }

@@ -77,6 +77,23 @@ typedef struct rt_model {
 /* The generated program's command line (SPEC section 5). */
 int rt_main(const rt_model *m, int argc, char **argv);
 
+/* Matrix products (kernels.c). Each output element is one chain of fused
+ * multiply-adds in increasing k, from zero, then stored or (accumulate)
+ * added to C: the same bits however the work is blocked or threaded.
+ * Packed B: strips of RT_NR columns, K rows each, zero-padded. */
+#define RT_NR 32
+/* Floats of a packed K x N matrix. */
+int64_t rt_packed_floats(int64_t K, int64_t N);
+/* Pack the block of rows k0..k0+nk-1 and columns j0..j0+nj-1 of a K x N
+ * matrix B into Bp, reading B(k, j) = src[(k - k0) * sk + (j - j0) * sn]:
+ * the blocks of stacked weights come from several sources. A block that
+ * ends at column N zeroes its rows' padding. */
+void rt_pack_part(int64_t K, int64_t N, int64_t k0, int64_t nk, int64_t j0, int64_t nj, const float *src, int64_t sk,
+                  int64_t sn, float *Bp);
+/* C[i, j] (+)= sum_k A[i * sai + k * sak] * B(k, j), B packed. */
+void rt_gemm_packed(int64_t M, int64_t N, int64_t K, const float *A, int64_t sai, int64_t sak, const float *Bp,
+                    float *C, int64_t ldc, int accumulate);
+
 /* C[i, j] (+)= sum_k A[i, k] * W[j, k] for i < M, j < N: rows of A times
  * rows of W, which is x W^T for the row-major weights PyTorch stores. */
 void rt_gemm_nt(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *W, int64_t ldw,

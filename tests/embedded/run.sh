@@ -36,7 +36,7 @@ check() {
         echo "FAIL $name: --no-libm code needs $(nm -u "$out/model.o" | tr '\n' ' ')"; fail=$((fail + 1)); return
     fi
     cc $RNNC_CFLAGS -I"$out" -I"$root/runtime" $flags -o "$out/driver" "$here/driver.c" "$out/model.o" \
-        "$build/librnnrt.a" -lm 2> "$tmp/err" || { echo "FAIL $name: driver"; head -5 "$tmp/err"; fail=$((fail + 1)); return; }
+        "$build/librnnrt.a" -lm -pthread 2> "$tmp/err" || { echo "FAIL $name: driver"; head -5 "$tmp/err"; fail=$((fail + 1)); return; }
     "$rnnc" build "$rnn" -o "$out/prog" 2> /dev/null
     if "$out/driver" "$input" "$out/y.npy" 2> "$tmp/err" &&
         "$out/prog" forward --weights "$weights" --input "$input" --expect "$out/y.npy" $bound > "$tmp/out" 2>&1; then

@@ -20,7 +20,7 @@ trap 'rm -rf "$tmp"' EXIT
 cpu="-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16"
 arm="arm-none-eabi-gcc $cpu -std=c99 -pedantic -Wall -Wextra -Werror -O2"
 board="arm-none-eabi-gcc $cpu -std=gnu99 -Wall -Wextra -Werror -O2 -fno-tree-loop-distribute-patterns" # GNU C for asm
-cc -O2 -I"$root/runtime" -o "$tmp/tool" "$here/tool.c" "$build/librnnrt.a" -lm || exit 2
+cc -O2 -I"$root/runtime" -o "$tmp/tool" "$here/tool.c" "$build/librnnrt.a" -lm -pthread || exit 2
 pass=0 fail=0
 
 # run NAME MODEL.rnn WEIGHTS INPUT.npy

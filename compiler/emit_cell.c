@@ -1,0 +1,494 @@
+/* emit_cell.c - a cell layer's forward and backward functions.
+ * The forward function runs in three phases over the step's nodes, as the
+ * passes placed them (IrPhase): nodes that do not depend on the state run
+ * once before the time loop over all T x B rows (the input projections
+ * become one matrix product), the rest inside the loop over B rows. The
+ * backward function runs its loop newest step first, then the nodes the
+ * loop does not need over all steps at once (the parameter gradients
+ * become one product each, the input's gradient another).
+ * Inside a layer everything is time-major, in the layer's own order of
+ * steps (reversed for a reverse layer): the tape keeps states for steps
+ * 0..T and taped nodes for 0..T-1 as [step][sample][size]; a node computed
+ * for all steps has the same layout; the input is copied into it once.
+ * Without a tape the states alternate between two buffers.
+ * Scratch (ws) holds, in this order: the states' buffers, the loop's
+ * scratch (B floats per row of the memory plan), packed weights, the
+ * all-steps buffers and the time-major input: c0 + B c1 + B T c2 floats. */
+#include "emit_internal.h"
+#include <string.h>
+
+enum { PACK_NR = 32 }; /* RT_NR in runtime/rnnrt.h: columns per packed strip */
+
+static int state_floats(const IrStep *s) {
+    int n = 0;
+    for (int i = 0; i < s->nstates; i++)
+        n += s->state_size[i];
+    return n;
+}
+
+CgV cell_tape_size(Emit *e, const IrLayer *l, CgV B, CgV T) {
+    int states = state_floats(l->step), nodes = l->adj->tape_floats - states;
+    return mul(e, B, add(e, mul(e, add(e, T, I(e, 1)), I(e, states)), mul(e, T, I(e, nodes))));
+}
+
+bool *backward_live(Emit *e, const IrAdjoint *adj, bool want_input) {
+    const IrStep *b = adj->bwd;
+    bool *live = arena_alloc(e->a, sizeof(bool) * (size_t)(b->nnodes + 1));
+    for (int i = 0; i < adj->npgrads; i++) {
+        live[adj->pgrads[i].g] = true;
+        if (adj->pgrads[i].kind == PGRAD_OUTER)
+            live[adj->pgrads[i].v] = true;
+    }
+    for (int i = 0; i < b->nstates; i++)
+        if (adj->d_state[i] >= 0)
+            live[adj->d_state[i]] = true;
+    if (want_input && adj->d_input >= 0)
+        live[adj->d_input] = true;
+    for (int i = b->nnodes - 1; i >= 0; i--)
+        if (live[i])
+            for (int k = 0; k < b->nodes[i].nargs; k++)
+                live[b->nodes[i].args[k]] = true;
+    return live;
+}
+
+/* ---- what a layer's scratch holds ---------------------------------------- */
+
+static bool in_loop_scratch(const IrStep *s, int k) {
+    return step_has_buffer(s, k) && s->nodes[k].phase == IRP_LOOP && !s->nodes[k].all_steps;
+}
+
+static bool in_all_steps(const IrStep *s, int k) {
+    return step_has_buffer(s, k) && (s->nodes[k].phase != IRP_LOOP || s->nodes[k].all_steps);
+}
+
+static bool is_product(const IrStep *s, int k) {
+    IrKind kind = ir_ops[s->nodes[k].op].kind;
+    return kind == IRK_MATVEC || kind == IRK_MATVEC_T;
+}
+
+/* Products whose weights are packed once per call: those of the loop, and
+ * every product of stacked weights. */
+static bool packs(const Emit *e, const IrStep *s, const bool *live, int k) {
+    return e->pack && live[k] && is_product(s, k) &&
+           (s->nodes[k].phase == IRP_LOOP || s->nodes[s->nodes[k].args[0]].op == IR_CONCAT);
+}
+
+static int64_t product_k(const IrStep *s, int k) {
+    const IrNode *w = &s->nodes[s->nodes[k].args[0]];
+    return s->nodes[k].op == IR_MATVEC_T ? w->size : w->cols;
+}
+
+static int64_t packed_floats(const IrStep *s, int k) {
+    return ((int64_t)s->nodes[k].size + PACK_NR - 1) / PACK_NR * PACK_NR * product_k(s, k);
+}
+
+/* Per live node of the loop scratch: its offset in floats per row. */
+static int loop_slots(Emit *e, const IrStep *s, const bool *live, int **slot) {
+    *slot = arena_alloc(e->a, sizeof(int) * (size_t)(s->nnodes + 1));
+    int total = 0;
+    for (int k = 0; k < s->nnodes; k++)
+        if (live[k] && in_loop_scratch(s, k)) {
+            (*slot)[k] = s->planned ? s->nodes[k].slot : total;
+            total = s->planned ? s->scratch : total + s->nodes[k].size;
+        }
+    return s->planned ? s->scratch : total;
+}
+
+typedef struct Layout {
+    const IrStep *s;
+    const bool *live;
+    int *slot;
+    size_t loop, packed, all_steps;   /* floats: per row, per call, per row and step */
+    bool input_copy;                  /* a time-major copy of the input */
+} Layout;
+
+static Layout layout_of(Emit *e, const IrLayer *l, bool backward) {
+    const IrStep *s = backward ? l->adj->bwd : l->step;
+    Layout lo = {s, backward ? backward_live(e, l->adj, true) : ir_live(e->a, s), NULL, 0, 0, 0, false};
+    lo.loop = (size_t)loop_slots(e, s, lo.live, &lo.slot);
+    for (int k = 0; k < s->nnodes; k++) {
+        if (packs(e, s, lo.live, k))
+            lo.packed += (size_t)packed_floats(s, k);
+        if (lo.live[k] && in_all_steps(s, k)) {
+            lo.all_steps += (size_t)s->nodes[k].size;
+            lo.input_copy |= s->nodes[k].phase != IRP_LOOP;
+        }
+    }
+    for (int i = 0; backward && i < l->adj->npgrads; i++)
+        lo.input_copy |= l->adj->pgrads[i].after;
+    if (lo.input_copy)
+        lo.all_steps += (size_t)l->step->in_size;
+    return lo;
+}
+
+void cell_scratch(Emit *e, const IrLayer *l, bool backward, size_t c[3]) {
+    Layout lo = layout_of(e, l, backward);
+    c[0] = lo.packed;
+    c[1] = 2 * (size_t)state_floats(l->step) + lo.loop;
+    c[2] = lo.all_steps;
+}
+
+/* Hands out consecutive regions of ws. */
+typedef struct Bump {
+    Emit *e;
+    CgV base, off;
+} Bump;
+
+static CgV take(Bump *m, CgV floats) {
+    CgV p = at(m->e, m->base, m->off);
+    m->off = add(m->e, m->off, floats);
+    return p;
+}
+
+/* Per cell layer: where each state's steps and each taped node's steps
+ * start in the tape (forward and backward agree on it). */
+typedef struct TapeLayout {
+    CgV *state, *node;
+} TapeLayout;
+
+static TapeLayout tape_layout(Emit *e, const IrLayer *l, CgV tape, CgV B, CgV T, CgV has_tape) {
+    const IrStep *s = l->step;
+    TapeLayout t = {arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1)),
+                    arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1))};
+    CgV off = I(e, 0);
+    for (int i = 0; i < s->nstates; i++) {
+        t.state[i] = let(e, CGT_PF32, name(e, "tst%d", i), e->b->select(e->g, CGT_PF32, has_tape, at(e, tape, off), tape));
+        off = add(e, off, mul(e, mul(e, add(e, T, I(e, 1)), B), I(e, s->state_size[i])));
+    }
+    for (int k = 0; k < s->nnodes; k++)
+        if (l->adj->taped[k]) {
+            t.node[k] = let(e, CGT_PF32, name(e, "tp%d", k), e->b->select(e->g, CGT_PF32, has_tape, at(e, tape, off), tape));
+            off = add(e, off, mul(e, mul(e, T, B), I(e, s->nodes[k].size)));
+        }
+    return t;
+}
+
+static View *state_views(Emit *e, int n, CgV *ptrs, const int *sizes) {
+    View *v = arena_alloc(e->a, sizeof(View) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++)
+        v[i] = view_of(ptrs[i], I(e, sizes[i]), 0);
+    return v;
+}
+
+/* memcpy or memset B rows of a state from/to the carried states. */
+static void carry_copy(Emit *e, CgV carry, CgV B, int at_floats, CgV st, int size, bool in) {
+    CgV n = bytes(e, mul(e, B, I(e, size)));
+    CgV c = at(e, carry, mul(e, B, I(e, at_floats)));
+    cg_call(e->g, CGT_VOID, "memcpy", 3, in ? st : c, in ? c : st, n);
+}
+
+/* The time index of loop iteration tt. */
+static CgV time_of(Emit *e, const IrLayer *l, CgV tt, CgV T) {
+    return l->reverse ? cg_sub(e->g, cg_sub(e->g, T, I(e, 1)), tt) : tt;
+}
+
+/* xT[tt][b] = in[b][t(tt)]: the input, time-major in the layer's order. */
+static CgV copy_input(Emit *e, const IrLayer *l, Bump *m, CgV in, CgV B, CgV T) {
+    const CgBackend *b = e->b;
+    int n = l->step->in_size;
+    CgV xT = let(e, CGT_PF32, "xT", take(m, mul(e, mul(e, T, B), I(e, n))));
+    CgV tt = b->for_begin(e->g, "tt", T);
+    CgV t = time_of(e, l, tt, T);
+    CgV s = b->for_begin(e->g, "b", B);
+    cg_call(e->g, CGT_VOID, "memcpy", 3, at(e, xT, mul(e, add(e, mul(e, tt, B), s), I(e, n))),
+            at(e, in, mul(e, add(e, mul(e, s, T), t), I(e, n))), bytes(e, I(e, n)));
+    b->for_end(e->g);
+    b->for_end(e->g);
+    return xT;
+}
+
+/* Pack each packed product's weights (or blocks of stacked weights). */
+static CgV *pack_weights(Emit *e, const Layout *lo, Bump *m, CgV P, const int *params) {
+    const IrStep *s = lo->s;
+    CgV *packed = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
+    for (int k = 0; k < s->nnodes; k++) {
+        if (!packs(e, s, lo->live, k))
+            continue;
+        packed[k] = let(e, CGT_PF32, name(e, "wp%d", k), take(m, I(e, packed_floats(s, k))));
+        const IrNode *w = &s->nodes[s->nodes[k].args[0]];
+        bool t = s->nodes[k].op == IR_MATVEC_T;
+        int64_t K = product_k(s, k), N = s->nodes[k].size, cols = w->cols;
+        int parts = w->op == IR_CONCAT ? w->nargs : 1;
+        for (int i = 0, lo_row = 0; i < parts; i++) {
+            const IrNode *part = w->op == IR_CONCAT ? &s->nodes[w->args[i]] : w;
+            CgV src = e->b->load(e->g, CGT_PPF32, P, I(e, params[part->index]));
+            if (t) /* B(k, j) = W[k][j]: a block of rows k */
+                cg_call(e->g, CGT_VOID, "rt_pack_part", 10, I(e, K), I(e, N), I(e, lo_row), I(e, part->size), I(e, 0),
+                        I(e, N), src, I(e, cols), I(e, 1), packed[k]);
+            else /* B(k, j) = W[j][k]: a block of columns j */
+                cg_call(e->g, CGT_VOID, "rt_pack_part", 10, I(e, K), I(e, N), I(e, 0), I(e, K), I(e, lo_row),
+                        I(e, part->size), src, I(e, 1), I(e, cols), packed[k]);
+            lo_row += part->size;
+        }
+    }
+    return packed;
+}
+
+/* The loop scratch's buffers, one per live node with a slot. */
+static CgV *loop_buffers(Emit *e, const Layout *lo, Bump *m, CgV B, const char *prefix) {
+    const IrStep *s = lo->s;
+    CgV base = take(m, mul(e, B, I(e, (int64_t)lo->loop)));
+    CgV *buf = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
+    for (int k = 0; k < s->nnodes; k++)
+        if (lo->live[k] && in_loop_scratch(s, k))
+            buf[k] = let(e, CGT_PF32, arena_printf(e->a, "%s%d", prefix, k), at(e, base, mul(e, B, I(e, lo->slot[k]))));
+    return buf;
+}
+
+/* Buffers of all steps: [T][B][size] per node computed before or after the
+ * loop, or kept by the loop for after it. */
+static CgV *all_step_buffers(Emit *e, const Layout *lo, Bump *m, CgV B, CgV T) {
+    const IrStep *s = lo->s;
+    CgV *seq = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
+    for (int k = 0; k < s->nnodes; k++)
+        if (lo->live[k] && in_all_steps(s, k))
+            seq[k] = let(e, CGT_PF32, name(e, "all%d", k), take(m, mul(e, mul(e, T, B), I(e, s->nodes[k].size))));
+    return seq;
+}
+
+/* ---- forward ------------------------------------------------------------- */
+
+void emit_cell_forward(Emit *e, int index) {
+    const IrLayer *l = &e->p->layers[index];
+    const IrStep *s = l->step;
+    const CgBackend *b = e->b;
+    Cg *g = e->g;
+    Layout lo = layout_of(e, l, false);
+    const bool *live = lo.live;
+    int width = e->p->values[l->out].size;
+    b->comment(g, arena_printf(e->a, "%s: cell %s over time%s; tape: %d floats per sample per step", l->label, s->cell,
+                               l->reverse ? ", reversed" : "", l->adj->tape_floats));
+    CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PF32, "in"}, {CGT_PF32, "out"}, {CGT_I64, "B"},
+                    {CGT_I64, "T"},   {CGT_PF32, "ws"}, {CGT_PF32, "tape"}, {CGT_PF32, "carry"}};
+    CgV v[8];
+    b->func_begin(g, arena_printf(e->a, "layer%d", index), CGT_VOID, 8, ps, v);
+    CgV P = v[0], in = v[1], out = v[2], B = v[3], T = v[4], tape = v[6], carry = v[7];
+    CgV has_tape = let(e, CGT_I64, "has_tape", b->select(g, CGT_I64, b->not_null(g, tape), I(e, 1), I(e, 0)));
+    TapeLayout tl = tape_layout(e, l, tape, B, T, has_tape);
+    Bump m = {e, v[5], I(e, 0)};
+    CgV *st = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
+    for (int i = 0; i < s->nstates; i++) /* without a tape: two buffers per state */
+        st[i] = let(e, CGT_PF32, name(e, "st%d", i),
+                    b->select(g, CGT_PF32, has_tape, tl.state[i], take(&m, mul(e, B, I(e, 2 * s->state_size[i])))));
+    CgV *buf = loop_buffers(e, &lo, &m, B, "buf");
+    CgV *packed = pack_weights(e, &lo, &m, P, l->params);
+    CgV *seq = all_step_buffers(e, &lo, &m, B, T);
+    for (int k = 0; k < s->nnodes; k++) /* what the tape keeps of them, it keeps in place */
+        if (seq[k] && l->adj->taped[k])
+            seq[k] = let(e, CGT_PF32, name(e, "pre%d", k), b->select(g, CGT_PF32, has_tape, tl.node[k], seq[k]));
+    for (int i = 0, a0 = 0; i < s->nstates; a0 += s->state_size[i], i++) {
+        b->if_begin(g, b->not_null(g, carry));
+        carry_copy(e, carry, B, a0, st[i], s->state_size[i], true);
+        b->if_else(g);
+        cg_call(g, CGT_VOID, "memset", 3, st[i], I(e, 0), bytes(e, mul(e, B, I(e, s->state_size[i]))));
+        b->if_end(g);
+    }
+    StepEnv env = {.rows = mul(e, T, B), .P = P, .params = l->params, .buffers = seq, .packed = packed};
+    View *views = arena_alloc(e->a, sizeof(View) * (size_t)(s->nnodes + 1));
+    if (lo.input_copy) { /* before the loop: every step at once */
+        bool *before = arena_alloc(e->a, sizeof(bool) * (size_t)(s->nnodes + 1));
+        for (int k = 0; k < s->nnodes; k++)
+            before[k] = live[k] && (s->nodes[k].phase == IRP_BEFORE ||
+                                    (ir_ops[s->nodes[k].op].kind == IRK_LEAF && s->nodes[k].op != IR_STATE));
+        env.input = view_of(copy_input(e, l, &m, in, B, T), I(e, s->in_size), 0);
+        emit_step_nodes(g, s, before, views, &env);
+    }
+    CgV tt = b->for_begin(g, "tt", T);
+    CgV t = let(e, CGT_I64, "t", time_of(e, l, tt, T));
+    CgV x = let(e, CGT_PF32, "x", at(e, in, mul(e, t, I(e, s->in_size))));
+    CgV cur = let(e, CGT_I64, "cur", b->select(g, CGT_I64, has_tape, tt, b->int_op(g, '%', tt, I(e, 2))));
+    CgV next = let(e, CGT_I64, "next", b->select(g, CGT_I64, has_tape, add(e, tt, I(e, 1)),
+                                                b->int_op(g, '%', add(e, tt, I(e, 1)), I(e, 2))));
+    CgV *sv = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1)), *sn = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
+    for (int i = 0; i < s->nstates; i++) {
+        CgV row = mul(e, B, I(e, s->state_size[i]));
+        sv[i] = let(e, CGT_PF32, name(e, "s%d", i), at(e, st[i], mul(e, cur, row)));
+        sn[i] = let(e, CGT_PF32, name(e, "s%d_next", i), at(e, st[i], mul(e, next, row)));
+    }
+    CgV *nodes = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
+    bool *in_loop = arena_alloc(e->a, sizeof(bool) * (size_t)(s->nnodes + 1));
+    for (int k = 0; k < s->nnodes; k++) {
+        in_loop[k] = live[k] && !(seq[k] && s->nodes[k].phase == IRP_BEFORE);
+        if (seq[k] && !in_loop[k]) /* computed before the loop: this step's rows */
+            views[k] = view_of(at(e, seq[k], mul(e, tt, mul(e, B, I(e, s->nodes[k].size)))), I(e, s->nodes[k].size), 0);
+        else if (buf[k])
+            nodes[k] = !l->adj->taped[k] ? buf[k]
+                       : let(e, CGT_PF32, name(e, "n%d", k),
+                             b->select(g, CGT_PF32, has_tape, at(e, tl.node[k], mul(e, tt, mul(e, B, I(e, s->nodes[k].size)))), buf[k]));
+    }
+    env.rows = B;
+    env.buffers = nodes;
+    env.input = view_of(x, mul(e, T, I(e, s->in_size)), 0);
+    env.states = state_views(e, s->nstates, sv, s->state_size);
+    emit_step_nodes(g, s, in_loop, views, &env);
+    emit_rows(g, B, out, mul(e, T, I(e, width)), add(e, mul(e, t, I(e, width)), I(e, l->offset)), &views[s->output],
+              s->nodes[s->output].size, false);
+    for (int i = 0; i < s->nstates; i++)
+        emit_rows(g, B, sn[i], I(e, s->state_size[i]), I(e, 0), &views[s->state_next[i]], s->state_size[i], false);
+    b->for_end(g);
+    CgV last = b->select(g, CGT_I64, has_tape, T, b->int_op(g, '%', T, I(e, 2)));
+    for (int i = 0, a0 = 0; i < s->nstates; a0 += s->state_size[i], i++) {
+        b->if_begin(g, b->not_null(g, carry));
+        carry_copy(e, carry, B, a0, at(e, st[i], mul(e, last, mul(e, B, I(e, s->state_size[i])))), s->state_size[i], false);
+        b->if_end(g);
+    }
+    b->func_end(g, NULL);
+}
+
+/* ---- backward ------------------------------------------------------------ */
+
+static void emit_param_grads(Emit *e, const IrAdjoint *adj, const View *views, CgV G, CgV rows, const int *params,
+                             bool after) {
+    Cg *g = e->g;
+    for (int i = 0; i < adj->npgrads; i++) {
+        const IrParamGrad *pg = &adj->pgrads[i];
+        if (pg->after != after)
+            continue;
+        const View *gv = &views[pg->g];
+        CgV dst = e->b->load(g, CGT_PPF32, G, I(e, params[pg->param]));
+        int m = adj->bwd->nodes[pg->g].size;
+        if (pg->kind == PGRAD_VEC) {
+            emit_rows(g, rows, dst, I(e, 0), I(e, 0), gv, m, true);
+        } else {
+            const View *v = &views[pg->v];
+            int n = adj->bwd->nodes[pg->v].size;
+            cg_call(g, CGT_VOID, "rt_gemm_tn", 10, I(e, m), I(e, n), rows, view_ptr(g, gv), gv->ld ? gv->ld : I(e, 0),
+                    view_ptr(g, v), v->ld ? v->ld : I(e, 0), dst, I(e, n), I(e, 1));
+        }
+    }
+}
+
+/* The forward step's views the backward step reads, over rows: taped nodes
+ * from the tape, leaves and slices as views. */
+static View *forward_views(Emit *e, const IrLayer *l, CgV P, CgV rows, View input, View *states, CgV *taped) {
+    const IrStep *s = l->step;
+    View *fwd = arena_alloc(e->a, sizeof(View) * (size_t)(s->nnodes + 1));
+    StepEnv env = {.rows = rows, .P = P, .params = l->params, .buffers = taped, .views_only = true,
+                   .input = input, .states = states};
+    bool *all = arena_alloc(e->a, sizeof(bool) * (size_t)(s->nnodes + 1));
+    for (int k = 0; k < s->nnodes; k++)
+        all[k] = l->adj->taped[k] || !step_has_buffer(s, k);
+    emit_step_nodes(e->g, s, all, fwd, &env);
+    return fwd;
+}
+
+/* Whether backward node k's value exists for every step after the loop. */
+static bool *after_available(Emit *e, const IrStep *bw) {
+    bool *avail = arena_alloc(e->a, sizeof(bool) * (size_t)(bw->nnodes + 1));
+    for (int k = 0; k < bw->nnodes; k++) {
+        const IrNode *n = &bw->nodes[k];
+        if (ir_ops[n->op].kind == IRK_LEAF)
+            avail[k] = n->op != IR_ADJ_OUT && n->op != IR_ADJ_STATE;
+        else if (n->op == IR_SLICE)
+            avail[k] = avail[n->args[0]];
+        else
+            avail[k] = n->phase == IRP_AFTER || n->all_steps;
+    }
+    return avail;
+}
+
+/* After the loop: the nodes it did not need, over all T x B rows. */
+static void emit_after(Emit *e, const IrLayer *l, const Layout *lo, CgV *seq, CgV *packed, CgV xT, CgV P, CgV G,
+                       CgV d_in, TapeLayout *tl, CgV B, CgV T) {
+    const IrStep *s = l->step, *bw = l->adj->bwd;
+    const IrAdjoint *adj = l->adj;
+    CgV rows = mul(e, T, B);
+    CgV *states = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
+    for (int i = 0; i < s->nstates; i++)
+        states[i] = tl->state[i]; /* steps 0..T-1: the state each step read */
+    View *fwd = forward_views(e, l, P, rows, view_of(xT, I(e, s->in_size), 0),
+                              state_views(e, s->nstates, states, s->state_size), tl->node);
+    bool *avail = after_available(e, bw), *mask = arena_alloc(e->a, sizeof(bool) * (size_t)(bw->nnodes + 1));
+    View *views = arena_alloc(e->a, sizeof(View) * (size_t)(bw->nnodes + 1));
+    for (int k = 0; k < bw->nnodes; k++) {
+        mask[k] = lo->live[k] && avail[k];
+        if (mask[k] && bw->nodes[k].phase == IRP_LOOP && seq[k]) { /* kept by the loop */
+            views[k] = view_of(seq[k], I(e, bw->nodes[k].size), 0);
+            mask[k] = false;
+        }
+    }
+    StepEnv env = {.rows = rows, .P = P, .params = l->params, .buffers = seq, .packed = packed, .fwd = fwd};
+    emit_step_nodes(e->g, bw, mask, views, &env);
+    int d = adj->d_input;
+    if (d_in && d >= 0 && bw->nodes[d].phase == IRP_AFTER) { /* d_in[b][t] += d_input[tt][b] */
+        CgV tt = e->b->for_begin(e->g, "tt", T);
+        View step = view_rows(e->g, &views[d], mul(e, tt, B));
+        emit_rows(e->g, B, d_in, mul(e, T, I(e, s->in_size)), mul(e, time_of(e, l, tt, T), I(e, s->in_size)), &step,
+                  s->in_size, true);
+        e->b->for_end(e->g);
+    }
+    emit_param_grads(e, adj, views, G, rows, l->params, true);
+}
+
+void emit_cell_backward(Emit *e, int index) {
+    const IrLayer *l = &e->p->layers[index];
+    const IrStep *s = l->step, *bw = l->adj->bwd;
+    const IrAdjoint *adj = l->adj;
+    const CgBackend *b = e->b;
+    Cg *g = e->g;
+    bool want_input = l->in != e->p->input;
+    Layout lo = layout_of(e, l, true);
+    lo.live = backward_live(e, adj, want_input);
+    int width = e->p->values[l->out].size;
+    CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PPF32, "G"}, {CGT_PF32, "in"}, {CGT_PF32, "d_in"}, {CGT_PCF32, "d_out"},
+                    {CGT_I64, "B"},   {CGT_I64, "T"},   {CGT_PF32, "ws"}, {CGT_PF32, "tape"}};
+    CgV v[9];
+    b->func_begin(g, arena_printf(e->a, "layer%d_backward", index), CGT_VOID, 9, ps, v);
+    CgV P = v[0], G = v[1], in = v[2], d_in = v[3], d_out = v[4], B = v[5], T = v[6], tape = v[8];
+    TapeLayout tl = tape_layout(e, l, tape, B, T, I(e, 1));
+    Bump m = {e, v[7], I(e, 0)};
+    CgV *dst = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
+    for (int i = 0; i < s->nstates; i++) { /* two buffers per state gradient, by parity */
+        CgV n = mul(e, B, I(e, 2 * s->state_size[i]));
+        dst[i] = let(e, CGT_PF32, name(e, "dst%d", i), take(&m, n));
+        cg_call(g, CGT_VOID, "memset", 3, dst[i], I(e, 0), bytes(e, n));
+    }
+    CgV *gbuf = loop_buffers(e, &lo, &m, B, "g");
+    CgV *packed = pack_weights(e, &lo, &m, P, l->params);
+    CgV *seq = all_step_buffers(e, &lo, &m, B, T);
+    CgV xT = lo.input_copy ? copy_input(e, l, &m, in, B, T) : NULL;
+    CgV rev = b->for_begin(g, "rev", T);
+    CgV tt = let(e, CGT_I64, "tt", cg_sub(g, cg_sub(g, T, I(e, 1)), rev));
+    CgV t = let(e, CGT_I64, "t", time_of(e, l, tt, T));
+    CgV x = let(e, CGT_PF32, "x", at(e, in, mul(e, t, I(e, s->in_size))));
+    CgV *sv = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
+    CgV *ds = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1)), *dp = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
+    for (int i = 0; i < s->nstates; i++) {
+        CgV row = mul(e, B, I(e, s->state_size[i]));
+        sv[i] = let(e, CGT_PF32, name(e, "s%d", i), at(e, tl.state[i], mul(e, tt, row)));
+        ds[i] = let(e, CGT_PF32, name(e, "ds%d", i), at(e, dst[i], mul(e, b->int_op(g, '%', tt, I(e, 2)), row)));
+        dp[i] = let(e, CGT_PF32, name(e, "ds%d_prev", i),
+                    at(e, dst[i], mul(e, b->int_op(g, '%', add(e, tt, I(e, 1)), I(e, 2)), row)));
+    }
+    CgV *fbuf = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
+    for (int k = 0; k < s->nnodes; k++)
+        if (adj->taped[k])
+            fbuf[k] = let(e, CGT_PF32, name(e, "n%d", k), at(e, tl.node[k], mul(e, tt, mul(e, B, I(e, s->nodes[k].size)))));
+    View *fwd = forward_views(e, l, P, B, view_of(x, mul(e, T, I(e, s->in_size)), 0),
+                              state_views(e, s->nstates, sv, s->state_size), fbuf);
+    StepEnv env = {.rows = B, .P = P, .params = l->params, .fwd = fwd, .packed = packed};
+    env.buffers = arena_alloc(e->a, sizeof(CgV) * (size_t)(bw->nnodes + 1));
+    bool *in_loop = arena_alloc(e->a, sizeof(bool) * (size_t)(bw->nnodes + 1));
+    for (int k = 0; k < bw->nnodes; k++) {
+        in_loop[k] = lo.live[k] && bw->nodes[k].phase != IRP_AFTER;
+        env.buffers[k] = seq[k] ? at(e, seq[k], mul(e, tt, mul(e, B, I(e, bw->nodes[k].size)))) : gbuf[k];
+    }
+    env.adj_out = view_of(at(e, d_out, mul(e, t, I(e, width))), mul(e, T, I(e, width)), l->offset);
+    env.adj_states = state_views(e, s->nstates, ds, s->state_size);
+    View *views = arena_alloc(e->a, sizeof(View) * (size_t)(bw->nnodes + 1));
+    emit_step_nodes(g, bw, in_loop, views, &env);
+    if (want_input && adj->d_input >= 0 && bw->nodes[adj->d_input].phase != IRP_AFTER)
+        emit_rows(g, B, d_in, mul(e, T, I(e, s->in_size)), mul(e, t, I(e, s->in_size)), &views[adj->d_input],
+                  s->in_size, true);
+    emit_param_grads(e, adj, views, G, B, l->params, false);
+    for (int i = 0; i < s->nstates; i++) {
+        if (adj->d_state[i] >= 0)
+            emit_rows(g, B, dp[i], I(e, s->state_size[i]), I(e, 0), &views[adj->d_state[i]], s->state_size[i], false);
+        else
+            cg_call(g, CGT_VOID, "memset", 3, dp[i], I(e, 0), bytes(e, mul(e, B, I(e, s->state_size[i]))));
+    }
+    b->for_end(g);
+    if (xT)
+        emit_after(e, l, &lo, seq, packed, xT, P, G, want_input ? d_in : NULL, &tl, B, T);
+    b->func_end(g, NULL);
+}

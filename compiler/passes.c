@@ -1,0 +1,143 @@
+/* passes.c - the order of the optimisation passes, written out in one
+ * place, and what they share: liveness, use counts and renumbering with
+ * the adjoint's roots. Every distinct cell step is optimised once (stacked
+ * layers and the two directions of a bidirectional layer share a step).
+ *   forward:   fold, cse, fuse_matmul, dce, hoist
+ *   then the backward steps are derived from the optimised forward steps
+ *   backward:  fold, cse, dce, sink, fuse_elem, memplan
+ *   forward:   fuse_elem, memplan (they need to know what the tape keeps) */
+#include "passes.h"
+#include <string.h>
+
+typedef struct Pass {
+    const char *name;
+    PassFn *run;
+} Pass;
+
+static const Pass forward_passes[] = {
+    {"fold", opt_fold}, {"cse", opt_cse}, {"fuse_matmul", opt_fuse_matmul}, {"dce", opt_dce}, {"hoist", opt_hoist},
+};
+static const Pass backward_passes[] = {
+    {"fold", opt_fold}, {"cse", opt_cse}, {"dce", opt_dce}, {"sink", opt_sink}, {"fuse_elem", opt_fuse_elem},
+    {"memplan", opt_memplan},
+};
+static const Pass late_forward_passes[] = {
+    {"fuse_elem", opt_fuse_elem},
+    {"memplan", opt_memplan},
+};
+
+static void mark(bool *live, int root) {
+    if (root >= 0)
+        live[root] = true;
+}
+
+bool *pass_live(const PassStep *p) {
+    const IrStep *s = p->s;
+    bool *live = arena_alloc(p->a, sizeof(bool) * (size_t)(s->nnodes + 1));
+    if (!p->adj) {
+        mark(live, s->output);
+        for (int i = 0; i < s->nstates; i++)
+            mark(live, s->state_next[i]);
+    } else {
+        mark(live, p->adj->d_input);
+        for (int i = 0; i < s->nstates; i++)
+            mark(live, p->adj->d_state[i]);
+        for (int i = 0; i < p->adj->npgrads; i++) {
+            mark(live, p->adj->pgrads[i].g);
+            if (p->adj->pgrads[i].kind == PGRAD_OUTER)
+                mark(live, p->adj->pgrads[i].v);
+        }
+    }
+    for (int i = s->nnodes - 1; i >= 0; i--)
+        if (live[i])
+            for (int k = 0; k < s->nodes[i].nargs; k++)
+                live[s->nodes[i].args[k]] = true;
+    return live;
+}
+
+int *pass_uses(const PassStep *p) {
+    const IrStep *s = p->s;
+    int *uses = arena_alloc(p->a, sizeof(int) * (size_t)(s->nnodes + 1));
+    for (int i = 0; i < s->nnodes; i++)
+        for (int k = 0; k < s->nodes[i].nargs; k++)
+            uses[s->nodes[i].args[k]]++;
+    if (!p->adj) {
+        uses[s->output]++;
+        for (int i = 0; i < s->nstates; i++)
+            uses[s->state_next[i]]++;
+        return uses;
+    }
+    if (p->adj->d_input >= 0)
+        uses[p->adj->d_input]++;
+    for (int i = 0; i < s->nstates; i++)
+        if (p->adj->d_state[i] >= 0)
+            uses[p->adj->d_state[i]]++;
+    for (int i = 0; i < p->adj->npgrads; i++) {
+        uses[p->adj->pgrads[i].g]++;
+        if (p->adj->pgrads[i].kind == PGRAD_OUTER)
+            uses[p->adj->pgrads[i].v]++;
+    }
+    return uses;
+}
+
+static void remap(int *ref, const int *map) {
+    if (*ref >= 0)
+        *ref = map[*ref];
+}
+
+void pass_compact(PassStep *p, const int *replace) {
+    int *map = arena_alloc(p->a, sizeof(int) * (size_t)(p->s->nnodes + 1));
+    ir_compact(p->a, p->s, replace, map);
+    IrAdjoint *adj = p->adj;
+    if (!adj)
+        return;
+    remap(&adj->d_input, map);
+    for (int i = 0; i < p->s->nstates; i++)
+        remap(&adj->d_state[i], map);
+    for (int i = 0; i < adj->npgrads; i++) {
+        remap(&adj->pgrads[i].g, map);
+        if (adj->pgrads[i].kind == PGRAD_OUTER)
+            remap(&adj->pgrads[i].v, map);
+    }
+    for (int k = 0; k < adj->fwd->nnodes; k++)
+        remap(&adj->adjoint_of[k], map);
+}
+
+static void trace_after(FILE *trace, const IrProgram *p, const char *what, const char *pass) {
+    if (!trace)
+        return;
+    fprintf(trace, "; ---- after %s pass %s ----\n", what, pass);
+    ir_print(trace, p);
+}
+
+/* Run passes on every distinct forward (backward: false) or backward step. */
+static void run_passes(Arena *a, IrProgram *p, const Pass *passes, int n, bool backward, FILE *trace) {
+    for (int k = 0; k < n; k++) {
+        for (int i = 0; i < p->nlayers; i++) {
+            IrLayer *l = &p->layers[i];
+            bool seen = false;
+            for (int j = 0; j < i; j++)
+                seen |= p->layers[j].step == l->step;
+            if (l->kind != IRL_CELL || seen)
+                continue;
+            PassStep ps = {a, backward ? l->adj->bwd : l->step, backward ? l->adj : NULL,
+                           l->adj ? l->adj->taped : NULL};
+            passes[k].run(&ps);
+            if (backward)
+                grad_retape(l->adj);
+        }
+        trace_after(trace, p, backward ? "backward" : "forward", passes[k].name);
+    }
+}
+
+#define COUNT(x) (int)(sizeof x / sizeof *x)
+
+void opt_program(Arena *a, IrProgram *p, int level, FILE *trace) {
+    if (level > 0)
+        run_passes(a, p, forward_passes, COUNT(forward_passes), false, trace);
+    grad_program(a, p);
+    if (level == 0)
+        return;
+    run_passes(a, p, backward_passes, COUNT(backward_passes), true, trace);
+    run_passes(a, p, late_forward_passes, COUNT(late_forward_passes), false, trace);
+}
