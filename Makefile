@@ -120,6 +120,7 @@ test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TEST
 	@tests/e2e/programs.sh $(BUILD)/rnnc
 	@tests/e2e/examples.sh $(BUILD)/rnnc
 	@tests/e2e/resume.sh $(BUILD)/rnnc
+	@tests/e2e/passes.sh $(BUILD)/rnnc
 	@LLVM_LEVELS="$(LLVM_LEVELS)" tests/e2e/llvm.sh $(BUILD)/rnnc
 	@tests/embedded/run.sh $(BUILD)/rnnc
 	@PARITY_BUILDS="$(PARITY_BUILDS)" tests/parity/run.sh $(BUILD)/rnnc

@@ -46,8 +46,12 @@ static void eval_node(const IrStep *s, int k, double **v, const IrLeaves *l, dou
         memcpy(out + n->lo, a, sizeof(double) * (size_t)s->nodes[n->args[0]].size);
         return;
     case IRK_CONCAT:
-        for (int i = 0, at = 0; i < n->nargs; at += s->nodes[n->args[i]].size, i++)
-            memcpy(out + at, v[n->args[i]], sizeof(double) * (size_t)s->nodes[n->args[i]].size);
+        for (int i = 0, at = 0; i < n->nargs; i++) { /* vectors, or matrices stacked by rows */
+            const IrNode *part = &s->nodes[n->args[i]];
+            int elems = part->size * (part->cols ? part->cols : 1);
+            memcpy(out + at, v[n->args[i]], sizeof(double) * (size_t)elems);
+            at += elems;
+        }
         return;
     case IRK_ELEMWISE:
         for (int i = 0; i < n->size; i++)

@@ -65,47 +65,54 @@ void rt_pack_part(int64_t K, int64_t N, int64_t k0, int64_t nk, int64_t j0, int6
                 Bp[j / NR * NR * K + k * NR + j % NR] = 0.0f;
 }
 
-/* m (<= MR) rows of C, one strip (n <= NR of its columns are stored). */
-static inline __attribute__((always_inline)) void tile(int m, int64_t K, const float *A, int64_t sai, int64_t sak,
-                                                       const float *bp, float *C, int64_t ldc, int64_t n, int accumulate) {
-    vf acc[MR][NV];
+/* m (<= MR) rows of C by S strips (the strips' n columns are stored, n
+ * counted from the first strip). Several strips at once give a product of
+ * one or two rows (a matrix-vector product) enough independent sums. */
+static inline __attribute__((always_inline)) void tile(int m, int S, int64_t K, const float *A, int64_t sai,
+                                                       int64_t sak, const float *bp, float *C, int64_t ldc, int64_t n,
+                                                       int accumulate) {
+    vf acc[MR][4][NV];
     for (int r = 0; r < m; r++)
-        for (int v = 0; v < NV; v++)
-            acc[r][v] = vzero();
+        for (int q = 0; q < S; q++)
+            for (int v = 0; v < NV; v++)
+                acc[r][q][v] = vzero();
     for (int64_t k = 0; k < K; k++) {
-        vf b[NV];
-        for (int v = 0; v < NV; v++)
-            b[v] = vload(bp + k * NR + v * VW);
+        vf b[4][NV];
+        for (int q = 0; q < S; q++)
+            for (int v = 0; v < NV; v++)
+                b[q][v] = vload(bp + q * NR * K + k * NR + v * VW);
         for (int r = 0; r < m; r++) {
             vf a = vbcast(A[r * sai + k * sak]);
-            for (int v = 0; v < NV; v++)
-                acc[r][v] = vfma(a, b[v], acc[r][v]);
+            for (int q = 0; q < S; q++)
+                for (int v = 0; v < NV; v++)
+                    acc[r][q][v] = vfma(a, b[q][v], acc[r][q][v]);
         }
     }
-    for (int r = 0; r < m; r++) {
-        float out[NR], *c = C + r * ldc;
-        for (int v = 0; v < NV; v++)
-            vstore(out + v * VW, acc[r][v]);
-        for (int64_t j = 0; j < n; j++)
-            c[j] = accumulate ? c[j] + out[j] : out[j];
-    }
+    for (int r = 0; r < m; r++)
+        for (int q = 0; q < S; q++) {
+            float out[NR], *c = C + r * ldc + q * NR;
+            for (int v = 0; v < NV; v++)
+                vstore(out + v * VW, acc[r][q][v]);
+            for (int64_t j = 0; j < n - q * NR && j < NR; j++)
+                c[j] = accumulate ? c[j] + out[j] : out[j];
+        }
 }
 
 static void tile_rows(int m, int64_t K, const float *A, int64_t sai, int64_t sak, const float *bp, float *C,
                       int64_t ldc, int64_t n, int accumulate) {
     switch (m) { /* a constant row count per call, so acc stays in registers */
 #if MR >= 8
-    case 8: tile(8, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
-    case 7: tile(7, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
-    case 6: tile(6, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
-    case 5: tile(5, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
-    case 4: tile(4, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
+    case 8: tile(8, 1, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
+    case 7: tile(7, 1, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
+    case 6: tile(6, 1, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
+    case 5: tile(5, 1, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
+    case 4: tile(4, 1, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
 #endif
 #if MR >= 3
-    case 3: tile(3, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
+    case 3: tile(3, 1, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
 #endif
-    case 2: tile(2, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
-    default: tile(1, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
+    case 2: tile(2, 1, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
+    default: tile(1, 1, K, A, sai, sak, bp, C, ldc, n, accumulate); break;
     }
 }
 
@@ -116,17 +123,30 @@ typedef struct Gemm {
     int accumulate;
 } Gemm;
 
+#define WIDE (NV <= 2 ? 4 : 2) /* strips at once for one or two rows (registers allowing) */
+
 static void gemm_tasks(void *arg, int64_t lo, int64_t hi) {
     const Gemm *g = arg;
-    for (int64_t task = lo; task < hi; task++) { /* row-block major: A's block stays in cache */
+    for (int64_t task = lo; task < hi;) { /* row-block major: A's block stays in cache */
         int64_t i0 = task / g->nstrips * MC, s = task % g->nstrips;
         int64_t i1 = g->M - i0 < MC ? g->M : i0 + MC;
-        int64_t j0 = s * NR, n = g->N - j0 < NR ? g->N - j0 : NR;
+        int64_t j0 = s * NR, n = g->N - j0;
         const float *bp = g->Bp + s * NR * g->K;
+        float *c = g->C + i0 * g->ldc + j0;
+        if (i1 - i0 <= 2 && task + WIDE <= hi && s + WIDE <= g->nstrips) {
+            if (i1 - i0 == 2)
+                tile(2, WIDE, g->K, g->A + i0 * g->sai, g->sai, g->sak, bp, c, g->ldc, n, g->accumulate);
+            else
+                tile(1, WIDE, g->K, g->A + i0 * g->sai, g->sai, g->sak, bp, c, g->ldc, n, g->accumulate);
+            task += WIDE;
+            continue;
+        }
         for (int64_t i = i0; i < i1; i += MR) {
             int m = i1 - i < MR ? (int)(i1 - i) : MR;
-            tile_rows(m, g->K, g->A + i * g->sai, g->sai, g->sak, bp, g->C + i * g->ldc + j0, g->ldc, n, g->accumulate);
+            tile_rows(m, g->K, g->A + i * g->sai, g->sai, g->sak, bp, g->C + i * g->ldc + j0, g->ldc,
+                      n < NR ? n : NR, g->accumulate);
         }
+        task++;
     }
 }
 

@@ -1,0 +1,118 @@
+/* test_kernels.c - unit tests for runtime/kernels.c: every product equals,
+ * bit for bit, the reference definition (one fmaf chain per element in
+ * increasing k, from zero, then stored or added), for shapes around the
+ * kernel's tile and strip sizes, strided operands, packed weights built
+ * from pieces, and products large enough to run on every thread. Equal
+ * bits at every size show the sums never depend on blocking or threads. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rnnrt.h"
+#include "rt_threads.h"
+
+static float *randoms(int64_t n, unsigned *seed) {
+    float *p = malloc(sizeof(float) * (size_t)(n ? n : 1));
+    for (int64_t i = 0; i < n; i++) {
+        *seed = *seed * 1103515245u + 12345u;
+        p[i] = (float)((*seed >> 8) & 0xffff) / 32768.0f - 1.0f;
+    }
+    return p;
+}
+
+/* C[i, j] (+)= sum_k A(i, k) B(k, j), A(i, k) = A[i sai + k sak], B(k, j) = B[k sbk + j sbn] */
+static void reference(int64_t M, int64_t N, int64_t K, const float *A, int64_t sai, int64_t sak, const float *B,
+                      int64_t sbk, int64_t sbn, float *C, int64_t ldc, int accumulate) {
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t j = 0; j < N; j++) {
+            float s = 0;
+            for (int64_t k = 0; k < K; k++)
+                s = fmaf(A[i * sai + k * sak], B[k * sbk + j * sbn], s);
+            C[i * ldc + j] = accumulate ? C[i * ldc + j] + s : s;
+        }
+}
+
+enum { NT, NN, TN };
+
+/* One product through rt_gemm_nt/nn/tn against the reference. */
+static void check(int kind, int64_t M, int64_t N, int64_t K, int accumulate, unsigned seed) {
+    int64_t lda = (kind == TN ? M : K) + 3, ldb = (kind == NT ? K : N) + 5, ldc = N + 2;
+    float *A = randoms((kind == TN ? K : M) * lda, &seed), *B = randoms((kind == NT ? N : K) * ldb, &seed);
+    float *C = randoms(M * ldc, &seed), *R = malloc(sizeof(float) * (size_t)(M * ldc + 1));
+    memcpy(R, C, sizeof(float) * (size_t)(M * ldc));
+    if (kind == NT) {
+        rt_gemm_nt(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+        reference(M, N, K, A, lda, 1, B, 1, ldb, R, ldc, accumulate);
+    } else if (kind == NN) {
+        rt_gemm_nn(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+        reference(M, N, K, A, lda, 1, B, ldb, 1, R, ldc, accumulate);
+    } else {
+        rt_gemm_tn(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+        reference(M, N, K, A, 1, lda, B, ldb, 1, R, ldc, accumulate);
+    }
+    assert_memory_equal(C, R, sizeof(float) * (size_t)(M * ldc));
+    free(A), free(B), free(C), free(R);
+}
+
+static void test_small_shapes_match_the_definition_bit_for_bit(void **state) {
+    (void)state;
+    static const int64_t sizes[] = {1, 2, 3, 7, 8, 9, 16, 31, 32, 33, 65};
+    unsigned seed = 1;
+    for (int kind = NT; kind <= TN; kind++)
+        for (size_t a = 0; a < 11; a++)
+            for (size_t b = 0; b < 11; b += 2)
+                for (size_t c = 0; c < 11; c += 3)
+                    check(kind, sizes[a], sizes[b], sizes[c], (int)(a + b) % 2, seed++);
+}
+
+static void test_large_products_on_every_thread_match(void **state) {
+    (void)state;
+    /* above the size that wakes the other threads; rows past one block */
+    check(NT, 300, 200, 70, 0, 7);
+    check(NN, 1, 1000, 300, 0, 8);   /* a matrix-vector product: strips in fours */
+    check(NN, 2, 999, 129, 1, 9);
+    check(TN, 520, 130, 64, 1, 10);
+    assert_true(rt_threads() >= 1);
+}
+
+/* A packed matrix built from two pieces of rows (stacked weights, as
+ * W_a^T and W_b^T side by side) gives the product of the whole. */
+static void test_packing_from_pieces(void **state) {
+    (void)state;
+    unsigned seed = 3;
+    int64_t K = 19, Na = 13, Nb = 40, N = Na + Nb, M = 5;
+    float *Wa = randoms(Na * K, &seed), *Wb = randoms(Nb * K, &seed), *A = randoms(M * K, &seed);
+    float *W = malloc(sizeof(float) * (size_t)(N * K));
+    memcpy(W, Wa, sizeof(float) * (size_t)(Na * K));
+    memcpy(W + Na * K, Wb, sizeof(float) * (size_t)(Nb * K));
+    float *Bp = malloc(sizeof(float) * (size_t)rt_packed_floats(K, N));
+    rt_pack_part(K, N, 0, K, 0, Na, Wa, 1, K, Bp);
+    rt_pack_part(K, N, 0, K, Na, Nb, Wb, 1, K, Bp);
+    float C[5 * 53], R[5 * 53];
+    rt_gemm_packed(M, N, K, A, K, 1, Bp, C, N, 0);
+    reference(M, N, K, A, K, 1, W, 1, K, R, N, 0);
+    assert_memory_equal(C, R, sizeof C);
+    /* and by blocks of k (the transposed product of stacked weights) */
+    float *Bq = malloc(sizeof(float) * (size_t)rt_packed_floats(N, K)), *G = randoms(M * N, &seed);
+    rt_pack_part(N, K, 0, Na, 0, K, Wa, K, 1, Bq);
+    rt_pack_part(N, K, Na, Nb, 0, K, Wb, K, 1, Bq);
+    float D[5 * 19], E[5 * 19];
+    rt_gemm_packed(M, K, N, G, N, 1, Bq, D, K, 0);
+    reference(M, K, N, G, N, 1, W, K, 1, E, K, 0);
+    assert_memory_equal(D, E, sizeof D);
+    free(Wa), free(Wb), free(A), free(W), free(Bp), free(Bq), free(G);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_small_shapes_match_the_definition_bit_for_bit),
+        cmocka_unit_test(test_large_products_on_every_thread_match),
+        cmocka_unit_test(test_packing_from_pieces),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
