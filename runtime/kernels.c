@@ -50,19 +50,56 @@ enum { NR = RT_NR, NV = NR / VW, MC = 256 };  /* MC: rows of C per task */
 
 int64_t rt_packed_floats(int64_t K, int64_t N) { return (N + NR - 1) / NR * NR * K; }
 
+typedef struct Pack Pack;
+typedef struct PackRange {
+    Pack *p;
+    int64_t first;  /* the block's first strip */
+} PackRange;
+static void pack_strips(void *arg, int64_t lo, int64_t hi);
+static void pack_range(void *arg, int64_t lo, int64_t hi) {
+    const PackRange *r = arg;
+    pack_strips(r->p, r->first + lo, r->first + hi);
+}
+
+struct Pack {
+    int64_t K, N, k0, nk, j0, nj, sk, sn;
+    const float *src;
+    float *Bp;
+};
+
+/* Strips [lo, hi) of the block: each strip's columns, in the order that
+ * reads the source contiguously. */
+static void pack_strips(void *arg, int64_t lo, int64_t hi) {
+    const Pack *p = arg;
+    for (int64_t s = lo; s < hi; s++) {
+        int64_t first = s * NR > p->j0 ? s * NR : p->j0, last = (s + 1) * NR < p->j0 + p->nj ? (s + 1) * NR : p->j0 + p->nj;
+        float *strip = p->Bp + s * NR * p->K;
+        if (p->sn == 1) /* rows of the source are contiguous: copy row pieces */
+            for (int64_t k = p->k0; k < p->k0 + p->nk; k++) {
+                const float *from = p->src + (k - p->k0) * p->sk - p->j0;
+                for (int64_t j = first; j < last; j++)
+                    strip[k * NR + j % NR] = from[j];
+            }
+        else /* columns are contiguous (a transposed source): walk each */
+            for (int64_t j = first; j < last; j++) {
+                const float *from = p->src + (j - p->j0) * p->sn - p->k0 * p->sk;
+                for (int64_t k = p->k0; k < p->k0 + p->nk; k++)
+                    strip[k * NR + j % NR] = from[k * p->sk];
+            }
+        if (last == p->N) /* zero the last strip's padding */
+            for (int64_t k = p->k0; k < p->k0 + p->nk; k++)
+                for (int64_t j = p->N % NR; j && j < NR; j++)
+                    strip[k * NR + j] = 0.0f;
+    }
+}
+
 void rt_pack_part(int64_t K, int64_t N, int64_t k0, int64_t nk, int64_t j0, int64_t nj, const float *src, int64_t sk,
                   int64_t sn, float *Bp) {
-    for (int64_t j = j0; j < j0 + nj; j++) {
-        float *strip = Bp + j / NR * NR * K + j % NR;
-        const float *from = src + (j - j0) * sn;
-        for (int64_t k = k0; k < k0 + nk; k++)
-            strip[k * NR] = from[(k - k0) * sk];
-    }
-    int64_t padded = (N + NR - 1) / NR * NR;
-    if (j0 + nj == N) /* zero the last strip's padding */
-        for (int64_t j = N; j < padded; j++)
-            for (int64_t k = k0; k < k0 + nk; k++)
-                Bp[j / NR * NR * K + k * NR + j % NR] = 0.0f;
+    if (nj <= 0 || nk <= 0)
+        return;
+    Pack p = {K, N, k0, nk, j0, nj, sk, sn, src, Bp};
+    PackRange r = {&p, j0 / NR};
+    rt_parallel((j0 + nj + NR - 1) / NR - r.first, pack_range, &r, nk * nj >= (1 << 16));
 }
 
 /* m (<= MR) rows of C by S strips (the strips' n columns are stored, n
