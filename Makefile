@@ -5,7 +5,7 @@
 #                   again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make install    PREFIX=/usr/local
 #   make test-slow  slower checks: embedded C on a Cortex-M4 under QEMU
-#   make bench      speed ratios: LLVM/C backends; rnnc/PyTorch training
+#   make bench      against PyTorch (training, inference), LLVM/C, compile times
 # Generated sources (bison, flex, the embedded prelude) go to $(BUILD).
 
 CC      ?= cc
@@ -88,7 +88,7 @@ $(BUILD)/lexer.o: $(BUILD)/lexer.c $(wildcard compiler/*.h)
 $(BUILD)/%.o: $(BUILD)/%.c $(wildcard compiler/*.h)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/%.o: compiler/%.c $(wildcard compiler/*.h) $(BUILD)/parser.h | $(BUILD)
+$(BUILD)/%.o: compiler/%.c $(wildcard compiler/*.h compiler/*.def) $(BUILD)/parser.h | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The LLVM backend's files see LLVM's headers.
@@ -135,10 +135,9 @@ test: all
 test-slow: all
 	@tests/embedded/cortexm/run.sh $(BUILD)/rnnc
 
-# Benchmarks: ratios on this machine, in one run (bench/).
+# Benchmarks: this machine's sgemm and read bandwidth, then ratios, in one run (bench/run.sh).
 bench: all
-	bench/backends.sh $(BUILD)/rnnc
-	bench/vs_pytorch.sh $(BUILD)/rnnc
+	bench/run.sh $(BUILD)/rnnc
 
 install: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/rnnc $(DESTDIR)$(PREFIX)/include/rnnc

@@ -150,7 +150,7 @@ static CgV elem(Cg *g, IrOp op, CgV a, CgV b) {
     case IR_NEG: return LLVMBuildFNeg(bl, a, "");
     case IR_SIGMOID:
         return LLVMBuildFDiv(bl, fconst(g, 1), LLVMBuildFAdd(bl, fconst(g, 1), fcall1(g, "expf", LLVMBuildFNeg(bl, a, "")), ""), "");
-    case IR_TANH: return fcall1(g, "tanhf", a);
+    case IR_TANH: return fcall1(g, "rt_tanh", a);
     case IR_RELU: return LLVMBuildSelect(bl, fcmp(g, LLVMRealUGT, a, 0), a, fconst(g, 0), ""); /* NaN stays */
     case IR_EXP: return fcall1(g, "expf", a);
     case IR_LOG: return fcall1(g, "logf", a);
@@ -290,7 +290,7 @@ static const Extern externs[] = {
     {"memcpy", CGT_PVOID, 3, {CGT_PVOID, CGT_PVOID, CGT_SIZE}, -1},
     {"memset", CGT_PVOID, 3, {CGT_PVOID, CGT_I64, CGT_SIZE}, 1},
     {"expf", CGT_F32, 1, {CGT_F32}, -1},
-    {"tanhf", CGT_F32, 1, {CGT_F32}, -1},
+    {"rt_tanh", CGT_F32, 1, {CGT_F32}, -1},
     {"logf", CGT_F32, 1, {CGT_F32}, -1},
     {"log1pf", CGT_F32, 1, {CGT_F32}, -1},
     {"fabsf", CGT_F32, 1, {CGT_F32}, -1},

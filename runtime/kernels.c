@@ -46,7 +46,7 @@ typedef float vf;
 #define vfma(a, b, c) fmaf(a, b, c)
 #endif
 
-enum { NR = RT_NR, NV = NR / VW, MC = 256 };  /* MC: rows of C per task */
+enum { NR = RT_NR, NV = NR / VW, MC = 256 / MR * MR };  /* MC: rows of C per task, whole tiles */
 
 int64_t rt_packed_floats(int64_t K, int64_t N) { return (N + NR - 1) / NR * NR * K; }
 
@@ -67,29 +67,49 @@ struct Pack {
     float *Bp;
 };
 
-/* Strips [lo, hi) of the block: each strip's columns, in the order that
- * reads the source contiguously. */
+static void zero_padding(const Pack *p, float *strip) {
+    for (int64_t k = p->k0; k < p->k0 + p->nk; k++)
+        for (int64_t j = p->N % NR; j && j < NR; j++)
+            strip[k * NR + j] = 0.0f;
+}
+
+enum { KB = 64 }; /* rows of a transposed source read together */
+
+/* Strips [lo, hi) of the block from a source whose columns j are
+ * contiguous in k (a transposed weight): KB rows at a time, so reads and
+ * writes both stay within a few cache lines per column. */
 static void pack_strips(void *arg, int64_t lo, int64_t hi) {
     const Pack *p = arg;
     for (int64_t s = lo; s < hi; s++) {
         int64_t first = s * NR > p->j0 ? s * NR : p->j0, last = (s + 1) * NR < p->j0 + p->nj ? (s + 1) * NR : p->j0 + p->nj;
         float *strip = p->Bp + s * NR * p->K;
-        if (p->sn == 1) /* rows of the source are contiguous: copy row pieces */
-            for (int64_t k = p->k0; k < p->k0 + p->nk; k++) {
-                const float *from = p->src + (k - p->k0) * p->sk - p->j0;
-                for (int64_t j = first; j < last; j++)
-                    strip[k * NR + j % NR] = from[j];
-            }
-        else /* columns are contiguous (a transposed source): walk each */
+        for (int64_t kb = p->k0; kb < p->k0 + p->nk; kb += KB) {
+            int64_t ke = kb + KB < p->k0 + p->nk ? kb + KB : p->k0 + p->nk;
             for (int64_t j = first; j < last; j++) {
                 const float *from = p->src + (j - p->j0) * p->sn - p->k0 * p->sk;
-                for (int64_t k = p->k0; k < p->k0 + p->nk; k++)
+                for (int64_t k = kb; k < ke; k++)
                     strip[k * NR + j % NR] = from[k * p->sk];
             }
-        if (last == p->N) /* zero the last strip's padding */
-            for (int64_t k = p->k0; k < p->k0 + p->nk; k++)
-                for (int64_t j = p->N % NR; j && j < NR; j++)
-                    strip[k * NR + j] = 0.0f;
+        }
+        if (last == p->N)
+            zero_padding(p, strip);
+    }
+}
+
+/* Rows [lo, hi) (relative to k0) of the block from a source whose rows are
+ * contiguous: each row read once, in order, into every strip. */
+static void pack_rows(void *arg, int64_t lo, int64_t hi) {
+    const Pack *p = arg;
+    for (int64_t k = p->k0 + lo; k < p->k0 + hi; k++) {
+        const float *from = p->src + (k - p->k0) * p->sk - p->j0;
+        for (int64_t j = p->j0; j < p->j0 + p->nj;) { /* a piece of one strip at a time */
+            int64_t end = (j / NR + 1) * NR < p->j0 + p->nj ? (j / NR + 1) * NR : p->j0 + p->nj;
+            memcpy(p->Bp + j / NR * NR * p->K + k * NR + j % NR, from + j, sizeof(float) * (size_t)(end - j));
+            j = end;
+        }
+        if (p->j0 + p->nj == p->N)
+            for (int64_t j = p->N; j % NR; j++)
+                p->Bp[j / NR * NR * p->K + k * NR + j % NR] = 0.0f;
     }
 }
 
@@ -98,8 +118,13 @@ void rt_pack_part(int64_t K, int64_t N, int64_t k0, int64_t nk, int64_t j0, int6
     if (nj <= 0 || nk <= 0)
         return;
     Pack p = {K, N, k0, nk, j0, nj, sk, sn, src, Bp};
+    int wide = nk * nj >= (1 << 16);
+    if (sn == 1) {
+        rt_parallel(nk, pack_rows, &p, wide);
+        return;
+    }
     PackRange r = {&p, j0 / NR};
-    rt_parallel((j0 + nj + NR - 1) / NR - r.first, pack_range, &r, nk * nj >= (1 << 16));
+    rt_parallel((j0 + nj + NR - 1) / NR - r.first, pack_range, &r, wide);
 }
 
 /* m (<= MR) rows of C by S strips (the strips' n columns are stored, n
@@ -187,7 +212,7 @@ static void gemm_tasks(void *arg, int64_t lo, int64_t hi) {
     }
 }
 
-enum { WIDE_WORK = 1 << 17 }; /* multiply-adds worth waking the other threads for */
+enum { WIDE_WORK = 1 << 15 }; /* multiply-adds worth waking the other threads for */
 
 void rt_gemm_packed(int64_t M, int64_t N, int64_t K, const float *A, int64_t sai, int64_t sak, const float *Bp,
                     float *C, int64_t ldc, int accumulate) {
@@ -197,25 +222,26 @@ void rt_gemm_packed(int64_t M, int64_t N, int64_t K, const float *A, int64_t sai
     rt_parallel(g.nblocks * g.nstrips, gemm_tasks, &g, M * N * K >= WIDE_WORK);
 }
 
-/* The packing buffer of the one-shot products, grown as needed. */
-static float *scratch(int64_t floats) {
-    static _Thread_local float *buf;
-    static _Thread_local int64_t have;
-    if (floats > have) {
-        free(buf);
-        buf = malloc(sizeof(float) * (size_t)floats);
-        if (!buf)
+/* The packing buffers of the one-shot products (which: 0 for B, 1 for
+ * A), grown as needed. */
+static float *scratch(int which, int64_t floats) {
+    static _Thread_local float *buf[2];
+    static _Thread_local int64_t have[2];
+    if (floats > have[which]) {
+        free(buf[which]);
+        buf[which] = malloc(sizeof(float) * (size_t)floats);
+        if (!buf[which])
             abort();
-        have = floats;
+        have[which] = floats;
     }
-    return buf;
+    return buf[which];
 }
 
 static void gemm_once(int64_t M, int64_t N, int64_t K, const float *A, int64_t sai, int64_t sak, const float *B,
                       int64_t sk, int64_t sn, float *C, int64_t ldc, int accumulate) {
     if (M <= 0 || N <= 0)
         return;
-    float *Bp = scratch(rt_packed_floats(K, N));
+    float *Bp = scratch(0, rt_packed_floats(K, N));
     rt_pack_part(K, N, 0, K, 0, N, B, sk, sn, Bp);
     rt_gemm_packed(M, N, K, A, sai, sak, Bp, C, ldc, accumulate);
 }
@@ -230,7 +256,35 @@ void rt_gemm_nn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, co
     gemm_once(M, N, K, A, lda, 1, W, ldw, 1, C, ldc, accumulate);
 }
 
+typedef struct Transpose {
+    int64_t K, M, lda;
+    const float *A;
+    float *At;
+} Transpose;
+
+enum { TB = 32 }; /* a block of 32 x 32 floats at a time */
+
+/* Rows [lo, hi) (blocks of TB) of At = A^T, At[i][k] = A[k][i]. */
+static void transpose_rows(void *arg, int64_t lo, int64_t hi) {
+    const Transpose *t = arg;
+    for (int64_t i0 = lo * TB; i0 < hi * TB && i0 < t->M; i0 += TB)
+        for (int64_t k0 = 0; k0 < t->K; k0 += TB)
+            for (int64_t i = i0; i < i0 + TB && i < t->M; i++)
+                for (int64_t k = k0; k < k0 + TB && k < t->K; k++)
+                    t->At[i * t->K + k] = t->A[k * t->lda + i];
+}
+
+/* The sum over rows of outer products: A is transposed first, so that
+ * the kernel reads rows of it (its columns are far apart in memory). */
 void rt_gemm_tn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *Bm, int64_t ldb,
                 float *C, int64_t ldc, int accumulate) {
-    gemm_once(M, N, K, A, 1, lda, Bm, ldb, 1, C, ldc, accumulate);
+    if (M <= 0 || N <= 0)
+        return;
+    if (lda == 0 || M * K < 4096) { /* a shared row, or too small to be worth it */
+        gemm_once(M, N, K, A, 1, lda, Bm, ldb, 1, C, ldc, accumulate);
+        return;
+    }
+    Transpose t = {K, M, lda, A, scratch(1, M * K)};
+    rt_parallel((M + TB - 1) / TB, transpose_rows, &t, M * K >= (1 << 16));
+    gemm_once(M, N, K, t.At, K, 1, Bm, ldb, 1, C, ldc, accumulate);
 }

@@ -113,6 +113,23 @@ void rt_dropout(rt_train_ctx *ctx, double p, int64_t n, const float *in, float *
 static inline float rt_sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
 static inline float rt_reluf(float x) { return !(x <= 0.0f) ? x : 0.0f; } /* NaN stays NaN */
 static inline float rt_softplusf(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
+/* tanh through expf, about five times faster than glibc's tanhf: an odd
+ * Taylor polynomial below 0.3 (its first omitted term is under 1e-9
+ * there), 1 - 2 / (e^2|x| + 1) above; within 3e-7 of tanh relative
+ * (tests/unit/test_kernels.c). NaN stays NaN, -0 stays -0. */
+static inline float rt_tanhf(float x) {
+    float a = fabsf(x);
+    if (a == 0.0f)
+        return x; /* keeps the sign of zero */
+    if (a < 0.3f) {
+        float x2 = x * x;
+        return x + x * x2 * (-1.0f / 3 + x2 * (2.0f / 15 + x2 * (-17.0f / 315 + x2 * (62.0f / 2835 + x2 * (-1382.0f / 155925)))));
+    }
+    float y = 1.0f - 2.0f / (expf(2.0f * a) + 1.0f);
+    return x < 0 ? -y : y;
+}
+/* The same, out of line: what the LLVM backend calls (runtime/mathfn.c). */
+float rt_tanh(float x);
 static inline float rt_gt0f(float x) { return x > 0.0f ? 1.0f : 0.0f; }
 static inline float rt_signf(float x) { return (float)((x > 0.0f) - (x < 0.0f)); }
 

@@ -15,9 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What the JIT-compiled code calls must be linked in (and exported). */
-static void (*const runtime_used[])(void) = {(void (*)(void))rt_gemm_nt, (void (*)(void))rt_gemm_nn,
-                                              (void (*)(void))rt_gemm_tn, (void (*)(void))rt_dropout};
+/* What the JIT-compiled code calls must be linked in (and exported): an
+ * external array, so that no reference is optimised away. */
+extern void (*const runtime_used[])(void);
+void (*const runtime_used[])(void) = {(void (*)(void))rt_gemm_nt, (void (*)(void))rt_gemm_nn,
+                                              (void (*)(void))rt_gemm_tn, (void (*)(void))rt_dropout,
+                                              (void (*)(void))rt_tanh, (void (*)(void))rt_gemm_packed,
+                                              (void (*)(void))rt_pack_part};
 
 static char *read_text(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");

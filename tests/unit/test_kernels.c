@@ -3,7 +3,8 @@
  * increasing k, from zero, then stored or added), for shapes around the
  * kernel's tile and strip sizes, strided operands, packed weights built
  * from pieces, and products large enough to run on every thread. Equal
- * bits at every size show the sums never depend on blocking or threads. */
+ * bits at every size show the sums never depend on blocking or threads.
+ * Also the accuracy of rnnrt.h's tanh. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -108,11 +109,31 @@ static void test_packing_from_pieces(void **state) {
     free(Wa), free(Wb), free(A), free(W), free(Bp), free(Bq), free(G);
 }
 
+/* rnnrt.h's tanh against double precision, over every float exponent
+ * that matters, at both ends of the polynomial's range, and the edges. */
+static void test_tanh_is_accurate(void **state) {
+    (void)state;
+    double worst = 0;
+    for (double x = 1e-8; x < 30; x *= 1.0001)
+        for (int sign = -1; sign <= 1; sign += 2) {
+            float xf = (float)(sign * x);
+            double want = tanh((double)xf), got = rt_tanhf(xf), err = fabs(got - want) / fabs(want);
+            worst = err > worst ? err : worst;
+            assert_true(rt_tanh(xf) == rt_tanhf(xf));
+        }
+    assert_true(worst < 3e-7);
+    assert_true(isnan(rt_tanhf(NAN)));
+    assert_true(rt_tanhf(INFINITY) == 1.0f && rt_tanhf(-INFINITY) == -1.0f);
+    assert_true(signbit(rt_tanhf(-0.0f)) && rt_tanhf(-0.0f) == 0.0f);
+    assert_true(rt_tanhf(100.0f) == 1.0f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_shapes_match_the_definition_bit_for_bit),
         cmocka_unit_test(test_large_products_on_every_thread_match),
         cmocka_unit_test(test_packing_from_pieces),
+        cmocka_unit_test(test_tanh_is_accurate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

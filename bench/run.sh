@@ -1,0 +1,26 @@
+#!/bin/sh
+# bench/run.sh [RNNC] - every benchmark of issue 7 in one run (make bench):
+# this machine's sgemm rate and read bandwidth (bench/probes.sh) first, then
+# the LLVM backend against the C backend (backends.sh), training per step
+# against PyTorch with rnnc's GFLOP/s (vs_pytorch.sh), inference per step at
+# batch 1 against PyTorch and the bandwidth limit (inference.sh), and the
+# compile time of each example (compile_times.sh).
+rnnc=${1:-./rnnc}
+here=$(cd "$(dirname "$0")" && pwd)
+probes=$("$here/probes.sh") || exit 1
+eval "$probes"
+export SGEMM_GFLOPS READ_GBS
+echo "sgemm: $SGEMM_GFLOPS GFLOP/s (OpenBLAS cblas_sgemm, 2048x2048, $SGEMM_THREADS threads, best of 5)"
+echo "read bandwidth: $READ_GBS GB/s with 2 threads ($READ_GBS_1 GB/s with 1), summing $READ_MIB MiB = 4 x L3, best of 5"
+echo
+echo "== LLVM backend against the C backend (bench/backends.sh) =="
+"$here/backends.sh" "$rnnc" || exit 1
+echo
+echo "== training, time per step (bench/vs_pytorch.sh) =="
+"$here/vs_pytorch.sh" "$rnnc" || exit 1
+echo
+echo "== inference at batch 1, time per step (bench/inference.sh) =="
+"$here/inference.sh" "$rnnc" || exit 1
+echo
+echo "== compile time per example (bench/compile_times.sh) =="
+"$here/compile_times.sh" "$rnnc" || exit 1
