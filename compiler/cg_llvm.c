@@ -149,13 +149,13 @@ static CgV elem(Cg *g, IrOp op, CgV a, CgV b) {
     case IR_DIV: return LLVMBuildFDiv(bl, a, b, "");
     case IR_NEG: return LLVMBuildFNeg(bl, a, "");
     case IR_SIGMOID:
-        return LLVMBuildFDiv(bl, fconst(g, 1), LLVMBuildFAdd(bl, fconst(g, 1), fcall1(g, "expf", LLVMBuildFNeg(bl, a, "")), ""), "");
+        return LLVMBuildFDiv(bl, fconst(g, 1), LLVMBuildFAdd(bl, fconst(g, 1), fcall1(g, "rt_exp", LLVMBuildFNeg(bl, a, "")), ""), "");
     case IR_TANH: return fcall1(g, "rt_tanh", a);
     case IR_RELU: return LLVMBuildSelect(bl, fcmp(g, LLVMRealUGT, a, 0), a, fconst(g, 0), ""); /* NaN stays */
-    case IR_EXP: return fcall1(g, "expf", a);
+    case IR_EXP: return fcall1(g, "rt_exp", a);
     case IR_LOG: return fcall1(g, "logf", a);
     case IR_SOFTPLUS:
-        return LLVMBuildSelect(bl, fcmp(g, LLVMRealOGT, a, 20), a, fcall1(g, "log1pf", fcall1(g, "expf", a)), "");
+        return LLVMBuildSelect(bl, fcmp(g, LLVMRealOGT, a, 20), a, fcall1(g, "log1pf", fcall1(g, "rt_exp", a)), "");
     case IR_ABS: return fcall1(g, "fabsf", a);
     case IR_SQRT: return fcall1(g, "sqrtf", a);
     case IR_GT0: return LLVMBuildSelect(bl, fcmp(g, LLVMRealOGT, a, 0), fconst(g, 1), fconst(g, 0), "");
@@ -289,7 +289,7 @@ static const Extern externs[] = {
     {"rt_pack_part", CGT_VOID, 10, {CGT_I64, CGT_I64, CGT_I64, CGT_I64, CGT_I64, CGT_I64, CGT_PF32, CGT_I64, CGT_I64, CGT_PF32}, -1},
     {"memcpy", CGT_PVOID, 3, {CGT_PVOID, CGT_PVOID, CGT_SIZE}, -1},
     {"memset", CGT_PVOID, 3, {CGT_PVOID, CGT_I64, CGT_SIZE}, 1},
-    {"expf", CGT_F32, 1, {CGT_F32}, -1},
+    {"rt_exp", CGT_F32, 1, {CGT_F32}, -1},
     {"rt_tanh", CGT_F32, 1, {CGT_F32}, -1},
     {"logf", CGT_F32, 1, {CGT_F32}, -1},
     {"log1pf", CGT_F32, 1, {CGT_F32}, -1},

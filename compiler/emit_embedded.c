@@ -29,6 +29,7 @@ static const char kernels[] =
     "static inline float rt_reluf(float x) { return !(x <= 0.0f) ? x : 0.0f; }\n"
     "static inline float rt_softplusf(float x) { return x > 20.0f ? x : log1pf(expf(x)); }\n"
     "static inline float rt_tanhf(float x) { return tanhf(x); }\n"
+    "static inline float rt_expf(float x) { return expf(x); }\n"
     "static inline float rt_gt0f(float x) { return x > 0.0f ? 1.0f : 0.0f; }\n"
     "static inline float rt_signf(float x) { return (float)((x > 0.0f) - (x < 0.0f)); }\n\n"
     "/* outside training dropout is the identity */\n"

@@ -4,3 +4,4 @@
 #include "rnnrt.h"
 
 float rt_tanh(float x) { return rt_tanhf(x); }
+float rt_exp(float x) { return rt_expf(x); }

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 enum { RT_INIT_ZEROS, RT_INIT_ONES, RT_INIT_UNIFORM, RT_INIT_NORMAL };
 enum { RT_LOSS_CROSS_ENTROPY, RT_LOSS_MSE };
@@ -109,27 +110,61 @@ void rt_gemm_tn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, co
  * outside training the identity with a mask of ones. */
 void rt_dropout(rt_train_ctx *ctx, double p, int64_t n, const float *in, float *out, float *mask);
 
-/* Elementwise functions as PyTorch defines them. */
-static inline float rt_sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
+/* Elementwise functions as PyTorch defines them. rt_expf and rt_tanhf
+ * are branch-free IEEE arithmetic without library calls, so the loops of
+ * generated C vectorise; the LLVM backend calls the same code out of line
+ * (runtime/mathfn.c): the same operations, the same bits. Accuracy is
+ * measured by tests/unit/test_kernels.c. */
+
+/* e^x = 2^k e^r with k = round(x / ln 2) (rounded by adding and
+ * subtracting 1.5 * 2^23), r = x - k ln 2 in two parts, e^r by a degree-7
+ * Taylor polynomial (|r| <= 0.347: truncation under 6e-9). Above 88.72:
+ * inf; below -87.33 (where results would be subnormal): 0. Within 2.5e-7
+ * of e^x relative. */
+static inline uint32_t rt_bits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+static inline float rt_float(uint32_t u) {
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* Special cases are chosen with bit masks, not branches or ?: (which
+ * compilers keep as control flow), so that loops of them vectorise. */
+static inline float rt_expf(float x) {
+    uint32_t big = 0u - (uint32_t)(x > 88.7228f), tiny = 0u - (uint32_t)(x < -87.3365f), nan = 0u - (uint32_t)(x != x);
+    uint32_t keep = ~(big | tiny | nan);
+    float c = rt_float((rt_bits(x) & keep) | (rt_bits(88.7228f) & big) | (rt_bits(-87.3365f) & tiny));
+    float kf = (c * 1.44269504f + 12582912.0f) - 12582912.0f;
+    float r = (c - kf * 0.693359375f) - kf * -2.12194440e-4f;
+    float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
+    int32_t k = (int32_t)kf;                             /* -126 .. 128 */
+    int32_t up = (int32_t)((uint32_t)(-k) >> 31);        /* k > 0: 2^k as 2 * 2^(k-1) */
+    float y = (p * (float)(1 + up)) * rt_float((uint32_t)(k - up + 127) << 23);
+    return rt_float((rt_bits(y) & keep) | (0x7f800000u & big) | (rt_bits(x) & nan));
+}
+
+static inline float rt_sigmoidf(float x) { return 1.0f / (1.0f + rt_expf(-x)); }
 static inline float rt_reluf(float x) { return !(x <= 0.0f) ? x : 0.0f; } /* NaN stays NaN */
-static inline float rt_softplusf(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
-/* tanh through expf, about five times faster than glibc's tanhf: an odd
- * Taylor polynomial below 0.3 (its first omitted term is under 1e-9
- * there), 1 - 2 / (e^2|x| + 1) above; within 3e-7 of tanh relative
- * (tests/unit/test_kernels.c). NaN stays NaN, -0 stays -0. */
+static inline float rt_softplusf(float x) { return x > 20.0f ? x : log1pf(rt_expf(x)); }
+
+/* tanh: an odd Taylor polynomial below 0.3 (its first omitted term is
+ * under 1e-9 there), 1 - 2 / (e^2|x| + 1) above, with x's sign; both
+ * computed, one kept. NaN stays NaN, -0 stays -0. */
 static inline float rt_tanhf(float x) {
-    float a = fabsf(x);
-    if (a == 0.0f)
-        return x; /* keeps the sign of zero */
-    if (a < 0.3f) {
-        float x2 = x * x;
-        return x + x * x2 * (-1.0f / 3 + x2 * (2.0f / 15 + x2 * (-17.0f / 315 + x2 * (62.0f / 2835 + x2 * (-1382.0f / 155925)))));
-    }
-    float y = 1.0f - 2.0f / (expf(2.0f * a) + 1.0f);
-    return x < 0 ? -y : y;
+    float a = fabsf(x), x2 = x * x;
+    uint32_t near0 = 0u - (uint32_t)(a < 0.3f);
+    float small = x * (1.0f + x2 * (-1.0f / 3 + x2 * (2.0f / 15 + x2 * (-17.0f / 315 + x2 * (62.0f / 2835 + x2 * (-1382.0f / 155925))))));
+    float big = 1.0f - 2.0f / (rt_expf(2.0f * a) + 1.0f);          /* NaN stays NaN */
+    uint32_t signed_big = rt_bits(big) | (rt_bits(x) & 0x80000000u);
+    return rt_float((rt_bits(small) & near0) | (signed_big & ~near0));
 }
 /* The same, out of line: what the LLVM backend calls (runtime/mathfn.c). */
 float rt_tanh(float x);
+float rt_exp(float x);
 static inline float rt_gt0f(float x) { return x > 0.0f ? 1.0f : 0.0f; }
 static inline float rt_signf(float x) { return (float)((x > 0.0f) - (x < 0.0f)); }
 

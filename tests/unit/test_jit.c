@@ -20,7 +20,7 @@
 extern void (*const runtime_used[])(void);
 void (*const runtime_used[])(void) = {(void (*)(void))rt_gemm_nt, (void (*)(void))rt_gemm_nn,
                                               (void (*)(void))rt_gemm_tn, (void (*)(void))rt_dropout,
-                                              (void (*)(void))rt_tanh, (void (*)(void))rt_gemm_packed,
+                                              (void (*)(void))rt_tanh, (void (*)(void))rt_exp, (void (*)(void))rt_gemm_packed,
                                               (void (*)(void))rt_pack_part};
 
 static char *read_text(const char *path, size_t *len) {

@@ -4,7 +4,7 @@
  * kernel's tile and strip sizes, strided operands, packed weights built
  * from pieces, and products large enough to run on every thread. Equal
  * bits at every size show the sums never depend on blocking or threads.
- * Also the accuracy of rnnrt.h's tanh. */
+ * Also the accuracy of rnnrt.h's exp and tanh. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -128,12 +128,30 @@ static void test_tanh_is_accurate(void **state) {
     assert_true(rt_tanhf(100.0f) == 1.0f);
 }
 
+/* rnnrt.h's exp against double precision over its whole range. */
+static void test_exp_is_accurate(void **state) {
+    (void)state;
+    double worst = 0;
+    for (float x = -87.3f; x < 88.72f; x += 0.001f) {
+        double want = exp((double)x), got = rt_expf(x), err = fabs(got - want) / want;
+        worst = err > worst ? err : worst;
+        assert_true(rt_exp(x) == rt_expf(x));
+    }
+    assert_true(worst < 2.5e-7);
+    assert_true(isnan(rt_expf(NAN)));
+    assert_true(rt_expf(89.0f) == INFINITY && rt_expf(INFINITY) == INFINITY);
+    assert_true(rt_expf(-88.0f) == 0.0f && rt_expf(-INFINITY) == 0.0f);
+    assert_true(rt_expf(0.0f) == 1.0f);
+    assert_true(rt_sigmoidf(-100.0f) >= 0.0f && rt_sigmoidf(100.0f) == 1.0f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_shapes_match_the_definition_bit_for_bit),
         cmocka_unit_test(test_large_products_on_every_thread_match),
         cmocka_unit_test(test_packing_from_pieces),
         cmocka_unit_test(test_tanh_is_accurate),
+        cmocka_unit_test(test_exp_is_accurate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
