@@ -212,14 +212,16 @@ static void gemm_tasks(void *arg, int64_t lo, int64_t hi) {
     }
 }
 
-enum { WIDE_WORK = 1 << 15 }; /* multiply-adds worth waking the other threads for */
+enum { WIDE_WORK = 1 << 20 }; /* multiply-adds worth waking the other threads for: below, moving the operands between cores costs more than it saves */
 
 void rt_gemm_packed(int64_t M, int64_t N, int64_t K, const float *A, int64_t sai, int64_t sak, const float *Bp,
                     float *C, int64_t ldc, int accumulate) {
     if (M <= 0 || N <= 0)
         return;
     Gemm g = {M, N, K, sai, sak, ldc, (M + MC - 1) / MC, (N + NR - 1) / NR, A, Bp, C, accumulate};
-    rt_parallel(g.nblocks * g.nstrips, gemm_tasks, &g, M * N * K >= WIDE_WORK);
+    /* one or two rows (a step at batch 1): little to move, weights to share */
+    int wide = M * N * K >= WIDE_WORK || (M <= 2 && N * K >= WIDE_WORK / 16);
+    rt_parallel(g.nblocks * g.nstrips, gemm_tasks, &g, wide);
 }
 
 /* The packing buffers of the one-shot products (which: 0 for B, 1 for
