@@ -15,9 +15,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-static Frontend fe;
+/* The current front end (its arena holds every test value); earlier ones
+ * stay alive until the test's teardown frees them all. */
+static Frontend fe, retired[8];
+static int nretired;
+static bool fe_used;
+
+static int free_frontends(void **state) {
+    (void)state;
+    for (int i = 0; i < nretired; i++)
+        frontend_free(&retired[i]);
+    if (fe_used)
+        frontend_free(&fe);
+    nretired = 0;
+    fe_used = false;
+    return 0;
+}
 
 static IrStep *cell_step(const char *source, const char *name, int64_t in, int64_t hidden) {
+    if (fe_used) {
+        assert_true(nretired < 8);
+        retired[nretired++] = fe;
+    }
+    fe_used = true;
     bool ok = frontend_run(&fe, "test.rnn", source, strlen(source));
     if (!ok)
         diag_print(&fe.diags, stderr);
@@ -39,7 +59,9 @@ static char *printed(const IrStep *s) {
     FILE *f = open_memstream(&text, &len);
     ir_print_step(f, s);
     fclose(f);
-    return text;
+    char *kept = arena_strdup(&fe.arena, text);
+    free(text);
+    return kept;
 }
 
 static int count_op(const IrStep *s, IrOp op) {
@@ -375,15 +397,15 @@ static void test_memplan_reuses_dead_buffers_only(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fold_removes_identities),
-        cmocka_unit_test(test_cse_merges_equal_nodes),
-        cmocka_unit_test(test_dce_removes_unread_nodes),
-        cmocka_unit_test(test_fuse_matmul_stacks_products_of_one_vector),
-        cmocka_unit_test(test_hoist_moves_input_projections_before_the_loop),
-        cmocka_unit_test(test_backward_passes_keep_every_gradient),
-        cmocka_unit_test(test_sink_moves_parameter_gradients_after_the_loop),
-        cmocka_unit_test(test_fuse_elem_keeps_results_unfused),
-        cmocka_unit_test(test_memplan_reuses_dead_buffers_only),
+        cmocka_unit_test_teardown(test_fold_removes_identities, free_frontends),
+        cmocka_unit_test_teardown(test_cse_merges_equal_nodes, free_frontends),
+        cmocka_unit_test_teardown(test_dce_removes_unread_nodes, free_frontends),
+        cmocka_unit_test_teardown(test_fuse_matmul_stacks_products_of_one_vector, free_frontends),
+        cmocka_unit_test_teardown(test_hoist_moves_input_projections_before_the_loop, free_frontends),
+        cmocka_unit_test_teardown(test_backward_passes_keep_every_gradient, free_frontends),
+        cmocka_unit_test_teardown(test_sink_moves_parameter_gradients_after_the_loop, free_frontends),
+        cmocka_unit_test_teardown(test_fuse_elem_keeps_results_unfused, free_frontends),
+        cmocka_unit_test_teardown(test_memplan_reuses_dead_buffers_only, free_frontends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
