@@ -216,7 +216,7 @@ static int emit_ir_trace(const Options *o, IrProgram *ir, Arena *arena) {
         return 1;
     fputs("; ---- as lowered ----\n", out);
     ir_print(out, ir);
-    opt_program(arena, ir, o->opt_level, out);
+    opt_program(arena, ir, o->opt_level, false, out);
     if (o->opt_level == 0) {
         fputs("; ---- differentiated (-O0: no passes) ----\n", out);
         ir_print(out, ir);
@@ -234,7 +234,8 @@ static int run_model(const Options *o, const char *what, ModelInfo *m, Arena *ar
     if (emit && o->print_after_all)
         return emit_ir_trace(o, ir, arena);
     /* the adjoint target shows the derivation itself, unoptimised */
-    opt_program(arena, ir, emit && !strcmp(o->target, "adjoint") ? 0 : o->opt_level, NULL);
+    opt_program(arena, ir, emit && !strcmp(o->target, "adjoint") ? 0 : o->opt_level,
+                emit && !strcmp(o->target, "embedded"), NULL);
     if (!strcmp(what, "emit") && !strcmp(o->target, "embedded"))
         return emit_embedded(o, ir, arena);
     if (!strcmp(what, "emit"))

@@ -2,7 +2,7 @@
  * place, and what they share: liveness, use counts and renumbering with
  * the adjoint's roots. Every distinct cell step is optimised once (stacked
  * layers and the two directions of a bidirectional layer share a step).
- *   forward:   fold, cse, fuse_matmul, dce, hoist
+ *   forward:   fold, cse, fuse_matmul, dce, hoist (not for embedded C)
  *   then the backward steps are derived from the optimised forward steps
  *   backward:  fold, cse, dce, sink, fuse_elem, memplan
  *   forward:   fuse_elem, memplan (they need to know what the tape keeps) */
@@ -14,7 +14,7 @@ typedef struct Pass {
     PassFn *run;
 } Pass;
 
-static const Pass forward_passes[] = {
+static const Pass forward_passes[] = { /* hoist last: opt_program leaves it out for stepwise code */
     {"fold", opt_fold}, {"cse", opt_cse}, {"fuse_matmul", opt_fuse_matmul}, {"dce", opt_dce}, {"hoist", opt_hoist},
 };
 static const Pass backward_passes[] = {
@@ -132,9 +132,11 @@ static void run_passes(Arena *a, IrProgram *p, const Pass *passes, int n, bool b
 
 #define COUNT(x) (int)(sizeof x / sizeof *x)
 
-void opt_program(Arena *a, IrProgram *p, int level, FILE *trace) {
+void opt_program(Arena *a, IrProgram *p, int level, bool stepwise, FILE *trace) {
+    /* stepwise code (embedded C) runs one step per call: nothing to hoist,
+     * and hoisting would size buffers by the longest sequence */
     if (level > 0)
-        run_passes(a, p, forward_passes, COUNT(forward_passes), false, trace);
+        run_passes(a, p, forward_passes, COUNT(forward_passes) - stepwise, false, trace);
     grad_program(a, p);
     if (level == 0)
         return;

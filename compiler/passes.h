@@ -35,7 +35,9 @@ int *pass_uses(const PassStep *p);
 
 /* Differentiate and optimise a lowered program: at level 0 only
  * differentiate; otherwise the forward passes, differentiation, then the
- * backward passes. With trace, print the program after each pass. */
-void opt_program(Arena *a, IrProgram *p, int level, FILE *trace);
+ * backward passes. stepwise: the code runs one time step per call
+ * (embedded C), so no hoisting. With trace, print the program after each
+ * pass. */
+void opt_program(Arena *a, IrProgram *p, int level, bool stepwise, FILE *trace);
 
 #endif
