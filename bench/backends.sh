@@ -11,19 +11,7 @@ tmp=$(mktemp -d /tmp/rnnc-bench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 cat /usr/share/common-licenses/GPL-3 > "$tmp/corpus.txt"
 
-now() { date +%s.%N; }
-
-# fastest COMMAND...: the smallest wall time of $repeat runs, in seconds
-fastest() {
-    best=
-    for _ in $(seq "$repeat"); do
-        t0=$(now)
-        "$@" > /dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }
-        t=$(echo "$(now) - $t0" | bc -l)
-        if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
-    done
-    echo "$best"
-}
+. "$(dirname "$0")/timing.sh"
 
 printf '%-12s %12s %12s %8s %12s %12s %8s\n' model "C fwd s" "LLVM fwd s" ratio "C train s" "LLVM train s" ratio
 for model in examples/*.rnn; do

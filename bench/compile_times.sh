@@ -9,19 +9,7 @@ repeat=${REPEAT:-3}
 tmp=$(mktemp -d /tmp/rnnc-compile.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
-now() { date +%s.%N; }
-
-# fastest COMMAND...: the smallest wall time of $repeat runs, in seconds
-fastest() {
-    best=
-    for _ in $(seq "$repeat"); do
-        t0=$(now)
-        "$@" > /dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }
-        t=$(echo "$(now) - $t0" | bc -l)
-        if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
-    done
-    echo "$best"
-}
+. "$(dirname "$0")/timing.sh"
 
 printf '%-12s %9s %9s %9s %9s\n' model "build s" "rnnc s" "cc s" "C lines"
 for model in examples/*.rnn; do
