@@ -34,16 +34,9 @@ CgV cell_tape_size(Emit *e, const IrLayer *l, CgV B, CgV T) {
 bool *backward_live(Emit *e, const IrAdjoint *adj, bool want_input) {
     const IrStep *b = adj->bwd;
     bool *live = arena_alloc(e->a, sizeof(bool) * (size_t)(b->nnodes + 1));
-    for (int i = 0; i < adj->npgrads; i++) {
-        live[adj->pgrads[i].g] = true;
-        if (adj->pgrads[i].kind == PGRAD_OUTER)
-            live[adj->pgrads[i].v] = true;
-    }
-    for (int i = 0; i < b->nstates; i++)
-        if (adj->d_state[i] >= 0)
-            live[adj->d_state[i]] = true;
-    if (want_input && adj->d_input >= 0)
-        live[adj->d_input] = true;
+    int *roots = arena_alloc(e->a, sizeof(int) * (size_t)(1 + b->nstates + 2 * adj->npgrads));
+    for (int i = 0, n = grad_roots(adj, want_input, roots); i < n; i++)
+        live[roots[i]] = true;
     for (int i = b->nnodes - 1; i >= 0; i--)
         if (live[i])
             for (int k = 0; k < b->nodes[i].nargs; k++)
@@ -427,8 +420,8 @@ void emit_cell_backward(Emit *e, int index) {
     const CgBackend *b = e->b;
     Cg *g = e->g;
     bool want_input = l->in != e->p->input;
-    Layout lo = layout_of(e, l, true);
-    lo.live = backward_live(e, adj, want_input);
+    Layout lo = layout_of(e, l, true);          /* sized for any layer sharing the step */
+    lo.live = backward_live(e, adj, want_input); /* emitted for this one: maybe without d input */
     int width = e->p->values[l->out].size;
     CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PPF32, "G"}, {CGT_PF32, "in"}, {CGT_PF32, "d_in"}, {CGT_PCF32, "d_out"},
                     {CGT_I64, "B"},   {CGT_I64, "T"},   {CGT_PF32, "ws"}, {CGT_PF32, "tape"}};

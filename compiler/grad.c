@@ -187,8 +187,7 @@ static int *filled(Arena *a, int n, int v) {
 }
 
 static void mark_taped(const IrStep *f, bool *taped, int k) {
-    while (f->nodes[k].op == IR_SLICE)
-        k = f->nodes[k].args[0];
+    k = ir_viewed(f, k);
     IrKind kind = ir_ops[f->nodes[k].op].kind;
     if (kind != IRK_LEAF)
         taped[k] = true;
@@ -246,6 +245,21 @@ IrAdjoint *grad_step(Arena *a, const IrStep *f) {
     b->output = -1;
     grad_retape(adj);
     return adj;
+}
+
+int grad_roots(const IrAdjoint *adj, bool want_input, int *roots) {
+    int n = 0;
+    if (want_input && adj->d_input >= 0)
+        roots[n++] = adj->d_input;
+    for (int i = 0; i < adj->fwd->nstates; i++)
+        if (adj->d_state[i] >= 0)
+            roots[n++] = adj->d_state[i];
+    for (int i = 0; i < adj->npgrads; i++) {
+        roots[n++] = adj->pgrads[i].g;
+        if (adj->pgrads[i].kind == PGRAD_OUTER)
+            roots[n++] = adj->pgrads[i].v;
+    }
+    return n;
 }
 
 void grad_retape(IrAdjoint *adj) {

@@ -36,6 +36,10 @@ typedef struct IrAdjoint {
 } IrAdjoint;
 
 IrAdjoint *grad_step(Arena *a, const IrStep *fwd);
+/* The backward nodes the step hands on: the input's gradient (if
+ * want_input), each previous state's, and the parameter gradients'
+ * operands; returns how many (at most 1 + states + 2 x pgrads). */
+int grad_roots(const IrAdjoint *adj, bool want_input, int *roots);
 /* Recompute what the tape keeps after the backward step changed. */
 void grad_retape(IrAdjoint *adj);
 /* Print the backward equations in the language's notation (emit --target

@@ -175,6 +175,12 @@ void ir_print(FILE *out, const IrProgram *p) {
     fprintf(out, "\nloss %s\n", p->model->loss == LOSS_CROSS_ENTROPY ? "cross_entropy" : "mse");
 }
 
+int ir_viewed(const IrStep *s, int id) {
+    while (s->nodes[id].op == IR_SLICE)
+        id = s->nodes[id].args[0];
+    return id;
+}
+
 bool ir_is_matrix(const IrStep *s, int id) {
     const IrNode *n = &s->nodes[id];
     return n->cols > 0 && (n->op == IR_PARAM || n->op == IR_CONCAT || n->op == IR_FWD);

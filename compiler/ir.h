@@ -122,6 +122,8 @@ bool *ir_live(Arena *a, const IrStep *s);
  * outputs and next states are renumbered; map[i] (if map is not NULL)
  * receives node i's new id, or -1. */
 void ir_compact(Arena *a, IrStep *s, const int *replace, int *map);
+/* The node id views: id itself, or through slices the node they view. */
+int ir_viewed(const IrStep *s, int id);
 /* Whether node id is a matrix (a rank-2 parameter, or a concat of them). */
 bool ir_is_matrix(const IrStep *s, int id);
 /* Node construction: returns the new node id. */

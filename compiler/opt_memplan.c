@@ -15,14 +15,8 @@ static bool planned(const IrStep *s, int k) {
            !n->all_steps;
 }
 
-static int owner(const IrStep *s, int k) {
-    while (s->nodes[k].op == IR_SLICE)
-        k = s->nodes[k].args[0];
-    return k;
-}
-
 static void end_at(const IrStep *s, int *last, int k, int when) {
-    k = owner(s, k);
+    k = ir_viewed(s, k);
     if (when > last[k])
         last[k] = when;
 }
@@ -31,11 +25,9 @@ static void end_at(const IrStep *s, int *last, int k, int when) {
 static int *last_uses(const PassStep *p) {
     const IrStep *s = p->s;
     int n = s->nnodes, *last = arena_alloc(p->a, sizeof(int) * (size_t)(n + 1)), *at = arena_alloc(p->a, sizeof(int) * (size_t)(n + 1));
-    for (int i = n - 1; i >= 0; i--) { /* where node i is evaluated: a fused node, in its reader */
-        at[i] = i;
-        last[i] = i;
-    }
-    for (int i = n - 1; i >= 0; i--)
+    for (int i = 0; i < n; i++)
+        at[i] = last[i] = i;
+    for (int i = n - 1; i >= 0; i--) /* where node i is evaluated: a fused node, in its reader */
         if (s->nodes[i].fused)
             for (int r = i + 1; r < n; r++)
                 for (int k = 0; k < s->nodes[r].nargs; k++)
@@ -44,22 +36,9 @@ static int *last_uses(const PassStep *p) {
     for (int i = 0; i < n; i++)
         for (int k = 0; k < s->nodes[i].nargs; k++)
             end_at(s, last, s->nodes[i].args[k], at[i]);
-    if (!p->adj) {
-        end_at(s, last, s->output, n);
-        for (int i = 0; i < s->nstates; i++)
-            end_at(s, last, s->state_next[i], n);
-    } else {
-        if (p->adj->d_input >= 0)
-            end_at(s, last, p->adj->d_input, n);
-        for (int i = 0; i < s->nstates; i++)
-            if (p->adj->d_state[i] >= 0)
-                end_at(s, last, p->adj->d_state[i], n);
-        for (int i = 0; i < p->adj->npgrads; i++) {
-            end_at(s, last, p->adj->pgrads[i].g, n);
-            if (p->adj->pgrads[i].kind == PGRAD_OUTER)
-                end_at(s, last, p->adj->pgrads[i].v, n);
-        }
-    }
+    int nroots, *roots = pass_roots(p, &nroots);
+    for (int i = 0; i < nroots; i++) /* the step's results live to its end */
+        end_at(s, last, roots[i], n);
     return last;
 }
 

@@ -10,21 +10,12 @@
 
 /* Whether a node's value can exist for all steps after the loop. */
 static bool storable(const IrStep *s, int k) {
-    while (s->nodes[k].op == IR_SLICE)
-        k = s->nodes[k].args[0];
-    IrOp op = s->nodes[k].op;
+    IrOp op = s->nodes[ir_viewed(s, k)].op;
     return op != IR_ADJ_OUT && op != IR_ADJ_STATE;
 }
 
-/* The node a slice views, through slices. */
-static int base_of(const IrStep *s, int k) {
-    while (s->nodes[k].op == IR_SLICE)
-        k = s->nodes[k].args[0];
-    return k;
-}
-
 static void keep_all_steps(IrStep *s, int k) {
-    k = base_of(s, k);
+    k = ir_viewed(s, k);
     if (ir_ops[s->nodes[k].op].kind != IRK_LEAF && s->nodes[k].phase == IRP_LOOP)
         s->nodes[k].all_steps = true;
 }

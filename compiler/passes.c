@@ -26,28 +26,26 @@ static const Pass late_forward_passes[] = {
     {"memplan", opt_memplan},
 };
 
-static void mark(bool *live, int root) {
-    if (root >= 0)
-        live[root] = true;
+int *pass_roots(const PassStep *p, int *n) {
+    const IrStep *s = p->s;
+    int *roots = arena_alloc(p->a, sizeof(int) * (size_t)(2 + s->nstates + (p->adj ? 2 * p->adj->npgrads : 0)));
+    if (p->adj) {
+        *n = grad_roots(p->adj, true, roots);
+        return roots;
+    }
+    *n = 0;
+    roots[(*n)++] = s->output;
+    for (int i = 0; i < s->nstates; i++)
+        roots[(*n)++] = s->state_next[i];
+    return roots;
 }
 
 bool *pass_live(const PassStep *p) {
     const IrStep *s = p->s;
     bool *live = arena_alloc(p->a, sizeof(bool) * (size_t)(s->nnodes + 1));
-    if (!p->adj) {
-        mark(live, s->output);
-        for (int i = 0; i < s->nstates; i++)
-            mark(live, s->state_next[i]);
-    } else {
-        mark(live, p->adj->d_input);
-        for (int i = 0; i < s->nstates; i++)
-            mark(live, p->adj->d_state[i]);
-        for (int i = 0; i < p->adj->npgrads; i++) {
-            mark(live, p->adj->pgrads[i].g);
-            if (p->adj->pgrads[i].kind == PGRAD_OUTER)
-                mark(live, p->adj->pgrads[i].v);
-        }
-    }
+    int n, *roots = pass_roots(p, &n);
+    for (int i = 0; i < n; i++)
+        live[roots[i]] = true;
     for (int i = s->nnodes - 1; i >= 0; i--)
         if (live[i])
             for (int k = 0; k < s->nodes[i].nargs; k++)
@@ -61,22 +59,9 @@ int *pass_uses(const PassStep *p) {
     for (int i = 0; i < s->nnodes; i++)
         for (int k = 0; k < s->nodes[i].nargs; k++)
             uses[s->nodes[i].args[k]]++;
-    if (!p->adj) {
-        uses[s->output]++;
-        for (int i = 0; i < s->nstates; i++)
-            uses[s->state_next[i]]++;
-        return uses;
-    }
-    if (p->adj->d_input >= 0)
-        uses[p->adj->d_input]++;
-    for (int i = 0; i < s->nstates; i++)
-        if (p->adj->d_state[i] >= 0)
-            uses[p->adj->d_state[i]]++;
-    for (int i = 0; i < p->adj->npgrads; i++) {
-        uses[p->adj->pgrads[i].g]++;
-        if (p->adj->pgrads[i].kind == PGRAD_OUTER)
-            uses[p->adj->pgrads[i].v]++;
-    }
+    int n, *roots = pass_roots(p, &n);
+    for (int i = 0; i < n; i++)
+        uses[roots[i]]++;
     return uses;
 }
 

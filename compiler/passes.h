@@ -25,6 +25,9 @@ PassFn opt_sink;          /* backward: what the loop does not need, after it */
 PassFn opt_fuse_elem;     /* elementwise chains in one loop */
 PassFn opt_memplan;       /* buffers reused once their values are dead */
 
+/* The nodes the step hands on (output and next states, or the adjoint's
+ * gradients), n of them, in the arena. */
+int *pass_roots(const PassStep *p, int *n);
 /* The nodes the step's results depend on (roots: output and next states,
  * or the adjoint's gradients). */
 bool *pass_live(const PassStep *p);

@@ -50,27 +50,17 @@ enum { NR = RT_NR, NV = NR / VW, MC = 256 / MR * MR };  /* MC: rows of C per tas
 
 int64_t rt_packed_floats(int64_t K, int64_t N) { return (N + NR - 1) / NR * NR * K; }
 
-typedef struct Pack Pack;
-typedef struct PackRange {
-    Pack *p;
-    int64_t first;  /* the block's first strip */
-} PackRange;
-static void pack_strips(void *arg, int64_t lo, int64_t hi);
-static void pack_range(void *arg, int64_t lo, int64_t hi) {
-    const PackRange *r = arg;
-    pack_strips(r->p, r->first + lo, r->first + hi);
-}
-
-struct Pack {
+typedef struct Pack {
     int64_t K, N, k0, nk, j0, nj, sk, sn;
+    int64_t s0;  /* the block's first strip */
     const float *src;
     float *Bp;
-};
+} Pack;
 
-static void zero_padding(const Pack *p, float *strip) {
-    for (int64_t k = p->k0; k < p->k0 + p->nk; k++)
-        for (int64_t j = p->N % NR; j && j < NR; j++)
-            strip[k * NR + j] = 0.0f;
+/* Zero the padding of row k of the last strip (columns N and on). */
+static void zero_padding(const Pack *p, int64_t k) {
+    for (int64_t j = p->N; j % NR; j++)
+        p->Bp[j / NR * NR * p->K + k * NR + j % NR] = 0.0f;
 }
 
 enum { KB = 64 }; /* rows of a transposed source read together */
@@ -80,7 +70,7 @@ enum { KB = 64 }; /* rows of a transposed source read together */
  * writes both stay within a few cache lines per column. */
 static void pack_strips(void *arg, int64_t lo, int64_t hi) {
     const Pack *p = arg;
-    for (int64_t s = lo; s < hi; s++) {
+    for (int64_t s = p->s0 + lo; s < p->s0 + hi; s++) {
         int64_t first = s * NR > p->j0 ? s * NR : p->j0, last = (s + 1) * NR < p->j0 + p->nj ? (s + 1) * NR : p->j0 + p->nj;
         float *strip = p->Bp + s * NR * p->K;
         for (int64_t kb = p->k0; kb < p->k0 + p->nk; kb += KB) {
@@ -91,8 +81,8 @@ static void pack_strips(void *arg, int64_t lo, int64_t hi) {
                     strip[k * NR + j % NR] = from[k * p->sk];
             }
         }
-        if (last == p->N)
-            zero_padding(p, strip);
+        for (int64_t k = p->k0; last == p->N && k < p->k0 + p->nk; k++)
+            zero_padding(p, k);
     }
 }
 
@@ -108,8 +98,7 @@ static void pack_rows(void *arg, int64_t lo, int64_t hi) {
             j = end;
         }
         if (p->j0 + p->nj == p->N)
-            for (int64_t j = p->N; j % NR; j++)
-                p->Bp[j / NR * NR * p->K + k * NR + j % NR] = 0.0f;
+            zero_padding(p, k);
     }
 }
 
@@ -117,14 +106,12 @@ void rt_pack_part(int64_t K, int64_t N, int64_t k0, int64_t nk, int64_t j0, int6
                   int64_t sn, float *Bp) {
     if (nj <= 0 || nk <= 0)
         return;
-    Pack p = {K, N, k0, nk, j0, nj, sk, sn, src, Bp};
+    Pack p = {K, N, k0, nk, j0, nj, sk, sn, j0 / NR, src, Bp};
     int wide = nk * nj >= (1 << 16);
-    if (sn == 1) {
+    if (sn == 1)
         rt_parallel(nk, pack_rows, &p, wide);
-        return;
-    }
-    PackRange r = {&p, j0 / NR};
-    rt_parallel((j0 + nj + NR - 1) / NR - r.first, pack_range, &r, wide);
+    else
+        rt_parallel((j0 + nj + NR - 1) / NR - p.s0, pack_strips, &p, wide);
 }
 
 /* m (<= MR) rows of C by S strips (the strips' n columns are stored, n
