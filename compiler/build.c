@@ -117,6 +117,12 @@ int build_program(Arena *a, const IrProgram *p, const BuildOptions *o) {
     split_words(cc, argv, &argc);
     argv[argc++] = "-std=c99";
     argv[argc++] = opt;
+    /* for this machine's vector units, as the LLVM backend and the runtime's
+     * kernels are; never contracting a * b + c, so every backend and
+     * compiler rounds the same (RNNC_CFLAGS=-march=x86-64 for a portable
+     * executable: a later -march wins) */
+    argv[argc++] = "-march=native";
+    argv[argc++] = "-ffp-contract=off";
     split_words(flags, argv, &argc);
     argv[argc++] = inc;
     argv[argc++] = "-o";

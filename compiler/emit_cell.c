@@ -17,7 +17,7 @@
 #include "emit_internal.h"
 #include <string.h>
 
-enum { PACK_NR = 32 }; /* RT_NR in runtime/rnnrt.h: columns per packed strip */
+enum { PACK_NR = 32, PACK_SLACK = 16 }; /* RT_NR, RT_PACK_SLACK in runtime/rnnrt.h */
 
 static int state_floats(const IrStep *s) {
     int n = 0;
@@ -72,7 +72,7 @@ static int64_t product_k(const IrStep *s, int k) {
 }
 
 static int64_t packed_floats(const IrStep *s, int k) {
-    return ((int64_t)s->nodes[k].size + PACK_NR - 1) / PACK_NR * PACK_NR * product_k(s, k);
+    return ((int64_t)s->nodes[k].size + PACK_NR - 1) / PACK_NR * PACK_NR * product_k(s, k) + PACK_SLACK;
 }
 
 /* Per live node of the loop scratch: its offset in floats per row. */

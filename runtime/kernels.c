@@ -11,6 +11,7 @@
  * (row blocks x column strips) never split a sum. */
 #include "rnnrt.h"
 #include "rt_threads.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
@@ -26,6 +27,7 @@ typedef __m512 vf;
 #define vstore(p, v) _mm512_storeu_ps(p, v)
 #define vbcast(x) _mm512_set1_ps(x)
 #define vfma(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define vadd(a, b) _mm512_add_ps(a, b)
 #elif defined(__AVX2__) && defined(__FMA__)
 typedef __m256 vf;
 #define VW 8
@@ -35,6 +37,7 @@ typedef __m256 vf;
 #define vstore(p, v) _mm256_storeu_ps(p, v)
 #define vbcast(x) _mm256_set1_ps(x)
 #define vfma(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define vadd(a, b) _mm256_add_ps(a, b)
 #else
 typedef float vf;
 #define VW 1
@@ -44,11 +47,18 @@ typedef float vf;
 #define vstore(p, v) (*(p) = (v))
 #define vbcast(x) (x)
 #define vfma(a, b, c) fmaf(a, b, c)
+#define vadd(a, b) ((a) + (b))
 #endif
 
 enum { NR = RT_NR, NV = NR / VW, MC = 256 / MR * MR };  /* MC: rows of C per task, whole tiles */
 
-int64_t rt_packed_floats(int64_t K, int64_t N) { return (N + NR - 1) / NR * NR * K; }
+int64_t rt_packed_floats(int64_t K, int64_t N) { return (N + NR - 1) / NR * NR * K + RT_PACK_SLACK; }
+
+/* Where a packed buffer's strips start: the first 64-byte boundary. */
+static float *aligned_start(const float *Bp) {
+    uintptr_t a = ((uintptr_t)Bp + 63) & ~(uintptr_t)63;
+    return (float *)a;
+}
 
 typedef struct Pack {
     int64_t K, N, k0, nk, j0, nj, sk, sn;
@@ -106,7 +116,7 @@ void rt_pack_part(int64_t K, int64_t N, int64_t k0, int64_t nk, int64_t j0, int6
                   int64_t sn, float *Bp) {
     if (nj <= 0 || nk <= 0)
         return;
-    Pack p = {K, N, k0, nk, j0, nj, sk, sn, j0 / NR, src, Bp};
+    Pack p = {K, N, k0, nk, j0, nj, sk, sn, j0 / NR, src, aligned_start(Bp)};
     int wide = nk * nj >= (1 << 16);
     if (sn == 1)
         rt_parallel(nk, pack_rows, &p, wide);
@@ -140,6 +150,11 @@ static inline __attribute__((always_inline)) void tile(int m, int S, int64_t K, 
     for (int r = 0; r < m; r++)
         for (int q = 0; q < S; q++) {
             float out[NR], *c = C + r * ldc + q * NR;
+            if (n - q * NR >= NR) { /* a whole strip: vector stores */
+                for (int v = 0; v < NV; v++)
+                    vstore(c + v * VW, accumulate ? vadd(vload(c + v * VW), acc[r][q][v]) : acc[r][q][v]);
+                continue;
+            }
             for (int v = 0; v < NV; v++)
                 vstore(out + v * VW, acc[r][q][v]);
             for (int64_t j = 0; j < n - q * NR && j < NR; j++)
@@ -205,7 +220,7 @@ void rt_gemm_packed(int64_t M, int64_t N, int64_t K, const float *A, int64_t sai
                     float *C, int64_t ldc, int accumulate) {
     if (M <= 0 || N <= 0)
         return;
-    Gemm g = {M, N, K, sai, sak, ldc, (M + MC - 1) / MC, (N + NR - 1) / NR, A, Bp, C, accumulate};
+    Gemm g = {M, N, K, sai, sak, ldc, (M + MC - 1) / MC, (N + NR - 1) / NR, A, aligned_start(Bp), C, accumulate};
     /* one or two rows (a step at batch 1): little to move, weights to share */
     int wide = M * N * K >= WIDE_WORK || (M <= 2 && N * K >= WIDE_WORK / 16);
     rt_parallel(g.nblocks * g.nstrips, gemm_tasks, &g, wide);

@@ -83,7 +83,11 @@ int rt_main(const rt_model *m, int argc, char **argv);
  * added to C: the same bits however the work is blocked or threaded.
  * Packed B: strips of RT_NR columns, K rows each, zero-padded. */
 #define RT_NR 32
-/* Floats of a packed K x N matrix. */
+/* A packed buffer starts at the first 64-byte boundary at or after the
+ * pointer the caller passes (aligned vector loads, one cache line each), so
+ * it holds RT_PACK_SLACK floats more than the strips. */
+#define RT_PACK_SLACK 16
+/* Floats of a packed K x N matrix, with the slack. */
 int64_t rt_packed_floats(int64_t K, int64_t N);
 /* Pack the block of rows k0..k0+nk-1 and columns j0..j0+nj-1 of a K x N
  * matrix B into Bp, reading B(k, j) = src[(k - k0) * sk + (j - j0) * sn]:

@@ -22,6 +22,7 @@ typedef struct Pool {
     int64_t ntasks;
     atomic_uint generation;  /* bumped for each job */
     atomic_int pending;      /* workers still running the current job */
+    atomic_int sleepers;     /* workers waiting on the condition variable */
     pthread_mutex_t lock;
     pthread_cond_t wake;
 } Pool;
@@ -52,8 +53,10 @@ static void *worker(void *p) {
                 continue;
             }
             pthread_mutex_lock(&pool.lock);
-            while (atomic_load_explicit(&pool.generation, memory_order_acquire) == seen)
+            atomic_fetch_add(&pool.sleepers, 1); /* before the check: see rt_parallel */
+            while (atomic_load(&pool.generation) == seen)
                 pthread_cond_wait(&pool.wake, &pool.lock);
+            atomic_fetch_sub(&pool.sleepers, 1);
             pthread_mutex_unlock(&pool.lock);
         }
         seen = gen;
@@ -103,10 +106,16 @@ void rt_parallel(int64_t ntasks, rt_task_fn *fn, void *arg, int wide) {
     pool.arg = arg;
     pool.ntasks = ntasks;
     atomic_store_explicit(&pool.pending, n - 1, memory_order_relaxed);
-    pthread_mutex_lock(&pool.lock);
-    atomic_fetch_add_explicit(&pool.generation, 1, memory_order_release);
-    pthread_cond_broadcast(&pool.wake);
-    pthread_mutex_unlock(&pool.lock);
+    /* Spinning workers see the new generation; sleeping ones need the
+     * lock and a broadcast. A worker counts itself a sleeper before it
+     * checks the generation, both sequentially consistent: either it sees
+     * the new job, or this sees it as a sleeper and wakes it. */
+    atomic_fetch_add(&pool.generation, 1);
+    if (atomic_load(&pool.sleepers) > 0) {
+        pthread_mutex_lock(&pool.lock);
+        pthread_cond_broadcast(&pool.wake);
+        pthread_mutex_unlock(&pool.lock);
+    }
     int64_t lo, hi;
     share(ntasks, n, 0, &lo, &hi);
     fn(arg, lo, hi);
