@@ -46,6 +46,7 @@ static CgV int_op(Cg *g, char op, CgV a, CgV b) {
     bool overflow = op == '+' ? __builtin_add_overflow(x, y, &r)
                     : op == '-' ? __builtin_sub_overflow(x, y, &r)
                     : op == '*' ? __builtin_mul_overflow(x, y, &r)
+                    : op == '<' ? (r = x < y, false)
                                 : (r = y ? x % y : 0, false);
     if (overflow)
         die("size computation overflows");

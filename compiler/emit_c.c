@@ -94,17 +94,17 @@ static CgV value_size(Emit *e, int v, CgV B, CgV T) {
     return mul(e, rows_of(e, val, B, T), I(e, val->size));
 }
 
-/* The most scratch any one layer needs, as c0 + B c1 + B T c2 floats (the
- * largest of each term: cells in both directions; activations' backward
- * steps run over every row). */
-static void max_scratch(Emit *e, size_t most[3], bool forward_only) {
-    most[0] = most[1] = most[2] = 0;
+/* The most scratch any one layer needs, as c0 + B c1 + B T c2 + B W c3
+ * floats (the largest of each term: cells in both directions; activations'
+ * backward steps run over every row). */
+static void max_scratch(Emit *e, size_t most[4], bool forward_only) {
+    most[0] = most[1] = most[2] = most[3] = 0;
     for (int i = 0; i < e->p->nlayers; i++) {
         const IrLayer *l = &e->p->layers[i];
-        size_t c[3] = {0, 0, 0};
+        size_t c[4] = {0, 0, 0, 0};
         for (int backward = 0; backward <= !forward_only && l->kind == IRL_CELL; backward++) {
             cell_scratch(e, l, backward, c);
-            for (int k = 0; k < 3; k++)
+            for (int k = 0; k < 4; k++)
                 most[k] = c[k] > most[k] ? c[k] : most[k];
         }
         if (l->kind == IRL_ACT && !forward_only) {
@@ -114,8 +114,9 @@ static void max_scratch(Emit *e, size_t most[3], bool forward_only) {
     }
 }
 
-static CgV scratch_size(Emit *e, const size_t c[3], CgV B, CgV T) {
-    return add(e, add(e, I(e, (int64_t)c[0]), mul(e, B, I(e, (int64_t)c[1]))), mul(e, mul(e, B, T), I(e, (int64_t)c[2])));
+static CgV scratch_size(Emit *e, const size_t c[4], CgV B, CgV T) {
+    CgV n = add(e, add(e, I(e, (int64_t)c[0]), mul(e, B, I(e, (int64_t)c[1]))), mul(e, mul(e, B, T), I(e, (int64_t)c[2])));
+    return c[3] ? add(e, n, mul(e, mul(e, B, window_steps(e, T)), I(e, (int64_t)c[3]))) : n;
 }
 
 static void emit_sizes(Emit *e);
@@ -128,7 +129,7 @@ static void emit_forward_workspace(Emit *e) {
     CgParam ps[] = {{CGT_I64, "B"}, {CGT_I64, "T"}};
     CgV v[2];
     e->b->func_begin(e->g, "forward_workspace", CGT_SIZE, 2, ps, v);
-    size_t most[3];
+    size_t most[4];
     max_scratch(e, most, true);
     CgV n = scratch_size(e, most, v[0], v[1]);
     for (int k = 0; k < p->nvalues; k++)
@@ -149,7 +150,7 @@ static void emit_sizes(Emit *e) {
     CgParam ps[] = {{CGT_I64, "B"}, {CGT_I64, "T"}};
     CgV v[2];
     b->func_begin(e->g, "workspace", CGT_SIZE, 2, ps, v);
-    size_t most[3];
+    size_t most[4];
     max_scratch(e, most, false);
     CgV n = scratch_size(e, most, v[0], v[1]);
     for (int k = 0; k < p->nvalues; k++)

@@ -54,16 +54,24 @@ static bool in_all_steps(const IrStep *s, int k) {
     return step_has_buffer(s, k) && (s->nodes[k].phase != IRP_LOOP || s->nodes[k].all_steps);
 }
 
+/* A forward's nodes before the loop are computed a window of steps at a
+ * time, just before the loop reaches them: their buffers (and the input's
+ * time-major copy) hold one window, not the whole sequence, and stay in
+ * cache between the two. */
+static bool in_window(const IrStep *s, int k, bool backward) {
+    return !backward && in_all_steps(s, k) && s->nodes[k].phase == IRP_BEFORE && !s->nodes[k].all_steps;
+}
+
 static bool is_product(const IrStep *s, int k) {
     IrKind kind = ir_ops[s->nodes[k].op].kind;
     return kind == IRK_MATVEC || kind == IRK_MATVEC_T;
 }
 
-/* Products whose weights are packed once per call: those of the loop, and
- * every product of stacked weights. */
-static bool packs(const Emit *e, const IrStep *s, const bool *live, int k) {
+/* Products whose weights are packed once per call: those of the loop,
+ * those of a forward's windows, and every product of stacked weights. */
+static bool packs(const Emit *e, const IrStep *s, const bool *live, int k, bool backward) {
     return e->pack && live[k] && is_product(s, k) &&
-           (s->nodes[k].phase == IRP_LOOP || s->nodes[s->nodes[k].args[0]].op == IR_CONCAT);
+           (s->nodes[k].phase == IRP_LOOP || in_window(s, k, backward) || s->nodes[s->nodes[k].args[0]].op == IR_CONCAT);
 }
 
 static int64_t product_k(const IrStep *s, int k) {
@@ -92,34 +100,39 @@ typedef struct Layout {
     const bool *live;
     int *slot;
     size_t loop, packed, all_steps;   /* floats: per row, per call, per row and step */
+    size_t window;                    /* floats per row and step of a window */
     bool input_copy;                  /* a time-major copy of the input */
+    bool backward;
 } Layout;
 
 static Layout layout_of(Emit *e, const IrLayer *l, bool backward) {
     const IrStep *s = backward ? l->adj->bwd : l->step;
-    Layout lo = {s, backward ? backward_live(e, l->adj, true) : ir_live(e->a, s), NULL, 0, 0, 0, false};
+    Layout lo = {s, backward ? backward_live(e, l->adj, true) : ir_live(e->a, s), NULL, 0, 0, 0, 0, false, backward};
     lo.loop = (size_t)loop_slots(e, s, lo.live, &lo.slot);
     for (int k = 0; k < s->nnodes; k++) {
-        if (packs(e, s, lo.live, k))
+        if (packs(e, s, lo.live, k, backward))
             lo.packed += (size_t)packed_floats(s, k);
         if (lo.live[k] && in_all_steps(s, k)) {
-            lo.all_steps += (size_t)s->nodes[k].size;
+            *(in_window(s, k, backward) ? &lo.window : &lo.all_steps) += (size_t)s->nodes[k].size;
             lo.input_copy |= s->nodes[k].phase != IRP_LOOP;
         }
     }
     for (int i = 0; backward && i < l->adj->npgrads; i++)
         lo.input_copy |= l->adj->pgrads[i].after;
     if (lo.input_copy)
-        lo.all_steps += (size_t)l->step->in_size;
+        *(backward ? &lo.all_steps : &lo.window) += (size_t)l->step->in_size;
     return lo;
 }
 
-void cell_scratch(Emit *e, const IrLayer *l, bool backward, size_t c[3]) {
+void cell_scratch(Emit *e, const IrLayer *l, bool backward, size_t c[4]) {
     Layout lo = layout_of(e, l, backward);
     c[0] = lo.packed;
     c[1] = 2 * (size_t)state_floats(l->step) + lo.loop;
     c[2] = lo.all_steps;
+    c[3] = lo.window;
 }
+
+CgV window_steps(Emit *e, CgV T) { return min_of(e, T, I(e, WINDOW)); }
 
 /* Hands out consecutive regions of ws. */
 typedef struct Bump {
@@ -175,19 +188,18 @@ static CgV time_of(Emit *e, const IrLayer *l, CgV tt, CgV T) {
     return l->reverse ? cg_sub(e->g, cg_sub(e->g, T, I(e, 1)), tt) : tt;
 }
 
-/* xT[tt][b] = in[b][t(tt)]: the input, time-major in the layer's order. */
-static CgV copy_input(Emit *e, const IrLayer *l, Bump *m, CgV in, CgV B, CgV T) {
+/* xT[i][b] = in[b][t(t0 + i)] for i < n: the input, time-major in the
+ * layer's order, from loop iteration t0 on. */
+static void copy_input(Emit *e, const IrLayer *l, CgV xT, CgV in, CgV B, CgV T, CgV t0, CgV n) {
     const CgBackend *b = e->b;
-    int n = l->step->in_size;
-    CgV xT = let(e, CGT_PF32, "xT", take(m, mul(e, mul(e, T, B), I(e, n))));
-    CgV tt = b->for_begin(e->g, "tt", T);
-    CgV t = time_of(e, l, tt, T);
+    int w = l->step->in_size;
+    CgV i = b->for_begin(e->g, "i", n);
+    CgV t = time_of(e, l, add(e, t0, i), T);
     CgV s = b->for_begin(e->g, "b", B);
-    cg_call(e->g, CGT_VOID, "memcpy", 3, at(e, xT, mul(e, add(e, mul(e, tt, B), s), I(e, n))),
-            at(e, in, mul(e, add(e, mul(e, s, T), t), I(e, n))), bytes(e, I(e, n)));
+    cg_call(e->g, CGT_VOID, "memcpy", 3, at(e, xT, mul(e, add(e, mul(e, i, B), s), I(e, w))),
+            at(e, in, mul(e, add(e, mul(e, s, T), t), I(e, w))), bytes(e, I(e, w)));
     b->for_end(e->g);
     b->for_end(e->g);
-    return xT;
 }
 
 /* Pack each packed product's weights (or blocks of stacked weights). */
@@ -195,7 +207,7 @@ static CgV *pack_weights(Emit *e, const Layout *lo, Bump *m, CgV P, const int *p
     const IrStep *s = lo->s;
     CgV *packed = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
     for (int k = 0; k < s->nnodes; k++) {
-        if (!packs(e, s, lo->live, k))
+        if (!packs(e, s, lo->live, k, lo->backward))
             continue;
         packed[k] = let(e, CGT_PF32, name(e, "wp%d", k), take(m, I(e, packed_floats(s, k))));
         const IrNode *w = &s->nodes[s->nodes[k].args[0]];
@@ -229,14 +241,28 @@ static CgV *loop_buffers(Emit *e, const Layout *lo, Bump *m, CgV B, const char *
 }
 
 /* Buffers of all steps: [T][B][size] per node computed before or after the
- * loop, or kept by the loop for after it. */
-static CgV *all_step_buffers(Emit *e, const Layout *lo, Bump *m, CgV B, CgV T) {
+ * loop, or kept by the loop for after it; [W][B][size] for a window. */
+static CgV *all_step_buffers(Emit *e, const Layout *lo, Bump *m, CgV B, CgV T, bool window) {
     const IrStep *s = lo->s;
     CgV *seq = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
+    CgV steps = window ? window_steps(e, T) : T;
     for (int k = 0; k < s->nnodes; k++)
-        if (lo->live[k] && in_all_steps(s, k))
-            seq[k] = let(e, CGT_PF32, name(e, "all%d", k), take(m, mul(e, mul(e, T, B), I(e, s->nodes[k].size))));
+        if (lo->live[k] && in_all_steps(s, k) && in_window(s, k, lo->backward) == window)
+            seq[k] = let(e, CGT_PF32, name(e, window ? "win%d" : "all%d", k),
+                         take(m, mul(e, mul(e, steps, B), I(e, s->nodes[k].size))));
     return seq;
+}
+
+/* Where loop iteration tt's rows of node k, computed before the loop,
+ * lie: in the tape (when there is one and it keeps them), in its window, or
+ * in its buffer of all steps. */
+static CgV before_rows(Emit *e, const IrLayer *l, int k, const CgV *seq, const CgV *win, const TapeLayout *tl,
+                       CgV has_tape, CgV B, CgV tt) {
+    CgV row = mul(e, B, I(e, l->step->nodes[k].size));
+    if (!win[k])
+        return at(e, seq[k], mul(e, tt, row));
+    CgV w = at(e, win[k], mul(e, e->b->int_op(e->g, '%', tt, I(e, WINDOW)), row));
+    return l->adj->taped[k] ? e->b->select(e->g, CGT_PF32, has_tape, at(e, tl->node[k], mul(e, tt, row)), w) : w;
 }
 
 /* ---- forward ------------------------------------------------------------- */
@@ -265,7 +291,9 @@ void emit_cell_forward(Emit *e, int index) {
                     b->select(g, CGT_PF32, has_tape, tl.state[i], take(&m, mul(e, B, I(e, 2 * s->state_size[i])))));
     CgV *buf = loop_buffers(e, &lo, &m, B, "buf");
     CgV *packed = pack_weights(e, &lo, &m, P, l->params);
-    CgV *seq = all_step_buffers(e, &lo, &m, B, T);
+    CgV *seq = all_step_buffers(e, &lo, &m, B, T, false);
+    CgV *win = all_step_buffers(e, &lo, &m, B, T, true);
+    CgV xT = lo.input_copy ? let(e, CGT_PF32, "xT", take(&m, mul(e, mul(e, window_steps(e, T), B), I(e, s->in_size)))) : NULL;
     for (int k = 0; k < s->nnodes; k++) /* what the tape keeps of them, it keeps in place */
         if (seq[k] && l->adj->taped[k])
             seq[k] = let(e, CGT_PF32, name(e, "pre%d", k), b->select(g, CGT_PF32, has_tape, tl.node[k], seq[k]));
@@ -276,17 +304,26 @@ void emit_cell_forward(Emit *e, int index) {
         cg_call(g, CGT_VOID, "memset", 3, st[i], I(e, 0), bytes(e, mul(e, B, I(e, s->state_size[i]))));
         b->if_end(g);
     }
-    StepEnv env = {.rows = mul(e, T, B), .P = P, .params = l->params, .buffers = seq, .packed = packed};
     View *views = arena_alloc(e->a, sizeof(View) * (size_t)(s->nnodes + 1));
-    if (lo.input_copy) { /* before the loop: every step at once */
+    CgV tt = b->for_begin(g, "tt", T);
+    if (lo.input_copy) { /* at the start of each window: its steps' nodes of before the loop */
+        b->if_begin(g, b->int_op(g, '%', tt, I(e, WINDOW)));
+        b->if_else(g);
+        CgV n = let(e, CGT_I64, "steps", min_of(e, cg_sub(g, T, tt), I(e, WINDOW)));
+        copy_input(e, l, xT, in, B, T, tt, n);
         bool *before = arena_alloc(e->a, sizeof(bool) * (size_t)(s->nnodes + 1));
-        for (int k = 0; k < s->nnodes; k++)
+        CgV *rows = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
+        for (int k = 0; k < s->nnodes; k++) {
             before[k] = live[k] && (s->nodes[k].phase == IRP_BEFORE ||
                                     (ir_ops[s->nodes[k].op].kind == IRK_LEAF && s->nodes[k].op != IR_STATE));
-        env.input = view_of(copy_input(e, l, &m, in, B, T), I(e, s->in_size), 0);
+            if (before[k] && (seq[k] || win[k]))
+                rows[k] = before_rows(e, l, k, seq, win, &tl, has_tape, B, tt);
+        }
+        StepEnv env = {.rows = mul(e, n, B), .P = P, .params = l->params, .buffers = rows, .packed = packed,
+                       .input = view_of(xT, I(e, s->in_size), 0)};
         emit_step_nodes(g, s, before, views, &env);
+        b->if_end(g);
     }
-    CgV tt = b->for_begin(g, "tt", T);
     CgV t = let(e, CGT_I64, "t", time_of(e, l, tt, T));
     CgV x = let(e, CGT_PF32, "x", at(e, in, mul(e, t, I(e, s->in_size))));
     CgV cur = let(e, CGT_I64, "cur", b->select(g, CGT_I64, has_tape, tt, b->int_op(g, '%', tt, I(e, 2))));
@@ -301,18 +338,17 @@ void emit_cell_forward(Emit *e, int index) {
     CgV *nodes = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
     bool *in_loop = arena_alloc(e->a, sizeof(bool) * (size_t)(s->nnodes + 1));
     for (int k = 0; k < s->nnodes; k++) {
-        in_loop[k] = live[k] && !(seq[k] && s->nodes[k].phase == IRP_BEFORE);
-        if (seq[k] && !in_loop[k]) /* computed before the loop: this step's rows */
-            views[k] = view_of(at(e, seq[k], mul(e, tt, mul(e, B, I(e, s->nodes[k].size)))), I(e, s->nodes[k].size), 0);
+        in_loop[k] = live[k] && !((seq[k] || win[k]) && s->nodes[k].phase == IRP_BEFORE);
+        if (live[k] && !in_loop[k]) /* computed before the loop: this step's rows */
+            views[k] = view_of(before_rows(e, l, k, seq, win, &tl, has_tape, B, tt), I(e, s->nodes[k].size), 0);
         else if (buf[k])
             nodes[k] = !l->adj->taped[k] ? buf[k]
                        : let(e, CGT_PF32, name(e, "n%d", k),
                              b->select(g, CGT_PF32, has_tape, at(e, tl.node[k], mul(e, tt, mul(e, B, I(e, s->nodes[k].size)))), buf[k]));
     }
-    env.rows = B;
-    env.buffers = nodes;
-    env.input = view_of(x, mul(e, T, I(e, s->in_size)), 0);
-    env.states = state_views(e, s->nstates, sv, s->state_size);
+    StepEnv env = {.rows = B, .P = P, .params = l->params, .buffers = nodes, .packed = packed,
+                   .input = view_of(x, mul(e, T, I(e, s->in_size)), 0),
+                   .states = state_views(e, s->nstates, sv, s->state_size)};
     emit_step_nodes(g, s, in_loop, views, &env);
     emit_rows(g, B, out, mul(e, T, I(e, width)), add(e, mul(e, t, I(e, width)), I(e, l->offset)), &views[s->output],
               s->nodes[s->output].size, false);
@@ -438,8 +474,12 @@ void emit_cell_backward(Emit *e, int index) {
     }
     CgV *gbuf = loop_buffers(e, &lo, &m, B, "g");
     CgV *packed = pack_weights(e, &lo, &m, P, l->params);
-    CgV *seq = all_step_buffers(e, &lo, &m, B, T);
-    CgV xT = lo.input_copy ? copy_input(e, l, &m, in, B, T) : NULL;
+    CgV *seq = all_step_buffers(e, &lo, &m, B, T, false);
+    CgV xT = NULL;
+    if (lo.input_copy) {
+        xT = let(e, CGT_PF32, "xT", take(&m, mul(e, mul(e, T, B), I(e, s->in_size))));
+        copy_input(e, l, xT, in, B, T, I(e, 0), T);
+    }
     CgV rev = b->for_begin(g, "rev", T);
     CgV tt = let(e, CGT_I64, "tt", cg_sub(g, cg_sub(g, T, I(e, 1)), rev));
     CgV t = let(e, CGT_I64, "t", time_of(e, l, tt, T));

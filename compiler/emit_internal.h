@@ -22,14 +22,22 @@ static inline CgV at(Emit *e, CgV p, CgV i) { return e->b->ptr_add(e->g, CGT_PF3
 static inline CgV let(Emit *e, CgType t, const char *name, CgV v) {
     return e->b->let(e->g, t, arena_strdup(e->a, name), v);
 }
+/* min(x, y) of sizes, without a branch: y + (x - y) (x < y). */
+static inline CgV min_of(Emit *e, CgV x, CgV y) {
+    return add(e, y, mul(e, cg_sub(e->g, x, y), e->b->int_op(e->g, '<', x, y)));
+}
 static inline CgV name(Emit *e, const char *fmt, int i) { return arena_printf(e->a, fmt, i); }
 static inline CgV bytes(Emit *e, CgV floats) { return mul(e, floats, I(e, sizeof(float))); }
 
 /* Cell layers (emit_cell.c). */
 void emit_cell_forward(Emit *e, int index);
 void emit_cell_backward(Emit *e, int index);
-/* A cell layer's scratch, forward or backward, is c0 + B c1 + B T c2 floats. */
-void cell_scratch(Emit *e, const IrLayer *l, bool backward, size_t c[3]);
+/* A cell layer's scratch, forward or backward, is c0 + B c1 + B T c2 +
+ * B W c3 floats, W = window_steps(T): the forward computes what the loop
+ * does not need in order (the input's projections) WINDOW steps at a time. */
+enum { WINDOW = 64 };
+void cell_scratch(Emit *e, const IrLayer *l, bool backward, size_t c[4]);
+CgV window_steps(Emit *e, CgV T);
 /* Floats of a cell layer's tape for B samples and T steps. */
 CgV cell_tape_size(Emit *e, const IrLayer *l, CgV B, CgV T);
 /* Backward roots: parameter gradients, previous states, and the input's gradient when wanted. */

@@ -1,7 +1,9 @@
 #!/bin/sh
 # tests/e2e/passes.sh RNNC - the optimisation passes keep what programs
 # compute. For each model (the examples, and a user cell with one matrix
-# per gate, whose products opt_fuse_matmul stacks): forward and gradients at
+# per gate, whose products opt_fuse_matmul stacks; a bidirectional layer over
+# 150 steps, whose input projections the forward computes in windows of 64
+# steps, the last one partial): forward and gradients at
 # -O2 agree with -O0 (no IR passes) within SPEC section 6's bound, and a
 # short training run gives the same bits with 1 and 2 threads
 # ($RNNC_THREADS): the kernels never split a sum.
@@ -34,6 +36,15 @@ model gates {
     loss mse(out, y)
 }
 EOF2
+cat > "$tmp/long.rnn" <<'EOF2'
+model long {
+    input x : seq vector(6)
+    target y : seq vector(5)
+    h = lstm(x, hidden=7, bidirectional=true)
+    out = linear(h, 5)
+    loss mse(out, y)
+}
+EOF2
 /usr/bin/python3 - "$tmp" <<'EOF2' 2> /dev/null || { cp examples/data/timeseries_x.npy "$tmp/gx.npy"; }
 import sys, struct
 def save(path, shape, seed):
@@ -50,6 +61,8 @@ def save(path, shape, seed):
         f.write(struct.pack("<%df" % n, *vals))
 save(sys.argv[1] + "/gx.npy", (3, 9, 6), 1)
 save(sys.argv[1] + "/gy.npy", (3, 9, 5), 2)
+save(sys.argv[1] + "/lx.npy", (2, 150, 6), 3)
+save(sys.argv[1] + "/ly.npy", (2, 150, 5), 4)
 EOF2
 
 check() { # check NAME MODEL X Y
@@ -73,6 +86,7 @@ check() { # check NAME MODEL X Y
 }
 
 check gates "$tmp/gates.rnn" "$tmp/gx.npy" "$tmp/gy.npy"
+[ -f "$tmp/lx.npy" ] && check long "$tmp/long.rnn" "$tmp/lx.npy" "$tmp/ly.npy"
 for model in examples/*.rnn; do
     name=$(basename "$model" .rnn)
     [ -f "examples/data/${name}_x.npy" ] || continue
