@@ -73,7 +73,7 @@ static int to_floats(rt_array *a, const char *path, const char *what, rt_data *o
                  path, what, dtype_name(a->dtype));
         return -1;
     }
-    float *v = malloc(sizeof(float) * (size_t)(a->count + 1));
+    float *v = rt_alloc_floats((size_t)a->count);
     if (!v) {
         snprintf(err->msg, sizeof err->msg, "%s: out of memory", path);
         return -1;

@@ -56,7 +56,7 @@ static int cmd_init(const rt_model *m, const rt_args *a) {
 /* Run the model over every sequence of x, FORWARD_CHUNK at a time. */
 int rt_run_forward(const rt_model *m, const rt_params *p, const rt_data *x, float *out, rt_error *err) {
     int64_t chunk = x->B < FORWARD_CHUNK ? x->B : FORWARD_CHUNK;
-    float *ws = malloc(sizeof(float) * (m->workspace(chunk, x->T) + 1));
+    float *ws = rt_alloc_floats(m->workspace(chunk, x->T));
     if (!ws) {
         snprintf(err->msg, sizeof err->msg, "out of memory for %lld sequences of %lld steps", (long long)chunk,
                  (long long)x->T);
@@ -82,7 +82,7 @@ static int load_and_run(const rt_model *m, const rt_args *a, rt_data *x, float *
         return -1;
     }
     int64_t n = x->B * (m->output.seq ? x->T : 1) * m->output.size;
-    *out = malloc(sizeof(float) * (size_t)(n + 1));
+    *out = rt_alloc_floats((size_t)n);
     int rc = *out ? rt_run_forward(m, &p, x, *out, err) : -1;
     if (!*out)
         snprintf(err->msg, sizeof err->msg, "out of memory for the output (%lld floats)", (long long)n);

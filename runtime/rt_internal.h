@@ -14,6 +14,10 @@ uint64_t rt_rng_next(rt_rng *r);
 double rt_rng_uniform(rt_rng *r);   /* [0, 1) with 53 random bits */
 double rt_rng_normal(rt_rng *r);    /* standard normal, Box-Muller */
 
+/* n floats (and one more), 64-byte aligned, on huge pages when large
+ * (memory.c); NULL when out of memory; freed with free(). */
+float *rt_alloc_floats(size_t n);
+
 typedef struct rt_params {   /* every parameter of a model, in order */
     float **data;            /* data[i] has rt_param_count(&m->params[i]) floats */
     int n;

@@ -8,6 +8,7 @@
  * same way. Both may be written too (data may then be NULL for count 0).
  * Whether such a shape is acceptable is for the caller to decide. */
 #include "rt_file.h"
+#include "rt_internal.h"
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -338,7 +339,7 @@ static int read_npy(FILE *f, uint64_t size, rt_array *out, const char *path, rt_
     if (read_header(f, size, &h, &data_size, path, err) < 0 || check_header(&h, data_size, out, &bytes, path, err) < 0)
         return -1;
     /* bytes equals what the file holds, so this allocation is justified. */
-    out->data = malloc(bytes ? (size_t)bytes : 1);
+    out->data = rt_alloc_floats((size_t)bytes / sizeof(float) + 1);
     if (!out->data)
         return rt_errorf(err, path, "out of memory for %" PRId64 " bytes of data", bytes);
     if (rt_read_exact(f, out->data, (size_t)bytes, path, "the data", err) < 0 || rt_read_at_end(f, path, err) < 0)

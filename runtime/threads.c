@@ -2,32 +2,41 @@
  * (rt_threads.h). rt_parallel splits a range of independent tasks into one
  * contiguous share per thread; the caller runs the first share itself.
  * Workers spin for a short while between jobs (a training step calls the
- * pool thousands of times a second), then sleep on a condition variable.
- * The thread count comes from $RNNC_THREADS, else the online processors,
- * at most RT_MAX_THREADS. Tasks never split a sum, so results do not
- * depend on the thread count. */
+ * pool thousands of times a second, an inference step at batch 1 once
+ * every few microseconds), then sleep on a condition variable.
+ * A job crosses between cores in two cache lines: the caller writes the
+ * job's line (description and generation), each worker its own line (the
+ * last generation it finished), so a job costs a round trip, not a tug of
+ * war over shared counters. The thread count comes from $RNNC_THREADS,
+ * else the online processors, at most RT_MAX_THREADS. Tasks never split a
+ * sum, so results do not depend on the thread count. */
 #include "rt_threads.h"
 #include <pthread.h>
 #include <sched.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 enum { RT_MAX_THREADS = 16, SPIN_ROUNDS = 20000 }; /* about a millisecond of pause */
 
-typedef struct Pool {
-    int nthreads;
-    rt_task_fn *fn;
+typedef struct Job { /* written by the caller only */
+    alignas(64) rt_task_fn *fn;
     void *arg;
     int64_t ntasks;
-    atomic_uint generation;  /* bumped for each job */
-    atomic_int pending;      /* workers still running the current job */
-    atomic_int sleepers;     /* workers waiting on the condition variable */
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-} Pool;
+    int nthreads;
+    atomic_uint generation; /* bumped for each job */
+} Job;
 
-static Pool pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+typedef struct Done { /* written by one worker only */
+    alignas(64) atomic_uint generation; /* of the last job it finished */
+} Done;
+
+static Job job;
+static Done done[RT_MAX_THREADS];
+static atomic_int sleepers; /* workers waiting on the condition variable */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
 static void share(int64_t ntasks, int nthreads, int who, int64_t *lo, int64_t *hi) {
@@ -41,30 +50,33 @@ static inline void cpu_relax(void) {
 #endif
 }
 
+/* The next generation after seen: spin, then sleep until it comes. */
+static unsigned next_job(unsigned seen) {
+    unsigned gen;
+    for (int spins = 0; (gen = atomic_load_explicit(&job.generation, memory_order_acquire)) == seen; spins++) {
+        if (spins < SPIN_ROUNDS) {
+            cpu_relax();
+            continue;
+        }
+        pthread_mutex_lock(&lock);
+        atomic_fetch_add(&sleepers, 1); /* before the check: see rt_parallel */
+        while (atomic_load(&job.generation) == seen)
+            pthread_cond_wait(&wake, &lock);
+        atomic_fetch_sub(&sleepers, 1);
+        pthread_mutex_unlock(&lock);
+    }
+    return gen;
+}
+
 static void *worker(void *p) {
     int who = (int)(intptr_t)p;
-    unsigned seen = 0;
-    for (;;) {
-        unsigned gen;
-        int spins = 0;
-        while ((gen = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen) {
-            if (++spins < SPIN_ROUNDS) {
-                cpu_relax();
-                continue;
-            }
-            pthread_mutex_lock(&pool.lock);
-            atomic_fetch_add(&pool.sleepers, 1); /* before the check: see rt_parallel */
-            while (atomic_load(&pool.generation) == seen)
-                pthread_cond_wait(&pool.wake, &pool.lock);
-            atomic_fetch_sub(&pool.sleepers, 1);
-            pthread_mutex_unlock(&pool.lock);
-        }
-        seen = gen;
+    for (unsigned seen = 0;;) {
+        seen = next_job(seen);
         int64_t lo, hi;
-        share(pool.ntasks, pool.nthreads, who, &lo, &hi);
+        share(job.ntasks, job.nthreads, who, &lo, &hi);
         if (lo < hi)
-            pool.fn(pool.arg, lo, hi);
-        atomic_fetch_sub_explicit(&pool.pending, 1, memory_order_release);
+            job.fn(job.arg, lo, hi);
+        atomic_store_explicit(&done[who].generation, seen, memory_order_release);
     }
     return NULL;
 }
@@ -75,25 +87,28 @@ static int thread_count(void) {
     return n < 1 ? 1 : n > RT_MAX_THREADS ? RT_MAX_THREADS : (int)n;
 }
 
+static int pool_threads = 1;
+
 static void start_pool(void) {
-    pool.nthreads = thread_count();
-    for (int i = 1; i < pool.nthreads; i++) {
+    int n = thread_count();
+    for (int i = 1; i < n; i++) {
         pthread_t t;
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&t, &attr, worker, (void *)(intptr_t)i) != 0) {
-            pool.nthreads = i; /* fewer threads; still correct */
-            pthread_attr_destroy(&attr);
+        int failed = pthread_create(&t, &attr, worker, (void *)(intptr_t)i) != 0;
+        pthread_attr_destroy(&attr);
+        if (failed) { /* fewer threads; still correct */
+            n = i;
             break;
         }
-        pthread_attr_destroy(&attr);
     }
+    pool_threads = n;
 }
 
 int rt_threads(void) {
     pthread_once(&pool_once, start_pool);
-    return pool.nthreads;
+    return pool_threads;
 }
 
 void rt_parallel(int64_t ntasks, rt_task_fn *fn, void *arg, int wide) {
@@ -102,26 +117,27 @@ void rt_parallel(int64_t ntasks, rt_task_fn *fn, void *arg, int wide) {
         fn(arg, 0, ntasks);
         return;
     }
-    pool.fn = fn;
-    pool.arg = arg;
-    pool.ntasks = ntasks;
-    atomic_store_explicit(&pool.pending, n - 1, memory_order_relaxed);
+    job.fn = fn;
+    job.arg = arg;
+    job.ntasks = ntasks;
+    job.nthreads = n;
     /* Spinning workers see the new generation; sleeping ones need the
      * lock and a broadcast. A worker counts itself a sleeper before it
      * checks the generation, both sequentially consistent: either it sees
      * the new job, or this sees it as a sleeper and wakes it. */
-    atomic_fetch_add(&pool.generation, 1);
-    if (atomic_load(&pool.sleepers) > 0) {
-        pthread_mutex_lock(&pool.lock);
-        pthread_cond_broadcast(&pool.wake);
-        pthread_mutex_unlock(&pool.lock);
+    unsigned gen = atomic_fetch_add(&job.generation, 1) + 1;
+    if (atomic_load(&sleepers) > 0) {
+        pthread_mutex_lock(&lock);
+        pthread_cond_broadcast(&wake);
+        pthread_mutex_unlock(&lock);
     }
     int64_t lo, hi;
     share(ntasks, n, 0, &lo, &hi);
     fn(arg, lo, hi);
-    for (int spins = 0; atomic_load_explicit(&pool.pending, memory_order_acquire) > 0; spins++)
-        if (spins < SPIN_ROUNDS)
-            cpu_relax();
-        else
-            sched_yield(); /* a worker is not running: more threads than free cores */
+    for (int who = 1; who < n; who++)
+        for (int spins = 0; atomic_load_explicit(&done[who].generation, memory_order_acquire) != gen; spins++)
+            if (spins < SPIN_ROUNDS)
+                cpu_relax();
+            else
+                sched_yield(); /* a worker is not running: more threads than free cores */
 }

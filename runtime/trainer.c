@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static float *alloc_floats(size_t n) { return malloc(sizeof(float) * (n + 1)); }
 
 int rt_trainer_init(rt_trainer *t, const rt_model *m, int64_t B, int64_t T, rt_error *err) {
     memset(t, 0, sizeof *t);
@@ -16,16 +15,16 @@ int rt_trainer_init(rt_trainer *t, const rt_model *m, int64_t B, int64_t T, rt_e
     t->B = B;
     t->T = T;
     int64_t out_rows = B * (m->output.seq ? T : 1);
-    t->ws = alloc_floats(m->workspace(B, T));
-    t->ctx.tape = alloc_floats(m->tape_size(B, T));
-    t->out = alloc_floats((size_t)(out_rows * m->output.size));
-    t->d_out = alloc_floats((size_t)(out_rows * m->output.size));
-    t->state = alloc_floats((size_t)(B * m->state_floats));
+    t->ws = rt_alloc_floats(m->workspace(B, T));
+    t->ctx.tape = rt_alloc_floats(m->tape_size(B, T));
+    t->out = rt_alloc_floats((size_t)(out_rows * m->output.size));
+    t->d_out = rt_alloc_floats((size_t)(out_rows * m->output.size));
+    t->state = rt_alloc_floats((size_t)(B * m->state_floats));
     t->grads.n = m->nparams;
     t->grads.data = calloc((size_t)m->nparams + 1, sizeof(float *));
     bool ok = t->ws && t->ctx.tape && t->out && t->d_out && t->state && t->grads.data;
     for (int i = 0; ok && i < m->nparams; i++)
-        ok = (t->grads.data[i] = alloc_floats((size_t)rt_param_count(&m->params[i]))) != NULL;
+        ok = (t->grads.data[i] = rt_alloc_floats((size_t)rt_param_count(&m->params[i]))) != NULL;
     if (!ok) {
         snprintf(err->msg, sizeof err->msg, "out of memory for training %lld sequences of %lld steps", (long long)B,
                  (long long)T);
