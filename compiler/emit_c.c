@@ -227,15 +227,23 @@ static void copy_input_out(Emit *e, CgV x, CgV out, CgV B, CgV T) {
         cg_call(e->g, CGT_VOID, "memcpy", 3, out, x, bytes(e, value_size(e, e->p->input, B, T)));
 }
 
+/* Where cell layer i's carried states lie in state (NULL: none). */
+static CgV layer_carry(Emit *e, CgV state, CgV B, int i) {
+    return e->b->select(e->g, CGT_PF32, e->b->not_null(e->g, state), at(e, state, mul(e, B, I(e, carry_offset(e->p, i)))),
+                        state);
+}
+
 static void emit_forward(Emit *e) {
-    CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PVOID, "x"}, {CGT_I64, "B"}, {CGT_I64, "T"}, {CGT_PF32, "out"}, {CGT_PF32, "ws"}};
-    CgV v[6], end;
-    e->b->func_begin(e->g, "forward", CGT_VOID, 6, ps, v);
+    CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PVOID, "x"}, {CGT_I64, "B"},  {CGT_I64, "T"},
+                    {CGT_PF32, "out"}, {CGT_PF32, "ws"}, {CGT_PF32, "state"}};
+    CgV v[7], end;
+    e->b->func_begin(e->g, "forward", CGT_VOID, 7, ps, v);
     CgV *vals = declare_values(e, v[1], v[4], v[5], v[2], v[3], &end);
     CgV ws = let(e, CGT_PF32, "scratch", at(e, v[5], end));
     CgV null = e->b->cast(e->g, CGT_PF32, I(e, 0));
     for (int i = 0; i < e->p->nlayers; i++)
-        call_layer(e, i, v[0], vals, v[2], v[3], ws, null, null);
+        call_layer(e, i, v[0], vals, v[2], v[3], ws, null,
+                   e->p->layers[i].kind == IRL_CELL ? layer_carry(e, v[6], v[2], i) : NULL);
     copy_input_out(e, v[1], v[4], v[2], v[3]);
     e->b->func_end(e->g, NULL);
 }
@@ -255,8 +263,7 @@ static void emit_forward_train(Emit *e) {
     for (int i = 0; i < e->p->nlayers; i++) {
         const IrLayer *l = &e->p->layers[i];
         if (l->kind == IRL_CELL) {
-            CgV carry = b->select(g, CGT_PF32, b->not_null(g, state), at(e, state, mul(e, B, I(e, carry_offset(e->p, i)))), state);
-            call_layer(e, i, v[0], vals, B, T, v[5], tapes[i], carry);
+            call_layer(e, i, v[0], vals, B, T, v[5], tapes[i], layer_carry(e, state, B, i));
         } else if (l->kind == IRL_DROPOUT) {
             cg_call(g, CGT_VOID, "rt_dropout", 6, ctx, b->double_const(g, l->p), value_size(e, l->out, B, T), vals[l->in],
                     vals[l->out], tapes[i]);

@@ -252,7 +252,7 @@ static void emit_source(FILE *out, Arena *a, const IrProgram *p, const char *nam
     if (max_steps) {
         fprintf(out, "int %s_sequence(%s_state *s, const %s *x, int T, float *y)\n{\n"
                      "    (void)s;\n    if (T < 1 || T > %s_MAX_STEPS)\n        return -1;\n"
-                     "    %s_forward(%s_params, x, 1, T, y, %s_ws);\n    return 0;\n}\n",
+                     "    %s_forward(%s_params, x, 1, T, y, %s_ws, 0);\n    return 0;\n}\n",
                 name, name, token ? "int" : "float", name, name, name, name);
         return;
     }

@@ -73,13 +73,18 @@ static int to_floats(rt_array *a, const char *path, const char *what, rt_data *o
                  path, what, dtype_name(a->dtype));
         return -1;
     }
+    if (a->dtype == RT_F32) { /* already floats: taken over, not copied */
+        out->floats = a->data;
+        a->data = NULL;
+        return 0;
+    }
     float *v = rt_alloc_floats((size_t)a->count);
     if (!v) {
         snprintf(err->msg, sizeof err->msg, "%s: out of memory", path);
         return -1;
     }
     for (int64_t i = 0; i < a->count; i++)
-        v[i] = a->dtype == RT_F32 ? ((float *)a->data)[i] : (float)((double *)a->data)[i];
+        v[i] = (float)((double *)a->data)[i];
     out->floats = v;
     return 0;
 }

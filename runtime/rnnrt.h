@@ -46,8 +46,10 @@ typedef struct rt_train_ctx {
 /* Forward pass over B sequences of T steps. P[i] is parameter i (row-major,
  * rt_model.params order); x holds int32 ids [B, T] (or [B]) for a token
  * input, else floats [B, T, N] (or [B, N]); out receives the loss's first
- * argument, [B, T, N] or [B, N]; ws has workspace(B, T) floats. */
-typedef void rt_forward_fn(float *const *P, const void *x, int64_t B, int64_t T, float *out, float *ws);
+ * argument, [B, T, N] or [B, N]; ws has workspace(B, T) floats; state is
+ * NULL (every state starts at zero) or [state_floats x B] carried states,
+ * in and out, as in rt_train_ctx. */
+typedef void rt_forward_fn(float *const *P, const void *x, int64_t B, int64_t T, float *out, float *ws, float *state);
 typedef size_t rt_workspace_fn(int64_t B, int64_t T);
 /* The same forward pass, keeping in ctx->tape what backward needs, and
  * starting from (and leaving) the carried states in ctx->state. */

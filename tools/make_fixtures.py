@@ -9,7 +9,10 @@ Each fixture is a directory tests/parity/fixtures/NAME/ holding
   output.npy           the loss's first argument, from PyTorch
   loss.txt             "loss: VALUE" from F.cross_entropy or F.mse_loss
   grads.safetensors    d loss / d parameter, under the parameters' names
-Sequences are at least 30 steps long, so gradients cross many steps.
+Sequences are at least 30 steps long, so gradients cross many steps; two
+are longer than the 1024 steps a program's forward runs at a time.
+With NAMEs as arguments, writes only those fixtures (the others stay as
+committed).
 Training fixtures, tests/parity/train/NAME/, hold a model whose train
 block sets the optimizer and clipping, the weights before, the data, and
 after.safetensors: the weights after two steps of torch.optim with
@@ -181,6 +184,30 @@ model m {
 """, lambda: {"h": nn.GRU(4, 9, batch_first=True), "mid": nn.Linear(9, 7), "out": nn.Linear(7, 6)},
         lambda s, x: s.out(torch.sigmoid(torch.relu(s.mid(torch.tanh(s.h(x)[0]))))), "mse",
         vectors(3, 36, 4), vectors(3, 36, 6)),
+
+    # longer than the 1024 steps a program's forward runs at a time
+    Fixture("lstm_long_last", """
+model m {
+    input  x : seq vector(3)
+    target y : vector(2)
+    h   = lstm(x, hidden=5)
+    out = linear(last(h), 2)
+    loss mse(out, y)
+}
+""", lambda: {"h": nn.LSTM(3, 5, batch_first=True), "out": nn.Linear(5, 2)},
+        lambda s, x: s.out(s.h(x)[0][:, -1]), "mse", vectors(2, 1100, 3), vectors(2, 2)),
+
+    Fixture("gru_long_sequence", """
+model m {
+    input  x : seq token(7)
+    target y : seq vector(2)
+    e   = embedding(x, dim=3)
+    h   = gru(e, hidden=4, layers=2)
+    out = linear(h, 2)
+    loss mse(out, y)
+}
+""", lambda: {"e": nn.Embedding(7, 3), "h": nn.GRU(3, 4, num_layers=2, batch_first=True), "out": nn.Linear(4, 2)},
+        lambda s, x: s.out(s.h(s.e(x))[0]), "mse", tokens(3, 2100, 7), vectors(3, 2100, 2)),
 ]
 
 
@@ -328,16 +355,20 @@ def write_trainer(name, opt_text, clip, make_opt, seed):
 
 def main():
     torch.set_num_threads(1)
+    only = set(sys.argv[1:])
     fixtures = []
     for i, fx in enumerate(FIXTURES):
         torch.manual_seed(100 + i)
         fixtures.append(fx)
     for i, fx in enumerate(fixtures):
-        write(fx, 100 + i)
-    torch.manual_seed(7)
-    write(peephole_fixture(), 7)
+        if not only or fx.fixture_name in only:
+            write(fx, 100 + i)
+    if not only or "user_cell_peephole" in only:
+        torch.manual_seed(7)
+        write(peephole_fixture(), 7)
     for i, (name, opt_text, clip, make_opt) in enumerate(TRAINERS):
-        write_trainer(name, opt_text, clip, make_opt, 200 + i)
+        if not only or name in only:
+            write_trainer(name, opt_text, clip, make_opt, 200 + i)
     return 0
 
 
