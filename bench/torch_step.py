@@ -2,8 +2,10 @@
 """bench/torch_step.py CELL I H B T - PyTorch's training time per step for
 one recurrent layer: forward, MSE on the layer's output sequence, backward
 and an SGD update, on 2 threads after warm-up steps. Prints seconds per step
-(the median of 5 timings of 10 steps). Also writes X.npy and Y.npy of the
-same shapes for rnnc (argument 6, a directory, optional)."""
+(the median of 5 timings of 10 steps). Also writes x.npy and y.npy for rnnc
+(argument 6, a directory, optional): 8 batches of the same shapes, so that
+an epoch of rnnc's train is 8 steps and its end-of-epoch checkpoint weighs
+an eighth of a step."""
 import os
 import sys
 import time
@@ -21,8 +23,8 @@ def main():
     layer = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cell](I, H, batch_first=True)
     x, y = torch.randn(B, T, I), torch.randn(B, T, H)
     if len(sys.argv) > 6:
-        np.save(os.path.join(sys.argv[6], "x.npy"), x.numpy().astype("<f4"))
-        np.save(os.path.join(sys.argv[6], "y.npy"), y.numpy().astype("<f4"))
+        np.save(os.path.join(sys.argv[6], "x.npy"), x.repeat(8, 1, 1).numpy().astype("<f4"))
+        np.save(os.path.join(sys.argv[6], "y.npy"), y.repeat(8, 1, 1).numpy().astype("<f4"))
     opt = torch.optim.SGD(layer.parameters(), lr=0.01)
 
     def step():

@@ -5,9 +5,11 @@
 # forward + backward + SGD update with MSE on the layer's output sequence.
 # rnnc's time per step is the difference between runs of two lengths, so
 # start-up cancels out: each length is the fastest of REPEAT runs (default
-# 3), the longer one about 0.5 s longer (at least 5 steps more). Each step
-# is an epoch of one batch, so it includes rnnc's end-of-epoch checkpoint,
-# written to /dev/shm (when there is one) to keep the disk out. Prints both, the speed-up (PyTorch / rnnc), and
+# 3), the longer one about 0.5 s longer (at least 5 epochs more). An epoch
+# is 8 batches (bench/torch_step.py writes the data so), 8 steps and one
+# end-of-epoch checkpoint, which is therefore counted an eighth per step
+# (written to /dev/shm when there is one, to keep the disk out); the checkpoint
+# is not part of PyTorch's step. Prints both, the speed-up (PyTorch / rnnc), and
 # rnnc's rate in GFLOP/s, counting 3 x 2*B*T*G*H*(I+H) flops a step (the
 # forward's matrix products, twice that for the backward; G = 4 lstm, 3 gru,
 # 1 rnn), also as a percentage of this machine's sgemm rate (bench/probes.sh:
@@ -37,7 +39,7 @@ EOF2
         printf 'model m {\n input x : seq vector(%d)\n target y : seq vector(%d)\n h = %s(x, hidden=%d)\n loss mse(h, y)\n}\n' \
             $I $H $cell $H > "$tmp/m.rnn"
         "$rnnc" build "$tmp/m.rnn" -O3 -o "$tmp/prog" || exit 1
-        run() { # run EPOCHS: seconds for that many steps (one batch per epoch)
+        run() { # run EPOCHS: seconds for 8 x that many steps (8 batches per epoch)
             t0=$(now)
             "$tmp/prog" train --input "$tmp/x.npy" --target "$tmp/y.npy" --optimizer sgd --lr 0.01 --batch $B \
                 --valid 0 --epochs $1 --checkpoint-every 1000000 -o "$tmp/w.safetensors" 2> /dev/null || exit 1
@@ -55,7 +57,7 @@ EOF2
         k=$(echo "d = ($long - $short) / 5; if (d < 0.001) d = 0.001; k = 0.5 / d; \
             if (k < 5) k = 5; if (k > 500) k = 500; scale = 0; k / 1" | bc -l)
         short=$(fastest 2) && long=$(fastest $((2 + k))) || exit 1
-        ours=$(echo "($long - $short) / $k" | bc -l)
+        ours=$(echo "($long - $short) / $k / 8" | bc -l)
         gflops=$(echo "6 * $B * $T * $G * $H * ($I + $H) / $ours / 1000000000" | bc -l)
         printf '%-5s %-18s %12.5f %12.5f %9.2f %8.1f %8.1f\n' $cell "($c)" "$torch" "$ours" \
             "$(echo "$torch / $ours" | bc -l)" "$gflops" "$(echo "100 * $gflops / $SGEMM_GFLOPS" | bc -l)"

@@ -1,8 +1,10 @@
 /* optim.c - the optimizers and gradient clipping, as torch.optim.SGD
  * (dampening 0, no Nesterov, no weight decay), torch.optim.Adam (no weight
  * decay, no amsgrad) and torch.nn.utils.clip_grad_norm_ compute them, in
- * float32 with the same order of operations per element. */
+ * float32 with the same order of operations per element, on the worker
+ * threads for large parameters. */
 #include "rt_optim.h"
+#include "rt_threads.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,27 +38,66 @@ void rt_optim_free(rt_optim *o) {
     memset(o, 0, sizeof *o);
 }
 
+/* Parameters are processed in chunks of CHUNK elements, spread over the
+ * worker threads when large; each chunk's work is the same whoever runs
+ * it, and sums over chunks are added in chunk order, so the results do not
+ * depend on the thread count. */
+enum { CHUNK = 1 << 14 };
+
+static int64_t chunks_of(int64_t n) { return (n + CHUNK - 1) / CHUNK; }
+
+typedef struct Norm {
+    const float *g;
+    int64_t n;
+    double *sums; /* one per chunk */
+} Norm;
+
+static void chunk_squares(void *arg, int64_t lo, int64_t hi) {
+    const Norm *t = arg;
+    for (int64_t c = lo; c < hi; c++) {
+        double sq[8] = {0}; /* eight partial sums in a fixed order: they vectorise */
+        int64_t k = c * CHUNK, end = k + CHUNK < t->n ? k + CHUNK : t->n;
+        for (; k + 8 <= end; k += 8)
+            for (int l = 0; l < 8; l++)
+                sq[l] += (double)t->g[k + l] * (double)t->g[k + l];
+        for (; k < end; k++)
+            sq[0] += (double)t->g[k] * (double)t->g[k];
+        t->sums[c] = ((sq[0] + sq[1]) + (sq[2] + sq[3])) + ((sq[4] + sq[5]) + (sq[6] + sq[7]));
+    }
+}
+
+typedef struct Scale {
+    float *g, coef;
+    int64_t n;
+} Scale;
+
+static void chunk_scale(void *arg, int64_t lo, int64_t hi) {
+    const Scale *t = arg;
+    for (int64_t k = lo * CHUNK; k < hi * CHUNK && k < t->n; k++)
+        t->g[k] *= t->coef;
+}
+
 double rt_clip_grad_norm(const rt_model *m, float *const *G, double max_norm) {
     double total = 0;
     for (int i = 0; i < m->nparams; i++) {
-        double sq[8] = {0}; /* eight partial sums in a fixed order: they vectorise */
-        int64_t n = rt_param_count(&m->params[i]), k = 0;
-        for (; k + 8 <= n; k += 8)
-            for (int l = 0; l < 8; l++)
-                sq[l] += (double)G[i][k + l] * (double)G[i][k + l];
-        for (; k < n; k++)
-            sq[0] += (double)G[i][k] * (double)G[i][k];
-        total += ((sq[0] + sq[1]) + (sq[2] + sq[3])) + ((sq[4] + sq[5]) + (sq[6] + sq[7]));
+        int64_t n = rt_param_count(&m->params[i]), nc = chunks_of(n);
+        double one, *sums = nc > 1 ? malloc(sizeof(double) * (size_t)nc) : &one;
+        if (!sums)
+            return NAN; /* out of memory: reported as a gradient that is not finite */
+        Norm t = {G[i], n, sums};
+        rt_parallel(nc, chunk_squares, &t, nc > 1);
+        for (int64_t c = 0; c < nc; c++)
+            total += sums[c];
+        if (sums != &one)
+            free(sums);
     }
     total = sqrt(total);
     if (max_norm > 0) {
         float coef = (float)(max_norm / (total + 1e-6));
-        if (coef < 1.0f)
-            for (int i = 0; i < m->nparams; i++) {
-                int64_t n = rt_param_count(&m->params[i]);
-                for (int64_t k = 0; k < n; k++)
-                    G[i][k] *= coef;
-            }
+        for (int i = 0; coef < 1.0f && i < m->nparams; i++) {
+            Scale t = {G[i], coef, rt_param_count(&m->params[i])};
+            rt_parallel(chunks_of(t.n), chunk_scale, &t, t.n > CHUNK);
+        }
     }
     return total;
 }
@@ -86,13 +127,26 @@ static void adam(rt_optim *o, float *p, const float *g, float *m, float *v, int6
     }
 }
 
+typedef struct Update {
+    rt_optim *o;
+    float *p, *g, *buf0, *buf1;
+    int64_t n;
+} Update;
+
+static void chunk_update(void *arg, int64_t lo, int64_t hi) {
+    const Update *u = arg;
+    int64_t k = lo * CHUNK, n = (hi * CHUNK < u->n ? hi * CHUNK : u->n) - k;
+    if (u->o->cfg.kind == RT_OPT_ADAM)
+        adam(u->o, u->p + k, u->g + k, u->buf0 + k, u->buf1 + k, n);
+    else
+        sgd(u->o, u->p + k, u->g + k, u->buf0 + k, n);
+}
+
 void rt_optim_step(rt_optim *o, const rt_model *m, float *const *P, float *const *G) {
     o->steps++;
     for (int i = 0; i < m->nparams; i++) {
-        int64_t n = rt_param_count(&m->params[i]);
-        if (o->cfg.kind == RT_OPT_ADAM)
-            adam(o, P[i], G[i], o->buf[0][i], o->buf[1][i], n);
-        else
-            sgd(o, P[i], G[i], o->buf[0][i], n);
+        Update u = {o, P[i], G[i], o->buf[0][i], o->cfg.kind == RT_OPT_ADAM ? o->buf[1][i] : NULL,
+                    rt_param_count(&m->params[i])};
+        rt_parallel(chunks_of(u.n), chunk_update, &u, u.n > CHUNK);
     }
 }
