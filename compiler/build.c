@@ -123,6 +123,9 @@ int build_program(Arena *a, const IrProgram *p, const BuildOptions *o) {
      * executable: a later -march wins) */
     argv[argc++] = "-march=native";
     argv[argc++] = "-ffp-contract=off";
+#if defined(__x86_64__)
+    argv[argc++] = "-mprefer-vector-width=512"; /* where there is AVX-512, the elementwise loops use all of it */
+#endif
     split_words(flags, argv, &argc);
     argv[argc++] = inc;
     argv[argc++] = "-o";
