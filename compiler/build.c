@@ -3,8 +3,9 @@
  *   $RNNC_RUNTIME                          a directory holding both
  *   DIR/librnnrt.a, DIR/include/rnnrt.h    DIR = rnnc's directory (build tree)
  *   DIR/../lib/rnnc/, DIR/../include/rnnc/ an installed rnnc
- * The compiler is $CC (default cc), split at spaces, given -std=c99 and the
- * -O level, then $RNNC_CFLAGS (split at spaces). The C source is written to
+ * The compiler is $CC (default cc), split at spaces, given -std=c99, the
+ * -O level, -march=native -ffp-contract=off (-mprefer-vector-width=512 on
+ * x86-64), then $RNNC_CFLAGS (split at spaces). The C source is written to
  * OUTPUT.rnnc.c (with --backend llvm, LLVM writes the object OUTPUT.rnnc.o
  * and $CC only links it), a fixed name, removed after a successful build,
  * so the same input and compiler give the same executable. */
@@ -61,10 +62,17 @@ static bool find_runtime(const char *argv0, char *lib, char *inc, size_t n) {
     return exists(lib);
 }
 
-/* Append the space-separated words of s to argv. */
-static void split_words(char *s, char **argv, int *argc) {
-    for (char *w = strtok(s, " \t"); w && *argc < MAX_ARGS - 12; w = strtok(NULL, " \t"))
+enum { FIXED_ARGS = 16 }; /* room for build's own arguments and the NULL (13 today) */
+
+/* Append the space-separated words of s to argv; false when they do not
+ * all fit. */
+static bool split_words(char *s, char **argv, int *argc) {
+    for (char *w = strtok(s, " \t"); w; w = strtok(NULL, " \t")) {
+        if (*argc >= MAX_ARGS - FIXED_ARGS)
+            return false;
         argv[(*argc)++] = w;
+    }
+    return true;
 }
 
 static int run(char **argv) {
@@ -114,19 +122,23 @@ int build_program(Arena *a, const IrProgram *p, const BuildOptions *o) {
     snprintf(opt, sizeof opt, "-O%d", o->opt_level);
     char *argv[MAX_ARGS];
     int argc = 0;
-    split_words(cc, argv, &argc);
+    bool fits = split_words(cc, argv, &argc);
     argv[argc++] = "-std=c99";
     argv[argc++] = opt;
     /* for this machine's vector units, as the LLVM backend and the runtime's
      * kernels are; never contracting a * b + c, so every backend and
-     * compiler rounds the same (RNNC_CFLAGS=-march=x86-64 for a portable
-     * executable: a later -march wins) */
+     * instruction set rounds the same */
     argv[argc++] = "-march=native";
     argv[argc++] = "-ffp-contract=off";
 #if defined(__x86_64__)
     argv[argc++] = "-mprefer-vector-width=512"; /* where there is AVX-512, the elementwise loops use all of it */
 #endif
-    split_words(flags, argv, &argc);
+    fits = split_words(flags, argv, &argc) && fits;
+    if (!fits) {
+        fprintf(stderr, "rnnc: error: $CC and $RNNC_CFLAGS hold more than %d words together\n", MAX_ARGS - FIXED_ARGS);
+        remove(source);
+        return 1;
+    }
     argv[argc++] = inc;
     argv[argc++] = "-o";
     argv[argc++] = (char *)o->output;

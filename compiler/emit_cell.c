@@ -1,19 +1,23 @@
 /* emit_cell.c - a cell layer's forward and backward functions.
- * The forward function runs in three phases over the step's nodes, as the
+ * The forward function runs in two phases over the step's nodes, as the
  * passes placed them (IrPhase): nodes that do not depend on the state run
- * once before the time loop over all T x B rows (the input projections
- * become one matrix product), the rest inside the loop over B rows. The
+ * a window of WINDOW steps at a time, at the top of the time loop when it
+ * reaches a window's first step, over its steps x B rows (the input
+ * projections become one matrix product per window), the rest inside the
+ * loop over B rows. The
  * backward function runs its loop newest step first, then the nodes the
  * loop does not need over all steps at once (the parameter gradients
  * become one product each, the input's gradient another).
  * Inside a layer everything is time-major, in the layer's own order of
  * steps (reversed for a reverse layer): the tape keeps states for steps
  * 0..T and taped nodes for 0..T-1 as [step][sample][size]; a node computed
- * for all steps has the same layout; the input is copied into it once.
- * Without a tape the states alternate between two buffers.
+ * for all steps (or a window's) has the same layout, and so does the input's
+ * time-major copy. Without a tape the states alternate between two buffers.
  * Scratch (ws) holds, in this order: the states' buffers, the loop's
  * scratch (B floats per row of the memory plan), packed weights, the
- * all-steps buffers and the time-major input: c0 + B c1 + B T c2 floats. */
+ * all-steps buffers, the window buffers and the time-major input:
+ * c0 + B c1 + B T c2 + B W c3 floats, W = min(T, WINDOW) (the backward
+ * copies its input for all T steps). */
 #include "emit_internal.h"
 #include <string.h>
 

@@ -46,15 +46,17 @@ enum { CHUNK = 1 << 14 };
 
 static int64_t chunks_of(int64_t n) { return (n + CHUNK - 1) / CHUNK; }
 
+enum { GROUP = 256 }; /* chunks whose sums are held at once */
+
 typedef struct Norm {
     const float *g;
-    int64_t n;
-    double *sums; /* one per chunk */
+    int64_t n, c0;      /* elements; the group's first chunk */
+    double sums[GROUP]; /* one per chunk of the group */
 } Norm;
 
 static void chunk_squares(void *arg, int64_t lo, int64_t hi) {
-    const Norm *t = arg;
-    for (int64_t c = lo; c < hi; c++) {
+    Norm *t = arg;
+    for (int64_t c = t->c0 + lo; c < t->c0 + hi; c++) {
         double sq[8] = {0}; /* eight partial sums in a fixed order: they vectorise */
         int64_t k = c * CHUNK, end = k + CHUNK < t->n ? k + CHUNK : t->n;
         for (; k + 8 <= end; k += 8)
@@ -62,7 +64,7 @@ static void chunk_squares(void *arg, int64_t lo, int64_t hi) {
                 sq[l] += (double)t->g[k + l] * (double)t->g[k + l];
         for (; k < end; k++)
             sq[0] += (double)t->g[k] * (double)t->g[k];
-        t->sums[c] = ((sq[0] + sq[1]) + (sq[2] + sq[3])) + ((sq[4] + sq[5]) + (sq[6] + sq[7]));
+        t->sums[c - t->c0] = ((sq[0] + sq[1]) + (sq[2] + sq[3])) + ((sq[4] + sq[5]) + (sq[6] + sq[7]));
     }
 }
 
@@ -80,16 +82,13 @@ static void chunk_scale(void *arg, int64_t lo, int64_t hi) {
 double rt_clip_grad_norm(const rt_model *m, float *const *G, double max_norm) {
     double total = 0;
     for (int i = 0; i < m->nparams; i++) {
-        int64_t n = rt_param_count(&m->params[i]), nc = chunks_of(n);
-        double one, *sums = nc > 1 ? malloc(sizeof(double) * (size_t)nc) : &one;
-        if (!sums)
-            return NAN; /* out of memory: reported as a gradient that is not finite */
-        Norm t = {G[i], n, sums};
-        rt_parallel(nc, chunk_squares, &t, nc > 1);
-        for (int64_t c = 0; c < nc; c++)
-            total += sums[c];
-        if (sums != &one)
-            free(sums);
+        Norm t = {.g = G[i], .n = rt_param_count(&m->params[i])};
+        for (int64_t nc = chunks_of(t.n); t.c0 < nc; t.c0 += GROUP) {
+            int64_t group = nc - t.c0 < GROUP ? nc - t.c0 : GROUP;
+            rt_parallel(group, chunk_squares, &t, group > 1);
+            for (int64_t c = 0; c < group; c++)
+                total += t.sums[c];
+        }
     }
     total = sqrt(total);
     if (max_norm > 0) {

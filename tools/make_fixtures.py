@@ -356,6 +356,10 @@ def write_trainer(name, opt_text, clip, make_opt, seed):
 def main():
     torch.set_num_threads(1)
     only = set(sys.argv[1:])
+    known = {fx.fixture_name for fx in FIXTURES} | {"user_cell_peephole"} | {t[0] for t in TRAINERS}
+    if only - known:
+        print("make_fixtures.py: no fixture named " + ", ".join(sorted(only - known)), file=sys.stderr)
+        return 2
     fixtures = []
     for i, fx in enumerate(FIXTURES):
         torch.manual_seed(100 + i)

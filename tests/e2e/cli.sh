@@ -68,6 +68,10 @@ expect 1 "two models need --model" "$rnnc" build "$tmp/two.rnn"
 grep_out "choose one with --model" err "--model hint"
 expect 1 "unknown --model" "$rnnc" build "$tmp/two.rnn" --model nosuch
 grep_out "no model named 'nosuch'" err "--model message"
+many=$(for i in $(seq 60); do printf ' -DW%d' "$i"; done)
+expect 1 "too many compiler words" env RNNC_CFLAGS="$many" "$rnnc" build examples/timeseries.rnn -o "$tmp/ts"
+grep_out "hold more than 48 words" err "compiler words message"
+[ -e "$tmp/ts.rnnc.c" ] && { echo "FAIL too many compiler words: the C source is left behind"; fail=$((fail + 1)); }
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
