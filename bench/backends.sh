@@ -7,11 +7,9 @@
 # shared machine are noise: read the ratios.
 rnnc=${1:-./rnnc}
 repeat=${REPEAT:-3}
-tmp=$(mktemp -d /tmp/rnnc-bench.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-cat /usr/share/common-licenses/GPL-3 > "$tmp/corpus.txt"
-
 . "$(dirname "$0")/timing.sh"
+bench_dir backends
+cat /usr/share/common-licenses/GPL-3 > "$tmp/corpus.txt"
 
 printf '%-12s %12s %12s %8s %12s %12s %8s\n' model "C fwd s" "LLVM fwd s" ratio "C train s" "LLVM train s" ratio
 for model in examples/*.rnn; do

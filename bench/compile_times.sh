@@ -6,10 +6,8 @@
 # difference). Each figure is the fastest of REPEAT runs (default 3).
 rnnc=${1:-./rnnc}
 repeat=${REPEAT:-3}
-tmp=$(mktemp -d /tmp/rnnc-compile.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT TERM
 . "$(dirname "$0")/timing.sh"
+bench_dir compile
 
 printf '%-12s %9s %9s %9s %9s\n' model "build s" "rnnc s" "cc s" "C lines"
 for model in examples/*.rnn; do

@@ -19,34 +19,22 @@ here=$(cd "$(dirname "$0")" && pwd)
 repeat=${REPEAT:-5}
 target=${TARGET_S:-0.4}
 configs=${CONFIGS:-"32,128 64,256 128,512 256,1024"}
-dir=/tmp
-[ -d /dev/shm ] && [ -w /dev/shm ] && dir=/dev/shm
-tmp=$(mktemp -d $dir/rnnc-inf.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT TERM
-now() { date +%s.%N; }
+. "$here/timing.sh"
+bench_dir inf
 
 if [ -z "$READ_GBS" ]; then
     eval "$("$here/probes.sh" bandwidth)" || exit 1
     echo "read bandwidth: $READ_GBS GB/s with 2 threads ($READ_GBS_1 with 1), summing $READ_MIB MiB (4 x L3)"
 fi
 
-# once T: the time of one run of forward on x_T.npy, in seconds
-once() {
-    [ -f "$tmp/x_$1.npy" ] || /usr/bin/python3 "$here/torch_infer.py" - "$I" 0 "$tmp" "$1" || exit 1
-    t0=$(now)
-    "$tmp/prog" forward --weights "$tmp/w.safetensors" --input "$tmp/x_$1.npy" -o "$tmp/y.npy" || exit 1
-    echo "$(now) - $t0" | bc -l
-}
-# fwd T: the fastest of $repeat runs
-fwd() {
-    best=
-    for _ in $(seq "$repeat"); do
-        t=$(once "$1") || exit 1
-        if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+# input T...: write x_T.npy, an input of T steps, for each T not written yet
+input() {
+    for n in "$@"; do
+        [ -f "$tmp/x_$n.npy" ] || /usr/bin/python3 "$here/torch_infer.py" - "$I" 0 "$tmp" "$n" || exit 1
     done
-    echo "$best"
 }
+# steps T: forward over x_T.npy
+steps() { "$tmp/prog" forward --weights "$tmp/w.safetensors" --input "$tmp/x_$1.npy" -o "$tmp/y.npy"; }
 
 printf '%-5s %-11s %10s %10s %9s %10s %4s %10s %9s %5s\n' cell "(I,H)" "torch us" "rnnc us" speed-up \
     "weight B" L2 "limit us" rnnc/lim goals
@@ -65,14 +53,14 @@ EOF2
         # calibrate: grow the long length until it takes a tenth of $target s
         # more than the short one, then scale it to take about $target s more
         n0=16 n1=18 d=0
-        while b=$(once $n1) && a=$(once $n0) || exit 1
+        while input $n0 $n1 && b=$(once steps $n1) && a=$(once steps $n0) || exit 1
             d=$(echo "$b - $a" | bc -l)
             [ "$(echo "$d < $target / 10 && $n1 < 500000" | bc -l)" = 1 ]; do
             n1=$((n0 + (n1 - n0) * 8))
         done
         n1=$(echo "d = $d; if (d < 0.001) d = 0.001; n = $n0 + ($n1 - $n0) * $target / d; \
             if (n < $n0 + 32) n = $n0 + 32; if (n > 4000000) n = 4000000; scale = 0; n / 1" | bc -l)
-        a=$(fwd $n0) && b=$(fwd $n1) || exit 1
+        input $n1 && a=$(fastest steps $n0) && b=$(fastest steps $n1) || exit 1
         ours=$(echo "($b - $a) / ($n1 - $n0)" | bc -l)
         limit=$(echo "$bytes / ($READ_GBS * 1000000000)" | bc -l)
         l2=no goals=ok

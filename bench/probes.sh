@@ -11,9 +11,8 @@
 # The probes are compiled with cc -O3 -march=native into a temporary
 # directory. sgemm needs OpenBLAS (Debian: libopenblas-dev).
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d /tmp/rnnc-probe.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT TERM
+. "$here/timing.sh"
+bench_dir probe
 cc=${CC:-cc}
 [ $# -gt 0 ] || set -- sgemm bandwidth
 for probe in "$@"; do

@@ -17,12 +17,8 @@
 rnnc=${1:-./rnnc}
 here=$(cd "$(dirname "$0")" && pwd)
 repeat=${REPEAT:-3}
-dir=/tmp
-[ -d /dev/shm ] && [ -w /dev/shm ] && dir=/dev/shm
-tmp=$(mktemp -d $dir/rnnc-vs.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' HUP INT TERM
-now() { date +%s.%N; }
+. "$here/timing.sh"
+bench_dir vs
 configs=${CONFIGS:-"32,128,32,64 64,256,32,64 128,512,32,64 256,1024,16,32"}
 if [ -z "$SGEMM_GFLOPS" ]; then
     eval "$("$here/probes.sh" sgemm)" || exit 1
@@ -39,24 +35,14 @@ EOF2
         printf 'model m {\n input x : seq vector(%d)\n target y : seq vector(%d)\n h = %s(x, hidden=%d)\n loss mse(h, y)\n}\n' \
             $I $H $cell $H > "$tmp/m.rnn"
         "$rnnc" build "$tmp/m.rnn" -O3 -o "$tmp/prog" || exit 1
-        run() { # run EPOCHS: seconds for 8 x that many steps (8 batches per epoch)
-            t0=$(now)
+        epochs() { # epochs N: train N epochs of 8 batches, 8 N steps
             "$tmp/prog" train --input "$tmp/x.npy" --target "$tmp/y.npy" --optimizer sgd --lr 0.01 --batch $B \
-                --valid 0 --epochs $1 --checkpoint-every 1000000 -o "$tmp/w.safetensors" 2> /dev/null || exit 1
-            echo "$(now) - $t0" | bc -l
+                --valid 0 --epochs "$1" --checkpoint-every 1000000 -o "$tmp/w.safetensors"
         }
-        fastest() { # fastest EPOCHS: the smallest of $repeat runs
-            best=
-            for _ in $(seq "$repeat"); do
-                t=$(run "$1") || exit 1
-                if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
-            done
-            echo "$best"
-        }
-        long=$(run 7) && short=$(run 2) || exit 1
+        long=$(once epochs 7) && short=$(once epochs 2) || exit 1
         k=$(echo "d = ($long - $short) / 5; if (d < 0.001) d = 0.001; k = 0.5 / d; \
             if (k < 5) k = 5; if (k > 500) k = 500; scale = 0; k / 1" | bc -l)
-        short=$(fastest 2) && long=$(fastest $((2 + k))) || exit 1
+        short=$(fastest epochs 2) && long=$(fastest epochs $((2 + k))) || exit 1
         ours=$(echo "($long - $short) / $k / 8" | bc -l)
         gflops=$(echo "6 * $B * $T * $G * $H * ($I + $H) / $ours / 1000000000" | bc -l)
         printf '%-5s %-18s %12.5f %12.5f %9.2f %8.1f %8.1f\n' $cell "($c)" "$torch" "$ours" \
