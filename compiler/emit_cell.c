@@ -4,8 +4,8 @@
  * a window of WINDOW steps at a time, at the top of the time loop when it
  * reaches a window's first step, over its steps x B rows (the input
  * projections become one matrix product per window), the rest inside the
- * loop over B rows. The
- * backward function runs its loop newest step first, then the nodes the
+ * loop over B rows. The backward function runs its loop newest step
+ * first, then the nodes the
  * loop does not need over all steps at once (the parameter gradients
  * become one product each, the input's gradient another).
  * Inside a layer everything is time-major, in the layer's own order of
@@ -63,7 +63,7 @@ static bool in_all_steps(const IrStep *s, int k) {
  * time-major copy) hold one window, not the whole sequence, and stay in
  * cache between the two. */
 static bool in_window(const IrStep *s, int k, bool backward) {
-    return !backward && in_all_steps(s, k) && s->nodes[k].phase == IRP_BEFORE && !s->nodes[k].all_steps;
+    return !backward && step_has_buffer(s, k) && s->nodes[k].phase == IRP_BEFORE && !s->nodes[k].all_steps;
 }
 
 static bool is_product(const IrStep *s, int k) {
@@ -311,8 +311,7 @@ void emit_cell_forward(Emit *e, int index) {
     View *views = arena_alloc(e->a, sizeof(View) * (size_t)(s->nnodes + 1));
     CgV tt = b->for_begin(g, "tt", T);
     if (lo.input_copy) { /* at the start of each window: its steps' nodes of before the loop */
-        b->if_begin(g, b->int_op(g, '%', tt, I(e, WINDOW)));
-        b->if_else(g);
+        b->if_begin(g, b->int_op(g, '<', b->int_op(g, '%', tt, I(e, WINDOW)), I(e, 1)));
         CgV n = let(e, CGT_I64, "steps", min_of(e, cg_sub(g, T, tt), I(e, WINDOW)));
         copy_input(e, l, xT, in, B, T, tt, n);
         bool *before = arena_alloc(e->a, sizeof(bool) * (size_t)(s->nnodes + 1));

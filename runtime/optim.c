@@ -45,6 +45,7 @@ void rt_optim_free(rt_optim *o) {
 enum { CHUNK = 1 << 14 };
 
 static int64_t chunks_of(int64_t n) { return (n + CHUNK - 1) / CHUNK; }
+static int64_t chunk_start(int64_t c, int64_t n) { return c * CHUNK < n ? c * CHUNK : n; } /* = end of chunk c - 1 */
 
 enum { GROUP = 256 }; /* chunks whose sums are held at once */
 
@@ -58,7 +59,7 @@ static void chunk_squares(void *arg, int64_t lo, int64_t hi) {
     Norm *t = arg;
     for (int64_t c = t->c0 + lo; c < t->c0 + hi; c++) {
         double sq[8] = {0}; /* eight partial sums in a fixed order: they vectorise */
-        int64_t k = c * CHUNK, end = k + CHUNK < t->n ? k + CHUNK : t->n;
+        int64_t k = c * CHUNK, end = chunk_start(c + 1, t->n);
         for (; k + 8 <= end; k += 8)
             for (int l = 0; l < 8; l++)
                 sq[l] += (double)t->g[k + l] * (double)t->g[k + l];
@@ -75,7 +76,7 @@ typedef struct Scale {
 
 static void chunk_scale(void *arg, int64_t lo, int64_t hi) {
     const Scale *t = arg;
-    for (int64_t k = lo * CHUNK; k < hi * CHUNK && k < t->n; k++)
+    for (int64_t k = lo * CHUNK; k < chunk_start(hi, t->n); k++)
         t->g[k] *= t->coef;
 }
 
@@ -134,7 +135,7 @@ typedef struct Update {
 
 static void chunk_update(void *arg, int64_t lo, int64_t hi) {
     const Update *u = arg;
-    int64_t k = lo * CHUNK, n = (hi * CHUNK < u->n ? hi * CHUNK : u->n) - k;
+    int64_t k = lo * CHUNK, n = chunk_start(hi, u->n) - k;
     if (u->o->cfg.kind == RT_OPT_ADAM)
         adam(u->o, u->p + k, u->g + k, u->buf0 + k, u->buf1 + k, n);
     else

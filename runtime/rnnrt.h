@@ -120,7 +120,9 @@ void rt_dropout(rt_train_ctx *ctx, double p, int64_t n, const float *in, float *
  * are branch-free IEEE arithmetic without library calls, so the loops of
  * generated C vectorise; the LLVM backend calls the same code out of line
  * (runtime/mathfn.c): the same operations, the same bits. Accuracy is
- * measured by tests/unit/test_kernels.c. */
+ * measured by tests/unit/test_kernels.c. (Embedded C's --no-libm expf,
+ * compiler/embedded_nolibm.h, is the same polynomial with branches: a
+ * microcontroller has no vectors to keep busy, and the file stands alone.) */
 
 /* e^x = 2^k e^r with k = round(x / ln 2) (rounded by adding and
  * subtracting 1.5 * 2^23), r = x - k ln 2 in two parts, e^r by a degree-7

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 int rt_trainer_init(rt_trainer *t, const rt_model *m, int64_t B, int64_t T, rt_error *err) {
     memset(t, 0, sizeof *t);
     t->m = m;
