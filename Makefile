@@ -23,6 +23,11 @@ ifeq ($(SAN),1)
   CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDFLAGS += -fsanitize=address,undefined
 endif
+# With Open MPI's mpicc (Debian libopenmpi-dev), the runtime also gets the
+# MPI layer that `rnnc build --mpi` links (SPEC section 8); without it, rnnc
+# builds and --mpi says what is missing.
+MPICC   ?= mpicc
+MPI_OBJ := $(if $(shell command -v $(MPICC)),$(BUILD)/rt_dist_mpi.o)
 LLVM_CONFIG ?= llvm-config
 LLVM_CFLAGS := $(shell $(LLVM_CONFIG) --cflags | sed 's/-D_GNU_SOURCE//')
 LLVM_LIBS   := $(shell $(LLVM_CONFIG) --ldflags --libs)
@@ -32,12 +37,12 @@ ALL_CFLAGS = $(CFLAGS) -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra \
 COMPILER_SRCS := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
 COMPILER_OBJS := $(COMPILER_SRCS:compiler/%.c=$(BUILD)/%.o) \
                  $(BUILD)/parser.o $(BUILD)/lexer.o $(BUILD)/prelude.o $(BUILD)/nolibm_text.o
-RUNTIME_SRCS  := $(wildcard runtime/*.c)
+RUNTIME_SRCS  := $(filter-out runtime/dist_mpi.c,$(wildcard runtime/*.c))
 RUNTIME_OBJS  := $(RUNTIME_SRCS:runtime/%.c=$(BUILD)/runtime/%.o)
 UNIT_TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all rnnc test test-one test-slow install clean bench
-all: $(BUILD)/rnnc rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h
+all: $(BUILD)/rnnc rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(MPI_OBJ)
 
 rnnc: $(BUILD)/rnnc
 	ln -sf $(BUILD)/rnnc rnnc
@@ -51,6 +56,9 @@ $(BUILD)/librnnc.a: $(COMPILER_OBJS)
 # The runtime the generated programs link with; rnnc finds it beside itself.
 $(BUILD)/librnnrt.a: $(RUNTIME_OBJS)
 	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/rt_dist_mpi.o: runtime/dist_mpi.c runtime/rt_dist.h | $(BUILD)
+	$(MPICC) $(ALL_CFLAGS) -Iruntime -c -o $@ $<
 
 $(BUILD)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h) | $(BUILD)/runtime
 	$(CC) $(ALL_CFLAGS) -Iruntime -c -o $@ $<
@@ -139,11 +147,12 @@ test-slow: all
 bench: all
 	bench/run.sh $(BUILD)/rnnc
 
-install: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h
+install: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(MPI_OBJ)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/rnnc $(DESTDIR)$(PREFIX)/include/rnnc
 	install -m 755 $(BUILD)/rnnc $(DESTDIR)$(PREFIX)/bin/rnnc
 	install -m 644 $(BUILD)/librnnrt.a $(DESTDIR)$(PREFIX)/lib/rnnc/librnnrt.a
 	install -m 644 runtime/rnnrt.h $(DESTDIR)$(PREFIX)/include/rnnc/rnnrt.h
+	$(if $(MPI_OBJ),install -m 644 $(MPI_OBJ) $(DESTDIR)$(PREFIX)/lib/rnnc/rt_dist_mpi.o)
 
 clean:
 	rm -rf build rnnc

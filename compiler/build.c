@@ -8,7 +8,10 @@
  * x86-64), then $RNNC_CFLAGS (split at spaces). The C source is written to
  * OUTPUT.rnnc.c (with --backend llvm, LLVM writes the object OUTPUT.rnnc.o
  * and $CC only links it), a fixed name, removed after a successful build,
- * so the same input and compiler give the same executable. */
+ * so the same input and compiler give the same executable. With --mpi the
+ * compiler is $MPICC (default mpicc, which wraps cc and adds MPI's flags)
+ * and the runtime's MPI layer, rt_dist_mpi.o beside librnnrt.a, comes
+ * before the library, so that it replaces the single-process one. */
 #include "build.h"
 #include "emit_c.h"
 #include "emit_llvm.h"
@@ -62,7 +65,7 @@ static bool find_runtime(const char *argv0, char *lib, char *inc, size_t n) {
     return exists(lib);
 }
 
-enum { FIXED_ARGS = 16 }; /* room for build's own arguments and the NULL (13 today) */
+enum { FIXED_ARGS = 16 }; /* room for build's own arguments and the NULL (14 today) */
 
 /* Append the space-separated words of s to argv; false when they do not
  * all fit. */
@@ -98,6 +101,16 @@ int build_program(Arena *a, const IrProgram *p, const BuildOptions *o) {
         return 1;
     }
     memcpy(inc, "-I", 2);
+    char *mpi_obj = NULL;
+    if (o->mpi) {
+        mpi_obj = arena_strdup(a, lib);
+        strcpy(strrchr(mpi_obj, '/') + 1, "rt_dist_mpi.o"); /* rt_dist_mpi.o is no longer than librnnrt.a */
+        if (!exists(mpi_obj)) {
+            fprintf(stderr, "rnnc: error: --mpi needs %s, which this rnnc's runtime was built without: install Open MPI "
+                            "(Debian: libopenmpi-dev openmpi-bin) and rebuild rnnc\n", mpi_obj);
+            return 1;
+        }
+    }
     char *source = arena_printf(a, "%s.rnnc.%s", o->output, o->llvm ? "o" : "c");
     if (o->llvm) {
         LlvmOptions lo = {o->opt_level, true};
@@ -115,8 +128,8 @@ int build_program(Arena *a, const IrProgram *p, const BuildOptions *o) {
             return 1;
         }
     }
-    const char *cc_env = getenv("CC"), *flags_env = getenv("RNNC_CFLAGS");
-    char *cc = arena_strdup(a, cc_env && *cc_env ? cc_env : "cc");
+    const char *cc_env = getenv(o->mpi ? "MPICC" : "CC"), *flags_env = getenv("RNNC_CFLAGS");
+    char *cc = arena_strdup(a, cc_env && *cc_env ? cc_env : o->mpi ? "mpicc" : "cc");
     char *flags = arena_strdup(a, flags_env ? flags_env : "");
     char opt[8];
     snprintf(opt, sizeof opt, "-O%d", o->opt_level);
@@ -143,6 +156,8 @@ int build_program(Arena *a, const IrProgram *p, const BuildOptions *o) {
     argv[argc++] = "-o";
     argv[argc++] = (char *)o->output;
     argv[argc++] = source;
+    if (mpi_obj)
+        argv[argc++] = mpi_obj;
     argv[argc++] = lib;
     argv[argc++] = "-lm";
     argv[argc++] = "-pthread";

@@ -9,6 +9,7 @@ typedef struct BuildOptions {
     int opt_level;        /* 0..3: IR passes, and the C compiler's -O */
     const char *argv0;    /* rnnc's own path, to find the runtime */
     bool llvm;            /* the LLVM backend: an object file, linked by $CC */
+    bool mpi;             /* data-parallel training: $MPICC (mpicc) and the runtime's MPI layer */
 } BuildOptions;
 
 /* Returns 0, or 1 after printing why the build failed. */

@@ -10,6 +10,7 @@
  * two buffers. The same IR gives the same program. */
 #include "emit_c.h"
 #include "emit_internal.h"
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- layers without time loops ---------------------------------------- */
@@ -401,6 +402,13 @@ static void emit_descriptor(FILE *out, const IrProgram *p) {
     const ModelInfo *m = p->model;
     const TrainConfig *t = &m->train;
     bool bidirectional = ir_is_bidirectional(p);
+    int ncarry = ir_carry_sizes(p, NULL), *carry = calloc((size_t)ncarry + 1, sizeof(int));
+    ir_carry_sizes(p, carry);
+    fputs("static const int carry_sizes[] = {", out);
+    for (int i = 0; i < ncarry; i++)
+        fprintf(out, "%s%d", i ? ", " : "", carry[i]);
+    fputs(ncarry ? "};\n\n" : "0};\n\n", out);
+    free(carry);
     fputs("const rt_model rnn_model = {\n", out);
     fprintf(out, "    .name = \"%s\",\n    .params = params,\n    .nparams = %d,\n", m->name, m->nparams);
     emit_type(out, "input", m->input->type.seq, m->input->type.token, m->input->type.size);
@@ -412,7 +420,8 @@ static void emit_descriptor(FILE *out, const IrProgram *p) {
             t->clip, t->valid, (long long)t->batch, (long long)t->bptt, (long long)t->epochs, (long long)t->seed);
     fprintf(out, "    .state_floats = %d,\n    .bidirectional = %d,\n", ir_state_floats(p), bidirectional);
     fputs("    .workspace = workspace,\n    .tape_size = tape_size,\n    .forward = forward,\n"
-          "    .forward_train = forward_train,\n    .backward = backward,\n};\n\n", out);
+          "    .forward_train = forward_train,\n    .backward = backward,\n", out);
+    fprintf(out, "    .carry_sizes = carry_sizes,\n    .ncarry = %d,\n};\n\n", ncarry);
     fputs("int main(int argc, char **argv)\n{\n    return rt_main(&rnn_model, argc, argv);\n}\n", out);
 }
 

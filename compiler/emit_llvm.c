@@ -35,8 +35,8 @@ static Types types_of(LlvmModule *m) {
     LLVMTypeRef train[] = {t.i32, t.f64, t.f64, t.f64, t.f64, t.f64, t.f64, t.f64, t.i64, t.i64, t.i64, t.i64};
     t.train = LLVMStructTypeInContext(c, train, 12, 0);
     LLVMTypeRef model[] = {t.i8p, t.i8p, t.i32, t.type, t.type, t.type, t.i32, t.train,
-                           t.i32, t.i32, t.fn,  t.fn,  t.fn,  t.fn,   t.fn};
-    t.model = LLVMStructTypeInContext(c, model, 15, 0);
+                           t.i32, t.i32, t.fn,  t.fn,  t.fn,  t.fn,   t.fn, t.i8p, t.i32};
+    t.model = LLVMStructTypeInContext(c, model, 17, 0);
     return t;
 }
 
@@ -82,11 +82,31 @@ static LLVMValueRef fn_ptr(LlvmModule *m, Types *t, const char *name) {
     return LLVMConstPointerCast(LLVMGetNamedFunction(m->module, name), t->fn);
 }
 
+/* static const int carry_sizes[] = {...} (one 0 when there are none). */
+static LLVMValueRef carry_table(LlvmModule *m, Types *t, const IrProgram *p, int *ncarry) {
+    *ncarry = ir_carry_sizes(p, NULL);
+    int *sizes = calloc((size_t)*ncarry + 1, sizeof(int));
+    LLVMValueRef *v = calloc((size_t)*ncarry + 1, sizeof(LLVMValueRef));
+    ir_carry_sizes(p, sizes);
+    for (int i = 0; i < *ncarry + 1; i++)
+        v[i] = i32c(t, sizes[i]);
+    LLVMValueRef arr = LLVMConstArray(t->i32, v, (unsigned)(*ncarry ? *ncarry : 1));
+    free(sizes);
+    free(v);
+    LLVMValueRef g = LLVMAddGlobal(m->module, LLVMTypeOf(arr), "carry_sizes");
+    LLVMSetInitializer(g, arr);
+    LLVMSetGlobalConstant(g, 1);
+    LLVMSetLinkage(g, LLVMInternalLinkage);
+    return LLVMConstPointerCast(g, t->i8p);
+}
+
 /* const rt_model rnn_model = {...}, as emit_c.c's descriptor. */
 static LLVMValueRef descriptor(LlvmModule *m, Types *t, const IrProgram *p, int state_floats) {
     const ModelInfo *mi = p->model;
     const TrainConfig *tc = &mi->train;
     bool bidirectional = ir_is_bidirectional(p);
+    int ncarry;
+    LLVMValueRef carry = carry_table(m, t, p, &ncarry);
     LLVMValueRef train[] = {i32c(t, tc->optimizer == OPT_ADAM ? 0 : 1), f64c(t, tc->lr), f64c(t, tc->momentum),
                             f64c(t, tc->beta1), f64c(t, tc->beta2), f64c(t, tc->eps), f64c(t, tc->clip),
                             f64c(t, tc->valid), i64c(t, tc->batch), i64c(t, tc->bptt), i64c(t, tc->epochs),
@@ -98,9 +118,9 @@ static LLVMValueRef descriptor(LlvmModule *m, Types *t, const IrProgram *p, int 
         type_const(t, mi->loss_arg->type.seq, false, mi->loss_arg->type.size),
         i32c(t, mi->loss == LOSS_CROSS_ENTROPY ? 0 : 1), LLVMConstNamedStruct(t->train, train, 12),
         i32c(t, state_floats), i32c(t, bidirectional), fn_ptr(m, t, "workspace"), fn_ptr(m, t, "tape_size"),
-        fn_ptr(m, t, "forward"), fn_ptr(m, t, "forward_train"), fn_ptr(m, t, "backward"),
+        fn_ptr(m, t, "forward"), fn_ptr(m, t, "forward_train"), fn_ptr(m, t, "backward"), carry, i32c(t, ncarry),
     };
-    LLVMValueRef init = LLVMConstNamedStruct(t->model, f, 15);
+    LLVMValueRef init = LLVMConstNamedStruct(t->model, f, 17);
     LLVMValueRef g = LLVMAddGlobal(m->module, t->model, "rnn_model");
     LLVMSetInitializer(g, init);
     LLVMSetGlobalConstant(g, 1);

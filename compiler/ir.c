@@ -51,6 +51,16 @@ int ir_state_floats(const IrProgram *p) {
     return n;
 }
 
+int ir_carry_sizes(const IrProgram *p, int *sizes) {
+    int n = 0;
+    for (int i = 0; i < p->nlayers; i++)
+        if (p->layers[i].kind == IRL_CELL)
+            for (int s = 0; s < p->layers[i].step->nstates; s++, n++)
+                if (sizes)
+                    sizes[n] = p->layers[i].step->state_size[s];
+    return n;
+}
+
 bool *ir_live(Arena *a, const IrStep *s) {
     bool *live = arena_alloc(a, sizeof(bool) * (size_t)(s->nnodes + 1));
     live[s->output] = true;

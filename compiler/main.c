@@ -240,7 +240,7 @@ static int run_model(const Options *o, const char *what, ModelInfo *m, Arena *ar
         return emit_embedded(o, ir, arena);
     if (!strcmp(what, "emit"))
         return emit_text(o, ir, arena);
-    BuildOptions bo = {o->output ? o->output : m->name, o->opt_level, o->argv0, !strcmp(o->backend, "llvm")};
+    BuildOptions bo = {o->output ? o->output : m->name, o->opt_level, o->argv0, !strcmp(o->backend, "llvm"), o->mpi};
     return build_program(arena, ir, &bo);
 }
 

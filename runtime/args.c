@@ -47,7 +47,10 @@ static const Option options[] = {
     {"--length", ARG_INT, offsetof(rt_args, length), OPT_LENGTH},
 };
 
+/* Across ranks every rank meets the same usage error: rank 0 says it. */
 int rt_usage_error(const rt_args *a, const char *msg, const char *arg) {
+    if (rt_dist_rank() != 0)
+        return 2;
     fprintf(stderr, "%s: ", a->prog);
     fprintf(stderr, msg, arg);
     fputc('\n', stderr);
@@ -56,6 +59,8 @@ int rt_usage_error(const rt_args *a, const char *msg, const char *arg) {
 }
 
 int rt_fail(const rt_args *a, const char *msg) {
+    if (rt_dist_rank() != 0)
+        return 1;
     fprintf(stderr, "%s: error: %s\n", a->prog, msg);
     return 1;
 }

@@ -1,8 +1,11 @@
 /* cmd_grad.c - PROG grad: the loss and d loss / d parameter over a whole
  * data set as one batch, without dropout (SPEC section 5). With --expect,
  * compares every gradient with a reference file instead of writing one and
- * prints a line per tensor (an extension, for golden tests in CI). */
+ * prints a line per tensor (an extension, for golden tests in CI). Across
+ * ranks each takes its share of the sequences and the gradients are summed
+ * (grad_sum.c); rank 0 prints and writes. */
 #include "rt_driver.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,14 +53,23 @@ int rt_cmd_grad(const rt_model *m, const rt_args *a) {
         rt_params_free(&p);
         return rt_fail(a, err.msg);
     }
-    if (!rt_trainer_init(&t, m, x.B, x.T, &err)) {
+    int64_t first, B;
+    rt_dist_share_of(x.B, rt_dist_rank(), rt_dist_size(), &first, &B);
+    if (!rt_trainer_init(&t, m, B, x.T, &err)) {
         rt_grads_zero(&t);
-        memset(t.state, 0, sizeof(float) * (size_t)(x.B * m->state_floats));
-        const void *xin = x.tokens ? (const void *)x.tokens : (const void *)x.floats;
-        const void *yin = y.tokens ? (const void *)y.tokens : (const void *)y.floats;
-        double loss = rt_train_pass(&t, p.data, xin, yin, x.B, x.T, NULL);
-        printf("loss: %.9g\n", loss);
-        rc = a->out ? rt_params_save(m, &t.grads, a->out, &err) : compare(m, a, &t.grads, &err);
+        memset(t.state, 0, sizeof(float) * (size_t)(B * m->state_floats));
+        int64_t ty = m->target.seq ? y.T : 1;
+        const void *xin = x.tokens ? (const void *)(x.tokens + first * x.T) : (const void *)(x.floats + first * x.T * x.width);
+        const void *yin = y.tokens ? (const void *)(y.tokens + first * ty) : (const void *)(y.floats + first * ty * y.width);
+        rt_loss_sum s = {0};
+        int64_t tokens = B * x.T;
+        rt_train_pass(&t, p.data, xin, yin, B, x.T, &s);
+        rt_grads_sum_ranks(&t, &s, &tokens);
+        rc = 0;
+        if (rt_dist_rank() == 0) {
+            printf("loss: %.9g\n", s.count ? s.total / (double)s.count : NAN);
+            rc = a->out ? rt_params_save(m, &t.grads, a->out, &err) : compare(m, a, &t.grads, &err);
+        }
         rt_trainer_free(&t);
     }
     rt_params_free(&p);

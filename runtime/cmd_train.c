@@ -9,7 +9,14 @@
  *     one batch per epoch.
  * Per-sequence outputs (a model ending in last(...)) take whole sequences,
  * whatever bptt says. Checkpoints hold the position, so --resume continues
- * to the same bits. */
+ * to the same bits.
+ * Across ranks (SPEC section 8, rt_dist.h) each global batch is split in
+ * rank order; every rank reads only its own sequences (npy values by
+ * offset, --text its streams' bytes), keeps its own carried states, and
+ * takes the same update from the summed gradients (grad_sum.c). Rank 0
+ * alone validates, prints and writes; a checkpoint holds the whole batch's
+ * carried states, gathered, so it resumes under any number of ranks. A
+ * failure only one rank sees ends every rank (rt_dist_abort). */
 #include "rt_checkpoint.h"
 #include "rt_driver.h"
 #include <math.h>
@@ -28,10 +35,12 @@ typedef struct Config {
 
 typedef struct Source {        /* the training and validation data */
     bool text;
-    rt_data x, y;              /* npy */
+    rt_data x, y;              /* npy, opened: read by offset */
+    rt_data vx, vy;            /* npy validation sequences, loaded (rank 0) */
     int64_t ntrain, nvalid;    /* npy: sequences */
-    unsigned char *bytes;      /* --text */
-    int64_t len, train_len;    /* --text: bytes, of which training */
+    unsigned char *bytes;      /* --text: this rank's streams, from byte base */
+    unsigned char *vbytes;     /* --text: the validation bytes (rank 0) */
+    int64_t base, len, train_len; /* --text: bytes, of which training */
     int64_t stream;            /* --text: steps per stream */
 } Source;
 
@@ -43,7 +52,10 @@ typedef struct Run {
     rt_trainer t;
     rt_optim o;
     rt_checkpoint ck;
+    int rank, ranks;
+    bool collective;           /* the error is every rank's, not this one's */
     int64_t *perm;             /* this epoch's order of training sequences */
+    float *carry, *gathered;   /* rank 0: the whole batch's carried states, and as sent */
     float *xw, *yw;            /* one window's floats (or ids) */
     int32_t *xt, *yt;
     double t0, last_print;
@@ -100,27 +112,24 @@ static int configure(const rt_model *m, const rt_args *a, Config *c) {
 
 /* ---- data --------------------------------------------------------------- */
 
-static int read_text(const char *path, Source *s, double valid, int64_t batch, int64_t bptt, rt_error *err) {
+/* bytes [from, from + n) of f into a new buffer */
+static unsigned char *read_bytes(FILE *f, int64_t from, int64_t n, const char *path, rt_error *err) {
+    unsigned char *buf = malloc((size_t)n + 1);
+    if (!buf || fseeko(f, (off_t)from, SEEK_SET) || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        snprintf(err->msg, sizeof err->msg, "%s: cannot read %lld bytes at %lld", path, (long long)n, (long long)from);
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* This rank's streams (and, for rank 0, the validation bytes). */
+static int read_text(const char *path, Source *s, double valid, int64_t batch, int rank, int ranks, rt_error *err) {
     FILE *f = fopen(path, "rb");
-    if (!f) {
+    if (!f || fseeko(f, 0, SEEK_END) || (s->len = (int64_t)ftello(f)) < 0) {
         snprintf(err->msg, sizeof err->msg, "%s: cannot open", path);
-        return -1;
-    }
-    int64_t cap = 1 << 16;
-    s->bytes = malloc((size_t)cap);
-    for (size_t got; s->bytes && (got = fread(s->bytes + s->len, 1, (size_t)(cap - s->len), f)) > 0;) {
-        s->len += (int64_t)got;
-        if (s->len == cap) {
-            unsigned char *grown = realloc(s->bytes, (size_t)(cap *= 2));
-            if (!grown)
-                free(s->bytes);
-            s->bytes = grown;
-        }
-    }
-    bool failed = ferror(f) || !s->bytes;
-    fclose(f);
-    if (failed) {
-        snprintf(err->msg, sizeof err->msg, "%s: cannot read", path);
+        if (f)
+            fclose(f);
         return -1;
     }
     s->text = true;
@@ -129,9 +138,35 @@ static int read_text(const char *path, Source *s, double valid, int64_t batch, i
     if (s->stream < 1) {
         snprintf(err->msg, sizeof err->msg, "%s: %lld bytes of training text cannot fill %lld streams", path,
                  (long long)s->train_len, (long long)batch);
+        fclose(f);
         return -1;
     }
-    (void)bptt;
+    int64_t first, count;
+    rt_dist_share_of(batch, rank, ranks, &first, &count);
+    s->base = first * s->stream; /* stream b: inputs at b * stream + t, targets one byte on */
+    s->bytes = read_bytes(f, s->base, count * s->stream + 1, path, err);
+    if (s->bytes && rank == 0)
+        s->vbytes = read_bytes(f, s->train_len, s->len - s->train_len, path, err);
+    fclose(f);
+    return s->bytes && (rank || s->vbytes) ? 0 : -1;
+}
+
+/* The validation sequences, the last nvalid, into memory. */
+static int load_validation(const rt_model *m, Source *s, rt_error *err) {
+    rt_data *d[] = {&s->x, &s->y}, *v[] = {&s->vx, &s->vy};
+    for (int i = 0; i < 2; i++) {
+        int64_t per = d[i]->T * d[i]->width, n = s->nvalid * per;
+        *v[i] = (rt_data){.B = s->nvalid, .T = d[i]->T, .width = d[i]->width, .type = d[i]->type};
+        bool token = i ? m->target.token : m->input.token;
+        void *buf = token ? (void *)(v[i]->tokens = malloc(sizeof(int32_t) * (size_t)(n + 1)))
+                          : (void *)(v[i]->floats = rt_alloc_floats((size_t)n));
+        if (!buf) {
+            snprintf(err->msg, sizeof err->msg, "out of memory for the validation data");
+            return -1;
+        }
+        if (rt_data_read(d[i], s->ntrain * per, n, buf, err))
+            return -1;
+    }
     return 0;
 }
 
@@ -143,9 +178,9 @@ static int load_source(const rt_model *m, const rt_args *a, Config *c, Source *s
             snprintf(err->msg, sizeof err->msg, "--text reads bytes: the model's input and target must be seq token(256)");
             return -1;
         }
-        return read_text(a->text, s, c->valid, c->batch, c->bptt, err);
+        return read_text(a->text, s, c->valid, c->batch, rt_dist_rank(), rt_dist_size(), err);
     }
-    if (rt_data_load_pair(m, a->input, a->target, &s->x, &s->y, err))
+    if (rt_data_open_pair(m, a->input, a->target, &s->x, &s->y, err))
         return -1;
     s->nvalid = (int64_t)ceil(c->valid * (double)s->x.B);
     s->ntrain = s->x.B - s->nvalid;
@@ -156,7 +191,7 @@ static int load_source(const rt_model *m, const rt_args *a, Config *c, Source *s
                  (long long)s->nvalid);
         return -1;
     }
-    return 0;
+    return rt_dist_rank() == 0 && s->nvalid ? load_validation(m, s, err) : 0;
 }
 
 static int64_t steps_per_seq(const Run *r) { return r->src.text ? r->src.stream : r->src.x.T; }
@@ -188,33 +223,38 @@ static void shuffle(Run *r, int64_t epoch) {
     }
 }
 
-/* Copy window [t0, t0 + len) of batch b into the window buffers; returns B. */
-static int64_t fill_window(Run *r, int64_t batch, int64_t t0, int64_t len) {
+/* The sequences of batch `batch` (all of them, across ranks). */
+static int64_t global_batch(const Run *r, int64_t batch) {
+    if (r->src.text)
+        return r->cfg.batch;
+    int64_t first = batch * r->cfg.batch;
+    return r->src.ntrain - first < r->cfg.batch ? r->src.ntrain - first : r->cfg.batch;
+}
+
+/* Copy window [t0, t0 + len) of this rank's share of batch `batch` into the
+ * window buffers; *B gets the share's size, *first its place in the batch. */
+static int fill_window(Run *r, int64_t batch, int64_t t0, int64_t len, int64_t *B, int64_t *first, rt_error *err) {
     const Source *s = &r->src;
+    rt_dist_share_of(global_batch(r, batch), r->rank, r->ranks, first, B);
     if (s->text) {
-        for (int64_t b = 0; b < r->cfg.batch; b++)
+        for (int64_t b = 0; b < *B; b++)
             for (int64_t t = 0; t < len; t++) {
                 int64_t at = b * s->stream + t0 + t;
                 r->xt[b * len + t] = s->bytes[at];
                 r->yt[b * len + t] = s->bytes[at + 1];
             }
-        return r->cfg.batch;
+        return 0;
     }
-    int64_t first = batch * r->cfg.batch, B = s->ntrain - first < r->cfg.batch ? s->ntrain - first : r->cfg.batch;
     int64_t T = s->x.T, w = s->x.width, wy = s->y.width;
-    for (int64_t b = 0; b < B; b++) {
-        int64_t seq = r->perm[first + b];
-        if (s->x.tokens)
-            memcpy(r->xt + b * len, s->x.tokens + seq * T + t0, sizeof(int32_t) * (size_t)len);
-        else
-            memcpy(r->xw + b * len * w, s->x.floats + (seq * T + t0) * w, sizeof(float) * (size_t)(len * w));
+    for (int64_t b = 0; b < *B; b++) {
+        int64_t seq = r->perm[batch * r->cfg.batch + *first + b];
+        void *xd = r->m->input.token ? (void *)(r->xt + b * len) : (void *)(r->xw + b * len * w);
         int64_t ty = r->m->target.seq ? len : 1, y0 = r->m->target.seq ? seq * T + t0 : seq;
-        if (s->y.tokens)
-            memcpy(r->yt + b * ty, s->y.tokens + y0, sizeof(int32_t) * (size_t)ty);
-        else
-            memcpy(r->yw + b * ty * wy, s->y.floats + y0 * wy, sizeof(float) * (size_t)(ty * wy));
+        void *yd = r->m->target.token ? (void *)(r->yt + b * ty) : (void *)(r->yw + b * ty * wy);
+        if (rt_data_read(&s->x, (seq * T + t0) * w, len * w, xd, err) || rt_data_read(&s->y, y0 * wy, ty * wy, yd, err))
+            return -1;
     }
-    return B;
+    return 0;
 }
 
 /* ---- reporting ---------------------------------------------------------- */
@@ -231,6 +271,8 @@ static void progress(Run *r, bool force) {
         return;
     r->last_print = t;
     double loss = r->recent.count ? r->recent.total / (double)r->recent.count : NAN, rate = r->tokens / (t - r->t0);
+    if (r->rank != 0)
+        return;
     double eta = r->steps_done ? (t - r->t0) / (double)r->steps_done * (r->total_steps - (double)r->o.steps) : 0;
     fprintf(stderr, "epoch %lld/%lld  step %lld/%.0f  ", (long long)r->ck.pos.epoch + 1, (long long)r->cfg.epochs,
             (long long)r->o.steps, r->total_steps);
@@ -244,29 +286,25 @@ static void progress(Run *r, bool force) {
 static int validate(Run *r, rt_error *err) {
     rt_loss_sum s = {0};
     const rt_model *m = r->m;
+    if (r->rank != 0)
+        return 0;
     if (!r->src.text) {
         if (!r->src.nvalid)
             return 0;
-        rt_data vx = r->src.x;
-        vx.B = r->src.nvalid;
-        if (vx.tokens)
-            vx.tokens += r->src.ntrain * vx.T;
-        else
-            vx.floats += r->src.ntrain * vx.T * vx.width;
+        const rt_data vx = r->src.vx;
         int64_t rows = vx.B * (m->output.seq ? vx.T : 1);
         float *out = malloc(sizeof(float) * (size_t)(rows * m->output.size + 1));
         if (!out || rt_run_forward(m, &r->p, &vx, out, err)) {
             free(out);
             return -1;
         }
-        int64_t y0 = r->src.ntrain * (m->target.seq ? vx.T : 1);
         if (m->loss == RT_LOSS_CROSS_ENTROPY)
-            rt_cross_entropy(out, r->src.y.tokens + y0, rows, m->output.size, &s);
+            rt_cross_entropy(out, r->src.vy.tokens, rows, m->output.size, &s);
         else
-            rt_mse(out, r->src.y.floats + y0 * r->src.y.width, rows * m->output.size, &s);
+            rt_mse(out, r->src.vy.floats, rows * m->output.size, &s);
         free(out);
     } else {
-        int64_t start = r->src.train_len, n = r->src.len - start - 1, w = window_len(r);
+        int64_t n = r->src.len - r->src.train_len - 1, w = window_len(r);
         if (n < 1)
             return 0;
         rt_train_ctx ctx = r->t.ctx;
@@ -276,8 +314,8 @@ static int validate(Run *r, rt_error *err) {
         for (int64_t t0 = 0; t0 < n; t0 += w) {
             int64_t len = n - t0 < w ? n - t0 : w;
             for (int64_t t = 0; t < len; t++) {
-                r->xt[t] = r->src.bytes[start + t0 + t];
-                r->yt[t] = r->src.bytes[start + t0 + t + 1];
+                r->xt[t] = r->src.vbytes[t0 + t];
+                r->yt[t] = r->src.vbytes[t0 + t + 1];
             }
             m->forward_train(r->p.data, r->xt, 1, len, r->t.out, r->t.ws, &ctx);
             rt_cross_entropy(r->t.out, r->yt, len, m->output.size, &s);
@@ -291,26 +329,68 @@ static int validate(Run *r, rt_error *err) {
 
 /* ---- the loop ----------------------------------------------------------- */
 
+/* Between the whole batch's carried states (Bg sequences: block k of
+ * [Bg][size k] after Bg times the sizes before it) and those of the B
+ * sequences from `first` (the same blocks for B). */
+static void carry_rows(const rt_model *m, float *whole, int64_t Bg, float *part, int64_t first, int64_t B,
+                       bool to_part) {
+    for (int64_t k = 0, before = 0; k < m->ncarry; before += m->carry_sizes[k++]) {
+        int64_t size = m->carry_sizes[k];
+        float *w = whole + Bg * before + first * size, *p = part + B * before;
+        memcpy(to_part ? p : w, to_part ? w : p, sizeof(float) * (size_t)(B * size));
+    }
+}
+
+/* Every rank's carried states into rank 0's r->carry, as one batch. */
+static void gather_carry(Run *r) {
+    int64_t Bg = global_batch(r, r->ck.pos.batch), SF = r->m->state_floats, first, B;
+    int64_t *counts = r->rank == 0 ? malloc(sizeof(int64_t) * (size_t)r->ranks) : NULL;
+    if (r->rank == 0 && !counts)
+        rt_dist_abort("error: out of memory for a checkpoint");
+    for (int k = 0; counts && k < r->ranks; k++) {
+        rt_dist_share_of(Bg, k, r->ranks, &first, &B);
+        counts[k] = B * SF;
+    }
+    rt_dist_share_of(Bg, r->rank, r->ranks, &first, &B);
+    rt_dist_gather(r->t.state, B * SF, r->rank == 0 ? r->gathered : NULL, counts);
+    for (int64_t k = 0, at = 0; counts && k < r->ranks; at += counts[k++]) {
+        rt_dist_share_of(Bg, (int)k, r->ranks, &first, &B);
+        carry_rows(r->m, r->carry, Bg, r->gathered + at, first, B, false);
+    }
+    free(counts);
+}
+
+/* Collective: every rank sends its states; rank 0 writes. */
 static int checkpoint(Run *r, rt_error *err) {
+    if (r->m->state_floats)
+        gather_carry(r);
+    if (r->rank != 0)
+        return 0;
     memcpy(r->ck.rng, r->t.ctx.rng, sizeof r->ck.rng);
-    r->ck.carry = r->t.state;
+    r->ck.carry = r->carry;
     r->ck.batch = r->cfg.batch;
     return rt_checkpoint_save(r->cfg.ckpt, r->m, &r->p, &r->o, &r->ck, err);
 }
 
-/* One window: forward, loss, backward, clip, update. */
+/* One window: forward, loss, backward, the sum over ranks, clip, update. */
 static int step(Run *r, int64_t batch, int64_t window, rt_error *err) {
     int64_t w = window_len(r), t0 = window * w, T = steps_per_seq(r);
-    int64_t len = T - t0 < w ? T - t0 : w;
-    int64_t B = fill_window(r, batch, t0, len);
+    int64_t len = T - t0 < w ? T - t0 : w, B, first;
+    if (fill_window(r, batch, t0, len, &B, &first, err))
+        return -1;
     const void *x = r->m->input.token ? (const void *)r->xt : (const void *)r->xw;
     const void *y = r->m->target.token ? (const void *)r->yt : (const void *)r->yw;
     rt_grads_zero(&r->t);
+    rt_trainer_window(&r->t, first);
     rt_loss_sum s = {0};
-    double loss = rt_train_pass(&r->t, r->p.data, x, y, B, len, &s);
-    r->tokens += B * len;
+    rt_train_pass(&r->t, r->p.data, x, y, B, len, &s);
+    int64_t tokens = B * len;
+    rt_grads_sum_ranks(&r->t, &s, &tokens);
+    r->tokens += tokens;
     if (s.count == 0)
         return 0; /* every target of the window is -100: nothing to learn */
+    double loss = s.total / (double)s.count;
+    r->collective = true; /* the sums are every rank's */
     if (!isfinite(loss)) {
         snprintf(err->msg, sizeof err->msg,
                  "the loss is %s at epoch %lld, step %lld; training stopped, and the last good checkpoint, %s, is kept",
@@ -325,6 +405,7 @@ static int step(Run *r, int64_t batch, int64_t window, rt_error *err) {
                  "is kept", (long long)r->ck.pos.epoch + 1, (long long)r->o.steps + 1, r->cfg.ckpt);
         return -1;
     }
+    r->collective = false;
     rt_optim_step(&r->o, r->m, r->p.data, r->t.grads.data);
     r->recent.total += s.total;
     r->recent.count += s.count;
@@ -341,7 +422,7 @@ static int train_loop(Run *r, rt_error *err) {
             shuffle(r, pos->epoch);
         for (; pos->batch < nb; pos->batch++, pos->window = 0) {
             if (pos->window == 0) /* a batch starts from zero states */
-                memset(r->t.state, 0, sizeof(float) * (size_t)(r->cfg.batch * r->m->state_floats));
+                memset(r->t.state, 0, sizeof(float) * (size_t)(r->t.B * r->m->state_floats));
             while (pos->window < nw) {
                 if (step(r, pos->batch, pos->window, err))
                     return -1;
@@ -378,51 +459,63 @@ static int writable(const char *path, rt_error *err) {
     return f ? 0 : -1;
 }
 
-static int setup(Run *r, const rt_args *a, rt_error *err) {
+/* The buffers of one window of this rank's share of a batch. */
+static int alloc_windows(Run *r, rt_error *err) {
     const rt_model *m = r->m;
-    if (writable(a->out, err) || writable(r->cfg.ckpt, err))
-        return -1;
-    if (a->weights ? rt_params_load(m, a->weights, &r->p, err) : rt_params_init(m, r->cfg.seed, &r->p, err))
-        return -1;
-    if (load_source(m, a, &r->cfg, &r->src, err))
-        return -1;
-    int64_t w = window_len(r), B = r->cfg.batch;
+    int64_t w = window_len(r), B = (r->cfg.batch + r->ranks - 1) / r->ranks, whole = r->cfg.batch * m->state_floats;
     int64_t xw = m->input.token ? 1 : m->input.size, yw = m->target.token ? 1 : m->target.size;
     r->perm = malloc(sizeof(int64_t) * (size_t)(r->src.ntrain + 1));
     r->xw = malloc(sizeof(float) * (size_t)(B * w * xw + 1));
     r->yw = malloc(sizeof(float) * (size_t)(B * w * yw + 1));
     r->xt = malloc(sizeof(int32_t) * (size_t)(B * w + 1));
     r->yt = malloc(sizeof(int32_t) * (size_t)(B * w + 1));
-    if (!r->perm || !r->xw || !r->yw || !r->xt || !r->yt) {
+    r->carry = calloc((size_t)(r->rank == 0 ? whole : 0) + 1, sizeof(float));
+    r->gathered = malloc(sizeof(float) * (size_t)((r->rank == 0 ? whole : 0) + 1));
+    if (!r->perm || !r->xw || !r->yw || !r->xt || !r->yt || !r->carry || !r->gathered) {
         snprintf(err->msg, sizeof err->msg, "out of memory for the training data");
         return -1;
     }
-    if (rt_trainer_init(&r->t, m, B, w, err) || rt_optim_init(&r->o, m, &r->cfg.opt, err))
+    return rt_trainer_init(&r->t, m, B, w, err);
+}
+
+/* Continue from a checkpoint: every rank reads it and takes its own rows
+ * of the carried states. */
+static int resume(Run *r, const char *path, rt_error *err) {
+    rt_checkpoint c = {0};
+    if (rt_checkpoint_load(path, r->m, &r->p, &r->o, &c, err))
+        return -1;
+    int rc = 0;
+    if (c.carry_floats != r->ck.carry_floats || c.batch != r->cfg.batch) {
+        snprintf(err->msg, sizeof err->msg, "%s: the checkpoint was written with batch %lld, not %lld", path,
+                 (long long)c.batch, (long long)r->cfg.batch);
+        rc = -1;
+    } else {
+        r->ck.pos = c.pos;
+        int64_t first, B, nb = batches_per_epoch(r);
+        rt_dist_share_of(global_batch(r, c.pos.batch < nb ? c.pos.batch : 0), r->rank, r->ranks, &first, &B);
+        if (c.carry_floats)
+            carry_rows(r->m, c.carry, global_batch(r, c.pos.batch < nb ? c.pos.batch : 0), r->t.state, first, B, true);
+        memcpy(r->t.ctx.rng, c.rng, sizeof c.rng);
+    }
+    free(c.carry);
+    return rc;
+}
+
+static int setup(Run *r, const rt_args *a, rt_error *err) {
+    const rt_model *m = r->m;
+    if (r->rank == 0 && (writable(a->out, err) || writable(r->cfg.ckpt, err)))
+        return -1;
+    if (a->weights ? rt_params_load(m, a->weights, &r->p, err) : rt_params_init(m, r->cfg.seed, &r->p, err))
+        return -1;
+    if (load_source(m, a, &r->cfg, &r->src, err) || alloc_windows(r, err) || rt_optim_init(&r->o, m, &r->cfg.opt, err))
         return -1;
     r->t.ctx.training = 1;
     rt_rng g;
     rt_rng_seed(&g, r->cfg.seed ^ 0xD1B54A32D192ED03ULL);
     memcpy(r->t.ctx.rng, g.s, sizeof g.s);
-    memset(r->t.state, 0, sizeof(float) * (size_t)(B * m->state_floats));
-    r->ck.carry_floats = B * m->state_floats;
-    if (!a->resume)
-        return 0;
-    rt_checkpoint c = {0};
-    if (rt_checkpoint_load(a->resume, m, &r->p, &r->o, &c, err))
-        return -1;
-    int rc = 0;
-    if (c.carry_floats != r->ck.carry_floats || c.batch != B) {
-        snprintf(err->msg, sizeof err->msg, "%s: the checkpoint was written with batch %lld, not %lld", a->resume,
-                 (long long)c.batch, (long long)B);
-        rc = -1;
-    } else {
-        if (c.carry_floats)
-            memcpy(r->t.state, c.carry, sizeof(float) * (size_t)c.carry_floats);
-        memcpy(r->t.ctx.rng, c.rng, sizeof c.rng);
-        r->ck.pos = c.pos;
-    }
-    free(c.carry);
-    return rc;
+    memset(r->t.state, 0, sizeof(float) * (size_t)(r->t.B * m->state_floats));
+    r->ck.carry_floats = r->cfg.batch * m->state_floats;
+    return a->resume ? resume(r, a->resume, err) : 0;
 }
 
 static void teardown(Run *r) {
@@ -431,7 +524,12 @@ static void teardown(Run *r) {
     rt_optim_free(&r->o);
     rt_data_free(&r->src.x);
     rt_data_free(&r->src.y);
+    rt_data_free(&r->src.vx);
+    rt_data_free(&r->src.vy);
     free(r->src.bytes);
+    free(r->src.vbytes);
+    free(r->carry);
+    free(r->gathered);
     free(r->perm);
     free(r->xw);
     free(r->yw);
@@ -444,7 +542,7 @@ int rt_cmd_train(const rt_model *m, const rt_args *a) {
         return rt_usage_error(a, "%s", "train needs -o, and either --input with --target or --text");
     if (a->weights && a->resume)
         return rt_usage_error(a, "%s", "--resume continues from its own weights; drop --weights");
-    Run r = {.m = m};
+    Run r = {.m = m, .rank = rt_dist_rank(), .ranks = rt_dist_size()};
     int rc = configure(m, a, &r.cfg);
     if (rc)
         return rc;
@@ -460,11 +558,22 @@ int rt_cmd_train(const rt_model *m, const rt_args *a) {
     rc = !ckpt && !a->checkpoint ? -1 : setup(&r, a, &err);
     if (!rc)
         rc = train_loop(&r, &err);
-    if (!rc)
+    if (!rc && !rt_ranks_agree(r.m, &r.p)) {
+        snprintf(err.msg, sizeof err.msg, "the ranks' weights differ after training (MPI's sums were not the same "
+                                          "bits on every rank); nothing was written");
+        r.collective = true;
+        rc = -1;
+    }
+    if (!rc && r.rank == 0)
         rc = rt_params_save(m, &r.p, a->out, &err);
     teardown(&r);
     free(ckpt);
     if (rc && !err.msg[0])
         snprintf(err.msg, sizeof err.msg, "out of memory");
+    if (rc && r.ranks > 1 && !r.collective) { /* only this rank knows: end them all */
+        char msg[RT_ERR_LEN + 16];
+        snprintf(msg, sizeof msg, "error: %s", err.msg);
+        rt_dist_abort(msg);
+    }
     return rc ? rt_fail(a, err.msg) : 0;
 }

@@ -3,6 +3,7 @@
  * (targets may also be -100, skipped by cross_entropy), vectors as <f4
  * (<f8 is converted), shaped [B, T(, N)] for sequences, [B(, N)] otherwise. */
 #include "rt_data.h"
+#include "rt_file.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,18 +108,92 @@ int rt_data_load(const char *path, const rt_type *t, bool is_target, rt_data *ou
     return rc;
 }
 
+/* ---- opened data sets, read by offset ------------------------------------ */
+
+enum { CHUNK = 4096 }; /* values per read */
+
+/* n raw values of d's dtype at flat index first into dst, checked. */
+static int convert(const rt_data *d, const void *raw, int64_t first, int64_t n, void *dst, rt_error *err) {
+    const rt_type *t = d->type;
+    for (int64_t i = 0; i < n; i++) {
+        if (!t->token) {
+            ((float *)dst)[i] = d->dtype == RT_F32 ? ((const float *)raw)[i] : (float)((const double *)raw)[i];
+            continue;
+        }
+        int64_t v = d->dtype == RT_I32 ? ((const int32_t *)raw)[i] : ((const int64_t *)raw)[i];
+        if ((v < 0 || v >= t->size) && !(d->is_target && v == RT_IGNORE_INDEX))
+            return rt_errorf(err, d->path, "%s id %lld at position %lld is outside the vocabulary [0, %lld)%s",
+                             d->is_target ? "target" : "input", (long long)v, (long long)(first + i),
+                             (long long)t->size, d->is_target ? " (and is not -100)" : "");
+        ((int32_t *)dst)[i] = (int32_t)v;
+    }
+    return 0;
+}
+
+int rt_data_read(const rt_data *d, int64_t first, int64_t count, void *dst, rt_error *err) {
+    size_t unit = d->type->token ? sizeof(int32_t) : sizeof(float);
+    if (!d->file) {
+        const char *from = d->tokens ? (const char *)d->tokens : (const char *)d->floats;
+        memcpy(dst, from + (size_t)first * unit, unit * (size_t)count);
+        return 0;
+    }
+    int size = rt_npy_dtype_size(d->dtype);
+    static _Thread_local int64_t raw[CHUNK];
+    for (int64_t done = 0; done < count; done += CHUNK) {
+        int64_t n = count - done < CHUNK ? count - done : CHUNK;
+        if (fseeko(d->file, (off_t)(d->offset + (first + done) * size), SEEK_SET))
+            return rt_errorf(err, d->path, "cannot seek to value %lld", (long long)(first + done));
+        if (rt_read_exact(d->file, raw, (size_t)(n * size), d->path, "the data", err) < 0 ||
+            convert(d, raw, first + done, n, (char *)dst + (size_t)done * unit, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int rt_data_open(const char *path, const rt_type *t, bool is_target, rt_data *out, rt_error *err) {
+    memset(out, 0, sizeof *out);
+    rt_array a;
+    if (rt_npy_open(path, &a, &out->file, &out->offset, err))
+        return -1;
+    const char *what = is_target ? "target" : "input";
+    int rc = check_shape(&a, t, path, what, err);
+    if (!rc && t->token && a.dtype != RT_I32 && a.dtype != RT_I64)
+        rc = rt_errorf(err, path, "the model's %s is tokens, stored as <i4 or <i8, but the file holds %s", what,
+                       dtype_name(a.dtype));
+    if (!rc && !t->token && a.dtype != RT_F32 && a.dtype != RT_F64)
+        rc = rt_errorf(err, path, "the model's %s is vectors, stored as <f4 (or <f8), but the file holds %s", what,
+                       dtype_name(a.dtype));
+    out->B = a.dims[0];
+    out->T = t->seq ? a.dims[1] : 1;
+    out->width = t->token ? 1 : t->size;
+    out->dtype = a.dtype;
+    out->type = t;
+    out->is_target = is_target;
+    out->path = path;
+    static _Thread_local int32_t ids[CHUNK];
+    for (int64_t at = 0; !rc && t->token && at < a.count; at += CHUNK) /* every id, once */
+        rc = rt_data_read(out, at, a.count - at < CHUNK ? a.count - at : CHUNK, ids, err);
+    if (rc)
+        rt_data_free(out);
+    return rc;
+}
+
 void rt_data_free(rt_data *d) {
+    if (d->file)
+        fclose(d->file);
     free(d->tokens);
     free(d->floats);
     memset(d, 0, sizeof *d);
 }
 
-int rt_data_load_pair(const rt_model *m, const char *input, const char *target, rt_data *x, rt_data *y,
-                      rt_error *err) {
+typedef int data_reader(const char *path, const rt_type *t, bool is_target, rt_data *out, rt_error *err);
+
+static int pair(data_reader *read, const rt_model *m, const char *input, const char *target, rt_data *x, rt_data *y,
+                rt_error *err) {
     memset(y, 0, sizeof *y);
-    if (rt_data_load(input, &m->input, false, x, err))
+    if (read(input, &m->input, false, x, err))
         return -1;
-    if (rt_data_load(target, &m->target, true, y, err)) {
+    if (read(target, &m->target, true, y, err)) {
         rt_data_free(x);
         return -1;
     }
@@ -130,4 +205,14 @@ int rt_data_load_pair(const rt_model *m, const char *input, const char *target, 
         return -1;
     }
     return 0;
+}
+
+int rt_data_load_pair(const rt_model *m, const char *input, const char *target, rt_data *x, rt_data *y,
+                      rt_error *err) {
+    return pair(rt_data_load, m, input, target, x, y, err);
+}
+
+int rt_data_open_pair(const rt_model *m, const char *input, const char *target, rt_data *x, rt_data *y,
+                      rt_error *err) {
+    return pair(rt_data_open, m, input, target, x, y, err);
 }

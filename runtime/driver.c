@@ -209,15 +209,20 @@ static int cmd_eval(const rt_model *m, const rt_args *a) {
     return rc ? rt_fail(a, err.msg) : 0;
 }
 
-int rt_main(const rt_model *m, int argc, char **argv) {
+static int run_command(const rt_model *m, int argc, char **argv) {
     rt_args a;
     if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        rt_print_usage(argv[0]);
+        if (rt_dist_rank() == 0)
+            rt_print_usage(argv[0]);
         return 0;
     }
     int rc = rt_parse_args(argc, argv, &a);
     if (rc)
         return rc;
+    /* Across ranks train and grad split the work; any other command is
+     * rank 0's alone (the others would only repeat it). */
+    if (rt_dist_rank() != 0 && strcmp(a.cmd, "train") && strcmp(a.cmd, "grad"))
+        return 0;
     if (!strcmp(a.cmd, "info"))
         return cmd_info(m);
     if (!strcmp(a.cmd, "init"))
@@ -233,4 +238,11 @@ int rt_main(const rt_model *m, int argc, char **argv) {
     if (!strcmp(a.cmd, "sample"))
         return rt_cmd_sample(m, &a);
     return rt_usage_error(&a, "unknown command '%s'", a.cmd);
+}
+
+int rt_main(const rt_model *m, int argc, char **argv) {
+    rt_dist_init(&argc, &argv);
+    int rc = run_command(m, argc, argv);
+    rt_dist_finish();
+    return rc;
 }

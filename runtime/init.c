@@ -1,17 +1,20 @@
 /* init.c - the random generator and parameter initialisation (SPEC 1.1,
  * 1.2): each parameter by its rule, drawn in parameter order from one
- * stream seeded with --seed, so the same seed gives the same bits. */
+ * stream seeded with --seed, so the same seed gives the same bits; and
+ * dropout masks, a hash of a key and each element's global position. */
 #include "rt_internal.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t splitmix64(uint64_t *x) {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+/* splitmix64's finalizer: a counter in, 64 well-mixed bits out. */
+static uint64_t mix64(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);
 }
+
+static uint64_t splitmix64(uint64_t *x) { return mix64(*x += 0x9E3779B97F4A7C15ULL); }
 
 void rt_rng_seed(rt_rng *r, uint64_t seed) {
     for (int i = 0; i < 4; i++)
@@ -87,12 +90,14 @@ void rt_dropout(rt_train_ctx *ctx, double p, int64_t n, const float *in, float *
         }
         return;
     }
-    rt_rng r;
-    memcpy(r.s, ctx->rng, sizeof r.s);
+    /* element i of sequence first_seq + b has the global position
+     * (first_seq + b) * per + i: the same mask however the batch is split */
+    uint64_t layer = mix64(ctx->key + 0x9E3779B97F4A7C15ULL * (uint64_t)++ctx->calls);
+    int64_t per = ctx->batch > 0 ? n / ctx->batch : n, first = ctx->first_seq * per;
     float keep = (float)(1.0 / (1.0 - p));
     for (int64_t i = 0; i < n; i++) {
-        mask[i] = rt_rng_uniform(&r) < p ? 0.0f : keep;
+        double u = (double)(mix64(layer + (uint64_t)(first + i)) >> 11) * 0x1.0p-53;
+        mask[i] = u < p ? 0.0f : keep;
         out[i] = in[i] * mask[i];
     }
-    memcpy(ctx->rng, r.s, sizeof r.s);
 }

@@ -41,6 +41,11 @@ typedef struct rt_train_ctx {
     float *state;           /* [state_floats x B] carried states, in and out; NULL: zeros */
     uint64_t rng[4];        /* the dropout stream (xoshiro256**) */
     int training;           /* apply dropout */
+    /* The runtime's own (generated code reads only the fields above): */
+    uint64_t key;           /* this window's dropout key, from rng */
+    int64_t first_seq;      /* global index of sequence 0 of this pass */
+    int64_t batch;          /* the pass's B */
+    int64_t calls;          /* dropout layers so far in this pass */
 } rt_train_ctx;
 
 /* Forward pass over B sequences of T steps. P[i] is parameter i (row-major,
@@ -75,6 +80,8 @@ typedef struct rt_model {
     rt_forward_fn *forward;
     rt_forward_train_fn *forward_train;
     rt_backward_fn *backward;
+    const int *carry_sizes; /* the carried states: ncarry blocks of [B][size], in order */
+    int ncarry;
 } rt_model;
 
 /* The generated program's command line (SPEC section 5). */
@@ -112,7 +119,9 @@ void rt_gemm_nn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, co
 /* C[i, j] (+)= sum_k A[k, i] * Bm[k, j]: the sum over rows of outer products. */
 void rt_gemm_tn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *Bm, int64_t ldb,
                 float *C, int64_t ldc, int accumulate);
-/* out = in * mask, the mask (0 or 1/(1-p)) drawn from ctx->rng and kept;
+/* out = in * mask, the mask (0 or 1/(1-p)) drawn by hashing ctx->key, the
+ * layer's index in the pass and each element's global position (values are
+ * [B][...] per sequence), and kept;
  * outside training the identity with a mask of ones. */
 void rt_dropout(rt_train_ctx *ctx, double p, int64_t n, const float *in, float *out, float *mask);
 

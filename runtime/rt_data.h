@@ -1,4 +1,7 @@
-/* rt_data.h - a data set in memory: inputs or targets of B sequences. */
+/* rt_data.h - a data set: inputs or targets of B sequences, in memory
+ * (rt_data_load) or read from the file a few values at a time by offset
+ * (rt_data_open, rt_data_read: training, where each rank reads only its
+ * own sequences). */
 #ifndef RNNRT_DATA_H
 #define RNNRT_DATA_H
 #include "rt_internal.h"
@@ -9,13 +12,29 @@ typedef struct rt_data {
     int64_t width;      /* values per step: 1 for tokens, N for vectors */
     int32_t *tokens;    /* [B, T] ids, or NULL */
     float *floats;      /* [B, T, N] values, or NULL */
+    /* opened, not loaded: */
+    FILE *file;         /* the .npy file, its values from byte offset on */
+    int64_t offset;
+    rt_dtype dtype;
+    const rt_type *type;
+    bool is_target;
+    const char *path;
 } rt_data;
 
 /* Load an .npy file as the model's input (or target, which may hold -100). */
 int rt_data_load(const char *path, const rt_type *t, bool is_target, rt_data *out, rt_error *err);
 void rt_data_free(rt_data *d);
-/* Input and target together, checked to hold the same sequences. */
+/* Input and target together, checked to hold the same sequences; loaded,
+ * or only opened (open). */
 int rt_data_load_pair(const rt_model *m, const char *input, const char *target, rt_data *x, rt_data *y,
                       rt_error *err);
+int rt_data_open_pair(const rt_model *m, const char *input, const char *target, rt_data *x, rt_data *y,
+                      rt_error *err);
+/* Check an .npy file's header against type t and keep it open; token ids
+ * are checked by reading the file through once. */
+int rt_data_open(const char *path, const rt_type *t, bool is_target, rt_data *out, rt_error *err);
+/* count values from flat index first ([B, T, width] order) of an opened
+ * or loaded data set into dst: int32 ids for tokens, else floats. */
+int rt_data_read(const rt_data *d, int64_t first, int64_t count, void *dst, rt_error *err);
 
 #endif

@@ -3,6 +3,7 @@
  * cmd_sample.c). */
 #ifndef RNNRT_DRIVER_H
 #define RNNRT_DRIVER_H
+#include "rt_dist.h"
 #include "rt_train.h"
 
 /* Which options were given, one bit each. */

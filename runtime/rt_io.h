@@ -8,6 +8,7 @@
 #ifndef RNNRT_IO_H
 #define RNNRT_IO_H
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 enum { RT_MAX_RANK = 4, RT_ERR_LEN = 512 };
@@ -32,6 +33,11 @@ typedef struct rt_array {      /* an .npy array, in memory */
  * with count 0; on success data is never NULL. Returns 0, or -1 with err
  * filled in (and *out empty). */
 int rt_npy_read(const char *path, rt_array *out, rt_error *err);
+/* The same checks without the data: meta gets the dtype and shape (data
+ * NULL), *f stays open for reading the data, which starts at byte
+ * *data_offset. */
+int rt_npy_open(const char *path, rt_array *meta, FILE **f, int64_t *data_offset, rt_error *err);
+int rt_npy_dtype_size(rt_dtype t);
 /* Write a <f4 array (format 1.0), byte for byte as numpy.save does; data
  * may be NULL when the shape holds no element. Returns 0, or -1 with err
  * filled in. */

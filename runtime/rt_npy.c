@@ -360,6 +360,24 @@ int rt_npy_read(const char *path, rt_array *out, rt_error *err) {
     return r;
 }
 
+int rt_npy_open(const char *path, rt_array *meta, FILE **f, int64_t *data_offset, rt_error *err) {
+    uint64_t size, data_size = 0;
+    int64_t bytes = 0;
+    npy_header h;
+    memset(meta, 0, sizeof *meta);
+    if (rt_open_read(path, f, &size, err) < 0)
+        return -1;
+    if (read_header(*f, size, &h, &data_size, path, err) < 0 || check_header(&h, data_size, meta, &bytes, path, err) < 0) {
+        fclose(*f);
+        *f = NULL;
+        return -1;
+    }
+    *data_offset = (int64_t)(size - data_size);
+    return 0;
+}
+
+int rt_npy_dtype_size(rt_dtype t) { return dtype_size(t); }
+
 void rt_array_free(rt_array *a) {
     free(a->data);
     memset(a, 0, sizeof *a);

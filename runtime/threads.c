@@ -8,7 +8,8 @@
  * job's line (description and generation), each worker its own line (the
  * last generation it finished), so a job costs a round trip, not a tug of
  * war over shared counters. The thread count comes from $RNNC_THREADS,
- * else the online processors, at most RT_MAX_THREADS. Tasks never split a
+ * else the online processors (divided among the machine's MPI ranks), at
+ * most RT_MAX_THREADS. Tasks never split a
  * sum, so results do not depend on the thread count. */
 #include "rt_threads.h"
 #include <pthread.h>
@@ -81,9 +82,12 @@ static void *worker(void *p) {
     return NULL;
 }
 
+/* $RNNC_THREADS, else the online processors shared among the ranks that
+ * mpirun started on this machine. */
 static int thread_count(void) {
-    const char *env = getenv("RNNC_THREADS");
-    long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    const char *env = getenv("RNNC_THREADS"), *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    long ranks = local && *local ? strtol(local, NULL, 10) : 1;
+    long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN) / (ranks > 1 ? ranks : 1);
     return n < 1 ? 1 : n > RT_MAX_THREADS ? RT_MAX_THREADS : (int)n;
 }
 

@@ -4,6 +4,7 @@
  * window and reused. The loss gradients are PyTorch's: cross_entropy's is
  * (softmax - onehot) / counted positions, mse's 2 (out - y) / elements. */
 #include "rt_train.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,12 @@ int rt_trainer_init(rt_trainer *t, const rt_model *m, int64_t B, int64_t T, rt_e
     t->state = rt_alloc_floats((size_t)(B * m->state_floats));
     t->grads.n = m->nparams;
     t->grads.data = calloc((size_t)m->nparams + 1, sizeof(float *));
-    bool ok = t->ws && t->ctx.tape && t->out && t->d_out && t->state && t->grads.data;
-    for (int i = 0; ok && i < m->nparams; i++)
-        ok = (t->grads.data[i] = rt_alloc_floats((size_t)rt_param_count(&m->params[i]))) != NULL;
+    for (int i = 0; i < m->nparams; i++) /* each gradient on a cache line of its own */
+        t->grad_floats += (rt_param_count(&m->params[i]) + 15) / 16 * 16;
+    t->grad_block = rt_alloc_floats((size_t)(t->grad_floats + RT_SUM_SLOTS));
+    bool ok = t->ws && t->ctx.tape && t->out && t->d_out && t->state && t->grads.data && t->grad_block;
+    for (int64_t i = 0, at = 0; ok && i < m->nparams; at += (rt_param_count(&m->params[i]) + 15) / 16 * 16, i++)
+        t->grads.data[i] = t->grad_block + at;
     if (!ok) {
         snprintf(err->msg, sizeof err->msg, "out of memory for training %lld sequences of %lld steps", (long long)B,
                  (long long)T);
@@ -39,13 +43,19 @@ void rt_trainer_free(rt_trainer *t) {
     free(t->out);
     free(t->d_out);
     free(t->state);
-    rt_params_free(&t->grads);
+    free(t->grad_block);
+    free(t->grads.data);
     memset(t, 0, sizeof *t);
 }
 
-void rt_grads_zero(rt_trainer *t) {
-    for (int i = 0; i < t->m->nparams; i++)
-        memset(t->grads.data[i], 0, sizeof(float) * (size_t)rt_param_count(&t->m->params[i]));
+void rt_grads_zero(rt_trainer *t) { memset(t->grad_block, 0, sizeof(float) * (size_t)(t->grad_floats + RT_SUM_SLOTS)); }
+
+void rt_trainer_window(rt_trainer *t, int64_t first_seq) {
+    rt_rng r;
+    memcpy(r.s, t->ctx.rng, sizeof r.s);
+    t->ctx.key = rt_rng_next(&r);
+    memcpy(t->ctx.rng, r.s, sizeof r.s);
+    t->ctx.first_seq = first_seq;
 }
 
 /* d_out and the loss sum for cross_entropy over rows of V logits. */
@@ -80,7 +90,11 @@ static void mse_grad(const float *out, const float *y, int64_t n, float *d, rt_l
 double rt_train_pass(rt_trainer *t, float *const *P, const void *x, const void *y, int64_t B, int64_t T,
                      rt_loss_sum *acc) {
     const rt_model *m = t->m;
+    if (B < 1) /* a rank with no sequences in this batch */
+        return NAN;
     t->ctx.state = m->state_floats ? t->state : NULL;
+    t->ctx.batch = B;
+    t->ctx.calls = 0;
     m->forward_train(P, x, B, T, t->out, t->ws, &t->ctx);
     int64_t rows = B * (m->output.seq ? T : 1);
     rt_loss_sum s = {0};
