@@ -4,7 +4,8 @@
 #   make test       unit, golden, robustness and end-to-end tests, plain and
 #                   again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make install    PREFIX=/usr/local
-#   make test-slow  slower checks: embedded C on a Cortex-M4 under QEMU
+#   make test-slow  slower checks: embedded C on a Cortex-M4 under QEMU, and
+#                   data-parallel training under Open MPI
 #   make bench      against PyTorch (training, inference), LLVM/C, compile times
 # Generated sources (bison, flex, the embedded prelude) go to $(BUILD).
 
@@ -139,9 +140,11 @@ test: all
 	@$(MAKE) --no-print-directory test-one
 	@$(MAKE) --no-print-directory test-one BUILD=build/asan SAN=1
 
-# Slower checks, which CI also runs: embedded C on a Cortex-M4 under QEMU.
-test-slow: all
+# Slower checks, which CI also runs: embedded C on a Cortex-M4 under QEMU;
+# training across MPI ranks (needs libopenmpi-dev and openmpi-bin).
+test-slow: all $(BUILD)/tests/st_compare
 	@tests/embedded/cortexm/run.sh $(BUILD)/rnnc
+	@tests/mpi/run.sh $(BUILD)/rnnc
 
 # Benchmarks: this machine's sgemm and read bandwidth, then ratios, in one run (bench/run.sh).
 bench: all

@@ -64,8 +64,6 @@ void rt_dist_gather(const float *part, int64_t count, float *all, const int64_t 
     free(at);
 }
 
-void rt_dist_share(int64_t *value) { MPI_Bcast(value, 1, MPI_INT64_T, 0, MPI_COMM_WORLD); }
-
 _Noreturn void rt_dist_abort(const char *message) {
     if (world_size > 1)
         fprintf(stderr, "rank %d: %s\n", my_rank, message);

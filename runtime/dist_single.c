@@ -27,8 +27,6 @@ void rt_dist_gather(const float *part, int64_t count, float *all, const int64_t 
         memcpy(all, part, sizeof(float) * (size_t)count);
 }
 
-void rt_dist_share(int64_t *value) { (void)value; }
-
 _Noreturn void rt_dist_abort(const char *message) {
     fprintf(stderr, "%s\n", message);
     exit(1);

@@ -18,8 +18,6 @@ void rt_dist_sum(float *buf, int64_t n);
 /* Rank 0 receives every rank's part (n[r] floats from rank r) one after
  * the other in rank order in all; the others pass all = NULL. */
 void rt_dist_gather(const float *part, int64_t count, float *all, const int64_t *counts);
-/* Every rank gets rank 0's *value. */
-void rt_dist_share(int64_t *value);
 /* Print "rank R: message" (when there are ranks) and end every rank
  * with status 1: for a failure that only this rank saw. */
 _Noreturn void rt_dist_abort(const char *message);

@@ -71,6 +71,11 @@ grep_out "no model named 'nosuch'" err "--model message"
 many=$(for i in $(seq 60); do printf ' -DW%d' "$i"; done)
 expect 1 "too many compiler words" env RNNC_CFLAGS="$many" "$rnnc" build examples/timeseries.rnn -o "$tmp/ts"
 grep_out "hold more than 48 words" err "compiler words message"
+# --mpi with a runtime built without MPI says what to install
+mkdir -p "$tmp/rt/include"
+cp "$(dirname "$rnnc")/librnnrt.a" "$tmp/rt/" && cp runtime/rnnrt.h "$tmp/rt/include/"
+expect 1 "--mpi without the MPI layer" env RNNC_RUNTIME="$tmp/rt" "$rnnc" build examples/timeseries.rnn --mpi -o "$tmp/ts"
+grep_out "rt_dist_mpi.o, which this rnnc's runtime was built without: install Open MPI" err "--mpi message"
 [ -e "$tmp/ts.rnnc.c" ] && { echo "FAIL too many compiler words: the C source is left behind"; fail=$((fail + 1)); }
 
 echo "cli: $pass passed, $fail failed"
