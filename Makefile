@@ -42,7 +42,7 @@ RUNTIME_SRCS  := $(filter-out runtime/dist_mpi.c,$(wildcard runtime/*.c))
 RUNTIME_OBJS  := $(RUNTIME_SRCS:runtime/%.c=$(BUILD)/runtime/%.o)
 UNIT_TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all rnnc test test-one test-slow install clean bench
+.PHONY: all rnnc test test-one test-slow mpi-asan install clean bench
 all: $(BUILD)/rnnc rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(MPI_OBJ)
 
 rnnc: $(BUILD)/rnnc
@@ -141,10 +141,16 @@ test: all
 	@$(MAKE) --no-print-directory test-one BUILD=build/asan SAN=1
 
 # Slower checks, which CI also runs: embedded C on a Cortex-M4 under QEMU;
-# training across MPI ranks (needs libopenmpi-dev and openmpi-bin).
+# training across MPI ranks (needs libopenmpi-dev and openmpi-bin), plain and
+# under ASan + UBSan.
 test-slow: all $(BUILD)/tests/st_compare
 	@tests/embedded/cortexm/run.sh $(BUILD)/rnnc
 	@tests/mpi/run.sh $(BUILD)/rnnc
+	@$(MAKE) --no-print-directory mpi-asan BUILD=build/asan SAN=1
+
+# Leaks are not checked here: Open MPI keeps memory until the process ends.
+mpi-asan: all $(BUILD)/tests/st_compare
+	@ASAN_OPTIONS=detect_leaks=0:exitcode=86 tests/mpi/run.sh $(BUILD)/rnnc
 
 # Benchmarks: this machine's sgemm and read bandwidth, then ratios, in one run (bench/run.sh).
 bench: all

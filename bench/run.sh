@@ -3,8 +3,9 @@
 # this machine's sgemm rate and read bandwidth (bench/probes.sh) first, then
 # the LLVM backend against the C backend (backends.sh), training per step
 # against PyTorch with rnnc's GFLOP/s (vs_pytorch.sh), inference per step at
-# batch 1 against PyTorch and the bandwidth limit (inference.sh), and the
-# compile time of each example (compile_times.sh).
+# batch 1 against PyTorch and the bandwidth limit (inference.sh), the
+# compile time of each example (compile_times.sh), and training across 1
+# and 2 MPI ranks (mpi.sh; skipped without Open MPI).
 rnnc=${1:-./rnnc}
 here=$(cd "$(dirname "$0")" && pwd)
 probes=$("$here/probes.sh") || exit 1
@@ -24,3 +25,10 @@ echo "== inference at batch 1, time per step (bench/inference.sh) =="
 echo
 echo "== compile time per example (bench/compile_times.sh) =="
 "$here/compile_times.sh" "$rnnc" || exit 1
+echo
+echo "== data-parallel training, 1 and 2 MPI ranks of one thread (bench/mpi.sh) =="
+if command -v mpirun > /dev/null; then
+    "$here/mpi.sh" "$rnnc" || exit 1
+else
+    echo "skipped: mpirun not found (Debian: openmpi-bin libopenmpi-dev)"
+fi

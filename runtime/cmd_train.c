@@ -277,7 +277,10 @@ static void progress(Run *r, bool force) {
     fprintf(stderr, "epoch %lld/%lld  step %lld/%.0f  ", (long long)r->ck.pos.epoch + 1, (long long)r->cfg.epochs,
             (long long)r->o.steps, r->total_steps);
     print_metrics(r->m, loss);
-    fprintf(stderr, "  %.0f tokens/s  eta %.0fs\n", rate, eta);
+    fprintf(stderr, "  %.0f tokens/s  eta %.0fs", rate, eta);
+    if (r->ranks > 1) /* rank 0's time in the all-reduce, waiting for the others included */
+        fprintf(stderr, "  all-reduce %.1f%%", 100 * rt_grads_sum_seconds() / (t - r->t0));
+    fputs("\n", stderr);
     r->recent = (rt_loss_sum){0};
 }
 

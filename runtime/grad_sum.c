@@ -8,6 +8,17 @@
 #include "rt_dist.h"
 #include "rt_train.h"
 #include <string.h>
+#include <time.h>
+
+static double summing; /* seconds in the all-reduce, waiting for the other ranks included */
+
+static double seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+double rt_grads_sum_seconds(void) { return summing; }
 
 enum { PIECES = 3, PIECE_BITS = 12 };
 
@@ -34,7 +45,9 @@ void rt_grads_sum_ranks(rt_trainer *t, rt_loss_sum *s, int64_t *tokens) {
     put_count(slot + 1, s->count);
     put_count(slot + 1 + PIECES, s->correct);
     put_count(slot + 1 + 2 * PIECES, *tokens);
+    double t0 = seconds();
     rt_dist_sum(g, t->grad_floats + RT_SUM_SLOTS);
+    summing += seconds() - t0;
     s->total = slot[0];
     s->count = get_count(slot + 1);
     s->correct = get_count(slot + 1 + PIECES);

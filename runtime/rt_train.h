@@ -36,6 +36,8 @@ double rt_train_pass(rt_trainer *t, float *const *P, const void *x, const void *
  * global sums. One all-reduce over grad_block. A no-op for one rank. */
 enum { RT_SUM_SLOTS = 10 };
 void rt_grads_sum_ranks(rt_trainer *t, rt_loss_sum *s, int64_t *tokens);
+/* Seconds spent in that all-reduce so far (waiting included). */
+double rt_grads_sum_seconds(void);
 /* Collective: whether every rank holds the same weights. */
 bool rt_ranks_agree(const rt_model *m, const rt_params *p);
 
