@@ -7,6 +7,7 @@
 #   make test-slow  slower checks: embedded C on a Cortex-M4 under QEMU, and
 #                   data-parallel training under Open MPI
 #   make bench      against PyTorch (training, inference), LLVM/C, compile times
+#   make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 30) each
 # Generated sources (bison, flex, the embedded prelude) go to $(BUILD).
 
 CC      ?= cc
@@ -41,8 +42,10 @@ COMPILER_OBJS := $(COMPILER_SRCS:compiler/%.c=$(BUILD)/%.o) \
 RUNTIME_SRCS  := $(filter-out runtime/dist_mpi.c,$(wildcard runtime/*.c))
 RUNTIME_OBJS  := $(RUNTIME_SRCS:runtime/%.c=$(BUILD)/runtime/%.o)
 UNIT_TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+FUZZ_NAMES    := frontend npy safetensors checkpoint text
+REPLAYS       := $(FUZZ_NAMES:%=$(BUILD)/tests/replay_%)
 
-.PHONY: all rnnc test test-one test-slow mpi-asan install clean bench
+.PHONY: all rnnc test test-one test-slow mpi-asan install clean bench fuzz fuzzers
 all: $(BUILD)/rnnc rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(MPI_OBJ)
 
 rnnc: $(BUILD)/rnnc
@@ -119,9 +122,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h runtime/*.h) $(BUILD)
 $(BUILD)/tests/st_compare: tests/tools/st_compare.c $(BUILD)/librnnrt.a | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< $(BUILD)/librnnrt.a -lm -pthread
 
+# A fuzz harness without libFuzzer: replays its seeds and regressions.
+$(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz_input.h $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/librnnc.a $(BUILD)/librnnrt.a -lm -pthread
+
 # One full pass of the suite with the compiler in $(BUILD).
-test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TESTS) $(BUILD)/tests/st_compare
+test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TESTS) $(BUILD)/tests/st_compare $(REPLAYS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+	@set -e; for n in $(FUZZ_NAMES); do $(BUILD)/tests/replay_$$n tests/fuzz/corpus/$$n tests/fuzz/regressions/$$n; done
 	@tests/golden/run.sh $(BUILD)/rnnc
 	@tests/golden/emit_run.sh $(BUILD)/rnnc
 	@ROBUST_NO_ULIMIT=$(SAN) tests/robust/run.sh $(BUILD)/rnnc
@@ -151,6 +159,18 @@ test-slow: all $(BUILD)/tests/st_compare
 # Leaks are not checked here: Open MPI keeps memory until the process ends.
 mpi-asan: all $(BUILD)/tests/st_compare
 	@ASAN_OPTIONS=detect_leaks=0:exitcode=86 tests/mpi/run.sh $(BUILD)/rnnc
+
+# Fuzzing (tests/fuzz/): the libraries again with clang, ASan, UBSan and
+# libFuzzer's coverage in build/fuzz, then every harness for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 30
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+fuzz:
+	@$(MAKE) --no-print-directory fuzzers BUILD=build/fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link"
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzzers: $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_input.h $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -Iruntime -fsanitize=fuzzer -o $@ $< $(BUILD)/librnnc.a $(BUILD)/librnnrt.a -lm -pthread
 
 # Benchmarks: this machine's sgemm and read bandwidth, then ratios, in one run (bench/run.sh).
 bench: all

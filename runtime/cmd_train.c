@@ -19,6 +19,7 @@
  * failure only one rank sees ends every rank (rt_dist_abort). */
 #include "rt_checkpoint.h"
 #include "rt_driver.h"
+#include "rt_text.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,10 +39,7 @@ typedef struct Source {        /* the training and validation data */
     rt_data x, y;              /* npy, opened: read by offset */
     rt_data vx, vy;            /* npy validation sequences, loaded (rank 0) */
     int64_t ntrain, nvalid;    /* npy: sequences */
-    unsigned char *bytes;      /* --text: this rank's streams, from byte base */
-    unsigned char *vbytes;     /* --text: the validation bytes (rank 0) */
-    int64_t base, len, train_len; /* --text: bytes, of which training */
-    int64_t stream;            /* --text: steps per stream */
+    rt_text corpus;            /* --text: this rank's streams (rank 0: and validation) */
 } Source;
 
 typedef struct Run {
@@ -112,45 +110,6 @@ static int configure(const rt_model *m, const rt_args *a, Config *c) {
 
 /* ---- data --------------------------------------------------------------- */
 
-/* bytes [from, from + n) of f into a new buffer */
-static unsigned char *read_bytes(FILE *f, int64_t from, int64_t n, const char *path, rt_error *err) {
-    unsigned char *buf = malloc((size_t)n + 1);
-    if (!buf || fseeko(f, (off_t)from, SEEK_SET) || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        snprintf(err->msg, sizeof err->msg, "%s: cannot read %lld bytes at %lld", path, (long long)n, (long long)from);
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
-
-/* This rank's streams (and, for rank 0, the validation bytes). */
-static int read_text(const char *path, Source *s, double valid, int64_t batch, int rank, int ranks, rt_error *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f || fseeko(f, 0, SEEK_END) || (s->len = (int64_t)ftello(f)) < 0) {
-        snprintf(err->msg, sizeof err->msg, "%s: cannot open", path);
-        if (f)
-            fclose(f);
-        return -1;
-    }
-    s->text = true;
-    s->train_len = s->len - (int64_t)ceil(valid * (double)s->len);
-    s->stream = (s->train_len - 1) / batch;
-    if (s->stream < 1) {
-        snprintf(err->msg, sizeof err->msg, "%s: %lld bytes of training text cannot fill %lld streams", path,
-                 (long long)s->train_len, (long long)batch);
-        fclose(f);
-        return -1;
-    }
-    int64_t first, count;
-    rt_dist_share_of(batch, rank, ranks, &first, &count);
-    s->base = first * s->stream; /* stream b: inputs at b * stream + t, targets one byte on */
-    s->bytes = read_bytes(f, s->base, count * s->stream + 1, path, err);
-    if (s->bytes && rank == 0)
-        s->vbytes = read_bytes(f, s->train_len, s->len - s->train_len, path, err);
-    fclose(f);
-    return s->bytes && (rank || s->vbytes) ? 0 : -1;
-}
-
 /* The validation sequences, the last nvalid, into memory. */
 static int load_validation(const rt_model *m, Source *s, rt_error *err) {
     rt_data *d[] = {&s->x, &s->y}, *v[] = {&s->vx, &s->vy};
@@ -178,7 +137,9 @@ static int load_source(const rt_model *m, const rt_args *a, Config *c, Source *s
             snprintf(err->msg, sizeof err->msg, "--text reads bytes: the model's input and target must be seq token(256)");
             return -1;
         }
-        return read_text(a->text, s, c->valid, c->batch, rt_dist_rank(), rt_dist_size(), err);
+        s->text = true;
+        return rt_text_open(a->text, c->valid, c->batch, rt_dist_rank(), rt_dist_size(), rt_dist_rank() == 0,
+                            &s->corpus, err);
     }
     if (rt_data_open_pair(m, a->input, a->target, &s->x, &s->y, err))
         return -1;
@@ -194,7 +155,7 @@ static int load_source(const rt_model *m, const rt_args *a, Config *c, Source *s
     return rt_dist_rank() == 0 && s->nvalid ? load_validation(m, s, err) : 0;
 }
 
-static int64_t steps_per_seq(const Run *r) { return r->src.text ? r->src.stream : r->src.x.T; }
+static int64_t steps_per_seq(const Run *r) { return r->src.text ? r->src.corpus.stream : r->src.x.T; }
 
 static int64_t window_len(const Run *r) {
     int64_t T = steps_per_seq(r);
@@ -239,9 +200,9 @@ static int fill_window(Run *r, int64_t batch, int64_t t0, int64_t len, int64_t *
     if (s->text) {
         for (int64_t b = 0; b < *B; b++)
             for (int64_t t = 0; t < len; t++) {
-                int64_t at = b * s->stream + t0 + t;
-                r->xt[b * len + t] = s->bytes[at];
-                r->yt[b * len + t] = s->bytes[at + 1];
+                int64_t at = b * s->corpus.stream + t0 + t;
+                r->xt[b * len + t] = s->corpus.bytes[at];
+                r->yt[b * len + t] = s->corpus.bytes[at + 1];
             }
         return 0;
     }
@@ -307,7 +268,7 @@ static int validate(Run *r, rt_error *err) {
             rt_mse(out, r->src.vy.floats, rows * m->output.size, &s);
         free(out);
     } else {
-        int64_t n = r->src.len - r->src.train_len - 1, w = window_len(r);
+        int64_t n = r->src.corpus.len - r->src.corpus.train_len - 1, w = window_len(r);
         if (n < 1)
             return 0;
         rt_train_ctx ctx = r->t.ctx;
@@ -317,8 +278,8 @@ static int validate(Run *r, rt_error *err) {
         for (int64_t t0 = 0; t0 < n; t0 += w) {
             int64_t len = n - t0 < w ? n - t0 : w;
             for (int64_t t = 0; t < len; t++) {
-                r->xt[t] = r->src.vbytes[t0 + t];
-                r->yt[t] = r->src.vbytes[t0 + t + 1];
+                r->xt[t] = r->src.corpus.vbytes[t0 + t];
+                r->yt[t] = r->src.corpus.vbytes[t0 + t + 1];
             }
             m->forward_train(r->p.data, r->xt, 1, len, r->t.out, r->t.ws, &ctx);
             rt_cross_entropy(r->t.out, r->yt, len, m->output.size, &s);
@@ -529,8 +490,7 @@ static void teardown(Run *r) {
     rt_data_free(&r->src.y);
     rt_data_free(&r->src.vx);
     rt_data_free(&r->src.vy);
-    free(r->src.bytes);
-    free(r->src.vbytes);
+    rt_text_free(&r->src.corpus);
     free(r->carry);
     free(r->gathered);
     free(r->perm);
