@@ -122,12 +122,17 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h runtime/*.h) $(BUILD)
 $(BUILD)/tests/st_compare: tests/tools/st_compare.c $(BUILD)/librnnrt.a | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< $(BUILD)/librnnrt.a -lm -pthread
 
+# Fault injection for tests/e2e/faults.sh (never instrumented: preloaded).
+$(BUILD)/tests/fault_shim.so: tests/tools/fault_shim.c | $(BUILD)
+	$(CC) -O2 -Wall -Wextra -shared -fPIC -o $@ $< -ldl
+
 # A fuzz harness without libFuzzer: replays its seeds and regressions.
 $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz_input.h $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/librnnc.a $(BUILD)/librnnrt.a -lm -pthread
 
 # One full pass of the suite with the compiler in $(BUILD).
-test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TESTS) $(BUILD)/tests/st_compare $(REPLAYS)
+test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TESTS) $(BUILD)/tests/st_compare $(REPLAYS) \
+          $(BUILD)/tests/fault_shim.so
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 	@set -e; for n in $(FUZZ_NAMES); do $(BUILD)/tests/replay_$$n tests/fuzz/corpus/$$n tests/fuzz/regressions/$$n; done
 	@tests/golden/run.sh $(BUILD)/rnnc
@@ -137,6 +142,7 @@ test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TEST
 	@tests/e2e/programs.sh $(BUILD)/rnnc
 	@tests/e2e/examples.sh $(BUILD)/rnnc
 	@tests/e2e/resume.sh $(BUILD)/rnnc
+	@tests/e2e/faults.sh $(BUILD)/rnnc
 	@tests/e2e/passes.sh $(BUILD)/rnnc
 	@LLVM_LEVELS="$(LLVM_LEVELS)" tests/e2e/llvm.sh $(BUILD)/rnnc
 	@tests/embedded/run.sh $(BUILD)/rnnc

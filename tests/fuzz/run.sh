@@ -7,7 +7,7 @@
 # kept as build/fuzz/crash-NAME-*, to be fixed and then committed under
 # tests/fuzz/regressions/NAME/. Each run's log is kept in
 # tests/fuzz/logs/NAME.log (appended), from which the campaign's CPU time,
-# executions and coverage are summed.
+# executions and coverage are summed (tests/fuzz/campaign.sh).
 seconds=${1:?usage: run.sh SECONDS [NAME...]}
 shift
 cd "$(dirname "$0")/../.." || exit 2
@@ -20,11 +20,12 @@ for name in $names; do
         log=build/fuzz/$name.log
         echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) $name, $seconds s" > "$log"
         ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+            /usr/bin/time -f "cpu_seconds: %U user %S system" \
             "build/fuzz/fuzz_$name" -max_total_time="$seconds" -rss_limit_mb=3072 -timeout=20 -max_len=65536 \
             -print_final_stats=1 -artifact_prefix="build/fuzz/crash-$name-" \
             "build/fuzz/corpus/$name" "tests/fuzz/corpus/$name" >> "$log" 2>&1
         status=$?
-        grep -E '^==|^#[0-9]+.*DONE|^stat::|ERROR|SUMMARY' "$log" >> "tests/fuzz/logs/$name.log"
+        grep -E '^==|^#[0-9]+.*DONE|^stat::|^cpu_seconds|ERROR|SUMMARY' "$log" >> "tests/fuzz/logs/$name.log"
         exit $status
     ) &
     pids="$pids $!"
@@ -37,6 +38,6 @@ for name in $names; do
 done
 for p in $pids; do wait "$p" || failed=1; done
 for name in $names; do
-    tail -1 "build/fuzz/$name.log" | sed "s/^/$name: /"
+    grep -E 'DONE|^cpu_seconds' "build/fuzz/$name.log" | tail -2 | sed "s/^/$name: /"
 done
 [ $failed -eq 0 ] || { echo "fuzz: a harness crashed; see build/fuzz/*.log and build/fuzz/crash-*"; exit 1; }

@@ -40,6 +40,23 @@ put("huge_numbers.rnn", "cell c(n) {\n input x[99999999999999999999999]\n state 
 put("many_errors.rnn", "cell c(n) {\n" + "  a = $ # @\n" * 20000 + "}\n")
 put("unclosed_everything.rnn", "model m { input x : seq token(" + "[(" * 1000)
 
+# Issue 9's adversarial sources: a million levels of nesting, sizes of
+# 2^62 and sizes whose product overflows, invalid UTF-8 (in a name: an
+# error; in a comment: legal), a five-million-character name, a hundred
+# thousand broken cells.
+put("deep_parens_million.rnn", "cell c(n) { a = " + "(" * 1000000 + "x" + ")" * 1000000 + " }\n")
+cell = "cell c(i, n) {{\n input x[i]\n state h[{size}]\n param W[{size}, i]\n h' = tanh(W @ x) + h\n output h'\n}}\n"
+model = "model m {{\n input x : seq vector(3)\n target y : seq vector(1)\n h = c(x, n={n})\n o = linear(h, 1)\n loss mse(o, y)\n}}\n"
+put("size_2_62.rnn", cell.format(size="4611686018427387904") + model.format(n=3))
+put("size_n_times_2_62.rnn", cell.format(size="n*4611686018427387904") + model.format(n=4))
+put("size_hidden_2_62.rnn", cell.format(size="n") + model.format(n=4611686018427387904))
+put("size_square_2_31.rnn", cell.format(size="n*n") + model.format(n=2147483648))
+put("size_square_huge.rnn", cell.format(size="n*n") + model.format(n=100000))
+put("utf8_bad_name.rnn", b"cell c\xc3\x28(n) {\n input x[n]\n state h[n]\n h' = h\n output h'\n}\n")
+put("utf8_bad_comment.rnn", b"# \xff\xfe\xc3\x28 not UTF-8, in a comment\n" + (cell.format(size="n") + model.format(n=3)).encode())
+put("name_five_million.rnn", "cell " + "a" * 5000000 + "(n) {\n input x[n]\n state h[n]\n h' = h\n output h'\n}\n")
+put("broken_cells_100k.rnn", "cell c(n) { input x[n] state h[ }\n" * 100000)
+
 # A valid source of about 10 MB: one cell with a very long chain of locals.
 lines = ["cell big(in, hidden) {", " input x[in]", " state h[hidden]",
          " param W[hidden, in], U[hidden, hidden]", " a0 = W @ x + U @ h"]
