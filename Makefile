@@ -8,6 +8,7 @@
 #                   data-parallel training under Open MPI
 #   make bench      against PyTorch (training, inference), LLVM/C, compile times
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 30) each
+#   make test-random  the random cell tester on RANDOM_CELLS cells (default 300)
 # Generated sources (bison, flex, the embedded prelude) go to $(BUILD).
 
 CC      ?= cc
@@ -45,7 +46,7 @@ UNIT_TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/uni
 FUZZ_NAMES    := frontend npy safetensors checkpoint text
 REPLAYS       := $(FUZZ_NAMES:%=$(BUILD)/tests/replay_%)
 
-.PHONY: all rnnc test test-one test-slow mpi-asan install clean bench fuzz fuzzers
+.PHONY: all rnnc test test-one test-slow mpi-asan install clean bench fuzz fuzzers test-random
 all: $(BUILD)/rnnc rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(MPI_OBJ)
 
 rnnc: $(BUILD)/rnnc
@@ -126,6 +127,13 @@ $(BUILD)/tests/st_compare: tests/tools/st_compare.c $(BUILD)/librnnrt.a | $(BUIL
 $(BUILD)/tests/fault_shim.so: tests/tools/fault_shim.c | $(BUILD)
 	$(CC) -O2 -Wall -Wextra -shared -fPIC -o $@ $< -ldl
 
+# The random tester (tests/random/): random cells, checked against finite
+# differences and across backends and -O levels.
+$(BUILD)/tests/random_cells: tests/random/cells.c tests/random/gen_cell.c tests/random/gen_cell.h \
+                             $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -Iruntime -Itests/random $(LLVM_CFLAGS) $(LDFLAGS) -rdynamic -o $@ tests/random/cells.c \
+	    tests/random/gen_cell.c $(BUILD)/librnnc.a $(BUILD)/librnnrt.a $(LLVM_LIBS) -ldl -lm -pthread
+
 # A fuzz harness without libFuzzer: replays its seeds and regressions.
 $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz_input.h $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/librnnc.a $(BUILD)/librnnrt.a -lm -pthread
@@ -156,11 +164,20 @@ test: all
 
 # Slower checks, which CI also runs: embedded C on a Cortex-M4 under QEMU;
 # training across MPI ranks (needs libopenmpi-dev and openmpi-bin), plain and
-# under ASan + UBSan.
+# under ASan + UBSan; every fuzzer for FUZZ_SECONDS; the random tester on
+# RANDOM_CELLS cells.
 test-slow: all $(BUILD)/tests/st_compare
 	@tests/embedded/cortexm/run.sh $(BUILD)/rnnc
 	@tests/mpi/run.sh $(BUILD)/rnnc
 	@$(MAKE) --no-print-directory mpi-asan BUILD=build/asan SAN=1
+	@$(MAKE) --no-print-directory fuzz
+	@$(MAKE) --no-print-directory test-random
+
+# The random tester: cells RANDOM_FIRST.. (RANDOM_CELLS of them).
+RANDOM_FIRST ?= 100000
+RANDOM_CELLS ?= 300
+test-random: all $(BUILD)/tests/random_cells
+	@$(BUILD)/tests/random_cells $(RANDOM_FIRST) $(RANDOM_CELLS)
 
 # Leaks are not checked here: Open MPI keeps memory until the process ends.
 mpi-asan: all $(BUILD)/tests/st_compare

@@ -20,11 +20,12 @@ for name in $names; do
         log=build/fuzz/$name.log
         echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) $name, $seconds s" > "$log"
         ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-            /usr/bin/time -f "cpu_seconds: %U user %S system" \
             "build/fuzz/fuzz_$name" -max_total_time="$seconds" -rss_limit_mb=3072 -timeout=20 -max_len=65536 \
             -print_final_stats=1 -artifact_prefix="build/fuzz/crash-$name-" \
             "build/fuzz/corpus/$name" "tests/fuzz/corpus/$name" >> "$log" 2>&1
         status=$?
+        times > "$log.times" # not in a pipeline: there times would run in a subshell of its own
+        tail -1 "$log.times" | sed 's/^/cpu_seconds (user, system): /' >> "$log" # the fuzzer's, this subshell's child
         grep -E '^==|^#[0-9]+.*DONE|^stat::|^cpu_seconds|ERROR|SUMMARY' "$log" >> "tests/fuzz/logs/$name.log"
         exit $status
     ) &

@@ -1,0 +1,336 @@
+/* cells.c - the random tester for the compiler (issue 9), after Csmith
+ * and YARPGen: random cells (gen_cell.c), each
+ *   1. differentiated symbolically and checked, step by step, against
+ *      central finite differences in double precision through the IR
+ *      interpreter (every input, state and parameter gradient, within
+ *      1e-6 relative: double precision leaves ~1e-9);
+ *   2. used in a model (one or two layers, one or both directions, MSE or
+ *      cross-entropy, chosen from the seed), built four ways - the LLVM
+ *      backend through LLJIT and the C backend through $CC into a shared
+ *      object, each at -O0 and -O3 - and run on the same weights and data:
+ *      forward outputs and every parameter gradient must agree within SPEC
+ *      section 6 between all four.
+ *   random_cells FIRST COUNT [DIR]
+ * checks the cells of seeds FIRST..FIRST+COUNT-1 (DIR: where the C goes,
+ * default /tmp); a mismatch prints the seed, what differed and the source.
+ * Exit 0 when every cell passed. Runs from the repository root (it reads
+ * build/include for the generated C). */
+#include "emit_c.h"
+#include "emit_llvm.h"
+#include "frontend.h"
+#include "gen_cell.h"
+#include "grad.h"
+#include "ir_interp.h"
+#include "passes.h"
+#include "rt_driver.h"
+#include <dlfcn.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* What JIT-compiled and dlopen'ed code calls must be linked in and exported. */
+extern void (*const runtime_used[])(void);
+void (*const runtime_used[])(void) = {(void (*)(void))rt_gemm_nt, (void (*)(void))rt_gemm_nn,
+                                      (void (*)(void))rt_gemm_tn, (void (*)(void))rt_dropout,
+                                      (void (*)(void))rt_tanh, (void (*)(void))rt_exp,
+                                      (void (*)(void))rt_gemm_packed, (void (*)(void))rt_pack_part,
+                                      (void (*)(void))rt_main};
+
+static const char *build_dir = "/tmp";
+static int failures;
+static double worst_step, worst_build; /* the largest differences seen, for the summary */
+
+static void report(uint64_t seed, const char *source, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void report(uint64_t seed, const char *source, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "MISMATCH seed %llu: ", (unsigned long long)seed);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n%s\n", source);
+    failures++;
+}
+
+/* ---- 1. the step's gradients against finite differences ---------------- */
+
+typedef struct Step {
+    Arena *a;
+    const IrStep *f;
+    const IrAdjoint *adj;
+    double *input, **states, **params, *w_out, **w_state;
+    int nparams;
+} Step;
+
+static double *randoms(Arena *a, int n, GenRng *r) {
+    double *v = arena_alloc(a, sizeof(double) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++)
+        v[i] = (double)(gen_next(r) >> 11) * 0x1.0p-52 - 1; /* [-1, 1) */
+    return v;
+}
+
+static int param_elems(const IrStep *f, int p) {
+    for (int k = 0; k < f->nnodes; k++)
+        if (f->nodes[k].op == IR_PARAM && f->nodes[k].index == p)
+            return f->nodes[k].size * (f->nodes[k].cols ? f->nodes[k].cols : 1);
+    return 0;
+}
+
+static double dot(const double *a, const double *b, int n) {
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+/* L = w_out . output + sum_i w_i . state_i' */
+static double step_loss(Step *c) {
+    IrLeaves l = {c->input, (const double *const *)c->states, (const double *const *)c->params, NULL, NULL, NULL};
+    double **v = ir_interp(c->a, c->f, &l);
+    double L = dot(c->w_out, v[c->f->output], c->f->nodes[c->f->output].size);
+    for (int i = 0; i < c->f->nstates; i++)
+        L += dot(c->w_state[i], v[c->f->state_next[i]], c->f->state_size[i]);
+    return L;
+}
+
+/* Largest relative difference between grad and central differences. */
+static double worst(Step *c, double *x, const double *grad, int n) {
+    double most = 0;
+    for (int i = 0; i < n; i++) {
+        const double h = 1e-6;
+        double keep = x[i];
+        x[i] = keep + h;
+        double up = step_loss(c);
+        x[i] = keep - h;
+        double down = step_loss(c);
+        x[i] = keep;
+        double num = (up - down) / (2 * h), d = fabs((grad ? grad[i] : 0) - num) / (1 + fabs(num));
+        most = d > most || d != d ? d : most;
+    }
+    return most;
+}
+
+static double check_step(Step *c) {
+    const IrStep *f = c->f, *b = c->adj->bwd;
+    IrLeaves fl = {c->input, (const double *const *)c->states, (const double *const *)c->params, NULL, NULL, NULL};
+    double **fwd = ir_interp(c->a, f, &fl);
+    IrLeaves bl = {c->input, (const double *const *)c->states, (const double *const *)c->params,
+                   (const double *const *)fwd, c->w_out, (const double *const *)c->w_state};
+    double **g = ir_interp(c->a, b, &bl);
+    double most = worst(c, c->input, c->adj->d_input >= 0 ? g[c->adj->d_input] : NULL, f->in_size);
+    for (int i = 0; i < f->nstates; i++)
+        most = fmax(most, worst(c, c->states[i], c->adj->d_state[i] >= 0 ? g[c->adj->d_state[i]] : NULL,
+                                f->state_size[i]));
+    for (int p = 0; p < c->nparams; p++) {
+        int n = param_elems(f, p);
+        double *grad = arena_alloc(c->a, sizeof(double) * (size_t)(n + 1));
+        for (int k = 0; k < c->adj->npgrads; k++) {
+            const IrParamGrad *pg = &c->adj->pgrads[k];
+            if (pg->param != p)
+                continue;
+            int m = b->nodes[pg->g].size, cols = pg->kind == PGRAD_OUTER ? b->nodes[pg->v].size : 1;
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < cols; j++)
+                    grad[i * cols + j] += g[pg->g][i] * (pg->kind == PGRAD_OUTER ? g[pg->v][j] : 1);
+        }
+        most = fmax(most, worst(c, c->params[p], grad, n));
+    }
+    return most;
+}
+
+static void step_gradients(uint64_t seed, const char *cell, int64_t in, int64_t k) {
+    Frontend fe;
+    if (!frontend_run(&fe, "cell.rnn", cell, strlen(cell))) {
+        diag_print(&fe.diags, stderr);
+        report(seed, cell, "the generated cell does not check");
+        frontend_free(&fe);
+        return;
+    }
+    CellInfo *info = strmap_get(&fe.sema.cells, "r");
+    Step c = {.a = &fe.arena, .nparams = info->nparams};
+    c.f = ir_lower_cell(&fe.arena, info, (int64_t[]){in, k});
+    c.adj = grad_step(&fe.arena, c.f);
+    GenRng r = {seed ^ 0xABCDEF};
+    c.input = randoms(c.a, c.f->in_size, &r);
+    c.w_out = randoms(c.a, c.f->nodes[c.f->output].size, &r);
+    c.states = arena_alloc(c.a, sizeof(double *) * (size_t)(c.f->nstates + 1));
+    c.w_state = arena_alloc(c.a, sizeof(double *) * (size_t)(c.f->nstates + 1));
+    for (int i = 0; i < c.f->nstates; i++) {
+        c.states[i] = randoms(c.a, c.f->state_size[i], &r);
+        c.w_state[i] = randoms(c.a, c.f->state_size[i], &r);
+    }
+    c.params = arena_alloc(c.a, sizeof(double *) * (size_t)(c.nparams + 1));
+    for (int p = 0; p < c.nparams; p++)
+        c.params[p] = randoms(c.a, param_elems(c.f, p), &r);
+    double most = check_step(&c);
+    worst_step = fmax(worst_step, most);
+    if (!(most <= 1e-6))
+        report(seed, cell, "step gradient differs from finite differences by %.3g (relative)", most);
+    frontend_free(&fe);
+}
+
+/* ---- 2. four builds of a model, compared ------------------------------- */
+
+enum { BUILDS = 4, B = 3, T = 5 };
+
+typedef struct Result {
+    float *out, **grads;
+    int64_t nout;
+} Result;
+
+/* Build source's model at -O level through LLVM (llvm) or C; NULL on failure. */
+static const rt_model *build(const char *source, bool llvm, int level, Frontend *fe, LlvmJit **jit, void **so) {
+    if (!frontend_run(fe, "model.rnn", source, strlen(source)))
+        return NULL;
+    IrProgram *ir = ir_lower(&fe->arena, fe->sema.model_list.items[0]);
+    opt_program(&fe->arena, ir, level, false, NULL);
+    if (llvm)
+        return llvm_jit_model(jit, &fe->arena, ir, level);
+    char c_path[512], so_path[512], cmd[2048];
+    snprintf(c_path, sizeof c_path, "%s/random_cell_%d.c", build_dir, (int)getpid());
+    snprintf(so_path, sizeof so_path, "%s/random_cell_%d_%d.so", build_dir, (int)getpid(), level);
+    FILE *f = fopen(c_path, "w");
+    if (!f)
+        return NULL;
+    emitc_program(f, &fe->arena, ir);
+    fclose(f);
+    const char *cc = getenv("CC");
+    snprintf(cmd, sizeof cmd, "%s -std=c99 -O%d -march=native -ffp-contract=off -shared -fPIC -Ibuild/include -o %s %s",
+             cc && *cc ? cc : "cc", level, so_path, c_path);
+    if (system(cmd) != 0)
+        return NULL;
+    *so = dlopen(so_path, RTLD_NOW | RTLD_LOCAL);
+    unlink(so_path);
+    return *so ? dlsym(*so, "rnn_model") : NULL;
+}
+
+/* Forward and gradients on seeded weights and data. */
+static bool run(const rt_model *m, uint64_t seed, Result *r) {
+    rt_params p;
+    rt_error err;
+    if (rt_params_init(m, seed, &p, &err))
+        return false;
+    GenRng g = {seed};
+    rt_data x = {.B = B, .T = T, .width = m->input.size};
+    x.floats = rt_alloc_floats((size_t)(B * T * m->input.size));
+    for (int64_t i = 0; i < B * T * m->input.size; i++)
+        x.floats[i] = (float)((double)(gen_next(&g) >> 11) * 0x1.0p-52 - 1);
+    int64_t rows = B * (m->output.seq ? T : 1), ny = m->target.token ? rows : rows * m->target.size;
+    void *y = malloc(sizeof(float) * (size_t)ny);
+    for (int64_t i = 0; i < ny; i++) {
+        if (m->target.token)
+            ((int32_t *)y)[i] = gen_below(&g, (int)m->target.size);
+        else
+            ((float *)y)[i] = (float)((double)(gen_next(&g) >> 11) * 0x1.0p-53);
+    }
+    r->nout = rows * m->output.size;
+    r->out = malloc(sizeof(float) * (size_t)r->nout);
+    rt_trainer t;
+    bool ok = !rt_run_forward(m, &p, &x, r->out, &err) && !rt_trainer_init(&t, m, B, T, &err);
+    if (ok) {
+        rt_grads_zero(&t);
+        memset(t.state, 0, sizeof(float) * (size_t)(B * m->state_floats));
+        rt_train_pass(&t, p.data, x.floats, y, B, T, NULL);
+        r->grads = calloc((size_t)m->nparams, sizeof(float *));
+        for (int i = 0; i < m->nparams; i++) {
+            size_t n = (size_t)rt_param_count(&m->params[i]);
+            r->grads[i] = malloc(sizeof(float) * n);
+            memcpy(r->grads[i], t.grads.data[i], sizeof(float) * n);
+        }
+        rt_trainer_free(&t);
+    }
+    rt_params_free(&p);
+    free(x.floats);
+    free(y);
+    return ok;
+}
+
+/* The largest difference over its bound (SPEC section 6): <= 1 agrees. */
+static double over_bound(const float *got, const float *want, int64_t n) {
+    double diff = 0, ref = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double d = fabs((double)got[i] - (double)want[i]);
+        diff = d > diff || d != d ? d : diff;
+        ref = fmax(ref, fabs((double)want[i]));
+    }
+    return diff / (1e-4 * ref + 1e-5);
+}
+
+static void model_builds(uint64_t seed, const char *source) {
+    static const char *names[BUILDS] = {"llvm -O0", "llvm -O3", "c -O0", "c -O3"};
+    Result res[BUILDS] = {{0}};
+    int nparams = 0;
+    for (int b = 0; b < BUILDS; b++) {
+        Frontend fe;
+        LlvmJit *jit = NULL;
+        void *so = NULL;
+        const rt_model *m = build(source, b < 2, b % 2 ? 3 : 0, &fe, &jit, &so);
+        if (!m || !run(m, seed, &res[b]))
+            report(seed, source, "%s: the model does not build or run", names[b]);
+        else
+            nparams = m->nparams;
+        for (int i = 0; b > 0 && m && res[0].out && res[b].out && i < nparams; i++) {
+            int64_t n = rt_param_count(&m->params[i]);
+            double o = over_bound(res[b].grads[i], res[0].grads[i], n);
+            worst_build = fmax(worst_build, o);
+            if (!(o <= 1))
+                report(seed, source, "%s against %s: gradient of %s differs (%.3g x the bound)", names[b], names[0],
+                       m->params[i].name, o);
+        }
+        double o = b > 0 && res[0].out && res[b].out ? over_bound(res[b].out, res[0].out, res[0].nout) : 0;
+        worst_build = fmax(worst_build, o);
+        if (!(o <= 1))
+            report(seed, source, "%s against %s: forward outputs differ", names[b], names[0]);
+        if (jit)
+            llvm_jit_free(jit);
+        if (so)
+            dlclose(so);
+        frontend_free(&fe);
+    }
+    for (int b = 0; b < BUILDS; b++) {
+        for (int i = 0; res[b].grads && i < nparams; i++)
+            free(res[b].grads[i]);
+        free(res[b].grads);
+        free(res[b].out);
+    }
+}
+
+/* The cell of seed in a model: sizes, layers, direction and loss from the seed. */
+static char *model_source(uint64_t seed, const char *cell, int64_t *in, int64_t *k) {
+    GenRng r = {seed ^ 0x5EED};
+    *in = 1 + gen_below(&r, 5);
+    *k = 1 + gen_below(&r, 6);
+    int layers = 1 + gen_below(&r, 2), bidi = gen_below(&r, 3) == 0, ce = gen_below(&r, 2);
+    char *s = malloc(strlen(cell) + 512);
+    sprintf(s, "%smodel m {\n  input x : seq vector(%lld)\n  target y : seq %s(%d)\n"
+               "  h = r(x, k=%lld%s%s)\n  o = linear(h, %d)\n  loss %s(o, y)\n}\n",
+            cell, (long long)*in, ce ? "token" : "vector", ce ? 4 : 2, (long long)*k, layers == 2 ? ", layers=2" : "",
+            bidi ? ", bidirectional=true" : "", ce ? 4 : 2, ce ? "cross_entropy" : "mse");
+    return s;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: random_cells FIRST COUNT [DIR]\n");
+        return 2;
+    }
+    uint64_t first = strtoull(argv[1], NULL, 10), count = strtoull(argv[2], NULL, 10);
+    if (argc > 3)
+        build_dir = argv[3];
+    for (uint64_t seed = first; seed < first + count; seed++) {
+        char *cell = gen_cell(seed);
+        int64_t in, k;
+        char *source = model_source(seed, cell, &in, &k);
+        step_gradients(seed, cell, in, k);
+        model_builds(seed, source);
+        free(source);
+        free(cell);
+    }
+    printf("random cells %llu..%llu: %llu checked, %d mismatches; largest step gradient error %.2g (relative, "
+           "bound 1e-6), largest difference between builds %.2g of SPEC section 6's bound\n",
+           (unsigned long long)first, (unsigned long long)(first + count - 1), (unsigned long long)count, failures,
+           worst_step, worst_build);
+    return failures != 0;
+}
