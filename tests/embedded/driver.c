@@ -1,6 +1,7 @@
 /* tests/embedded/driver.c - run an embedded model over an .npy input on the
  * host, the way firmware would: reset, then one NAME_step per time step
- * (NAME_sequence for a bidirectional model), one sequence at a time. The
+ * (NAME_sequence for a bidirectional model, which must also refuse a
+ * sequence of NAME_MAX_STEPS + 1 steps without reading it), one sequence at a time. The
  * outputs go to an .npy file for `PROG forward --expect`. Compiled by
  * tests/embedded/run.sh with -DMODEL=NAME -include NAME.h, -DTOKENS for a
  * token input, -DBIDIRECTIONAL, and -DSEQ_OUTPUT when every step has an
@@ -62,6 +63,14 @@ int main(int argc, char **argv) {
 #endif
     }
     (void)N;
+#ifdef BIDIRECTIONAL
+    /* a sequence longer than the maximum is refused before its input is read */
+    M(_reset)(&s);
+    if (M(_sequence)(&s, NULL, M(_MAX_STEPS) + 1, y) != -1) {
+        fprintf(stderr, "driver: a sequence of MAX_STEPS + 1 steps was not refused\n");
+        return 4;
+    }
+#endif
     int64_t dims[3] = {B, T, O};
 #ifdef SEQ_OUTPUT
     int rc = rt_npy_write_f32(argv[2], 3, dims, out, &err);
