@@ -117,8 +117,8 @@ $(BUILD)/runtime $(BUILD)/include:
 	mkdir -p $@
 
 # ---- tests ---------------------------------------------------------------
-$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h runtime/*.h) $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -rdynamic -o $@ $< $(BUILD)/librnnc.a $(BUILD)/librnnrt.a $(LLVM_LIBS) -lcmocka -lm -pthread
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/tools/*.h runtime/*.h) $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -Iruntime -Itests/tools $(LDFLAGS) -rdynamic -o $@ $< $(BUILD)/librnnc.a $(BUILD)/librnnrt.a $(LLVM_LIBS) -lcmocka -lm -pthread
 
 $(BUILD)/tests/st_compare: tests/tools/st_compare.c $(BUILD)/librnnrt.a | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< $(BUILD)/librnnrt.a -lm -pthread
@@ -129,9 +129,9 @@ $(BUILD)/tests/fault_shim.so: tests/tools/fault_shim.c | $(BUILD)
 
 # The random tester (tests/random/): random cells, checked against finite
 # differences and across backends and -O levels.
-$(BUILD)/tests/random_cells: tests/random/cells.c tests/random/gen_cell.c tests/random/gen_cell.h \
+$(BUILD)/tests/random_cells: tests/random/cells.c tests/random/gen_cell.c tests/random/gen_cell.h tests/tools/step_check.h \
                              $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -Iruntime -Itests/random $(LLVM_CFLAGS) $(LDFLAGS) -rdynamic -o $@ tests/random/cells.c \
+	$(CC) $(ALL_CFLAGS) -Iruntime -Itests/random -Itests/tools $(LLVM_CFLAGS) $(LDFLAGS) -rdynamic -o $@ tests/random/cells.c \
 	    tests/random/gen_cell.c $(BUILD)/librnnc.a $(BUILD)/librnnrt.a $(LLVM_LIBS) -ldl -lm -pthread
 
 # A fuzz harness without libFuzzer: replays its seeds and regressions.

@@ -2,8 +2,8 @@
  * and YARPGen: random cells (gen_cell.c), each
  *   1. differentiated symbolically and checked, step by step, against
  *      central finite differences in double precision through the IR
- *      interpreter (every input, state and parameter gradient, within
- *      1e-6 relative: double precision leaves ~1e-9);
+ *      interpreter (tests/tools/step_check.h: every input, state and
+ *      parameter gradient within 1e-6 relative; double leaves ~1e-9);
  *   2. used in a model (one or two layers, one or both directions, MSE or
  *      cross-entropy, chosen from the seed), built four ways - the LLVM
  *      backend through LLJIT and the C backend through $CC into a shared
@@ -17,11 +17,9 @@
  * build/include for the generated C). */
 #include "emit_c.h"
 #include "emit_llvm.h"
-#include "frontend.h"
 #include "gen_cell.h"
-#include "grad.h"
-#include "ir_interp.h"
 #include "passes.h"
+#include "step_check.h"
 #include "rt_driver.h"
 #include <dlfcn.h>
 #include <math.h>
@@ -56,90 +54,6 @@ static void report(uint64_t seed, const char *source, const char *fmt, ...) {
 
 /* ---- 1. the step's gradients against finite differences ---------------- */
 
-typedef struct Step {
-    Arena *a;
-    const IrStep *f;
-    const IrAdjoint *adj;
-    double *input, **states, **params, *w_out, **w_state;
-    int nparams;
-} Step;
-
-static double *randoms(Arena *a, int n, GenRng *r) {
-    double *v = arena_alloc(a, sizeof(double) * (size_t)(n + 1));
-    for (int i = 0; i < n; i++)
-        v[i] = (double)(gen_next(r) >> 11) * 0x1.0p-52 - 1; /* [-1, 1) */
-    return v;
-}
-
-static int param_elems(const IrStep *f, int p) {
-    for (int k = 0; k < f->nnodes; k++)
-        if (f->nodes[k].op == IR_PARAM && f->nodes[k].index == p)
-            return f->nodes[k].size * (f->nodes[k].cols ? f->nodes[k].cols : 1);
-    return 0;
-}
-
-static double dot(const double *a, const double *b, int n) {
-    double s = 0;
-    for (int i = 0; i < n; i++)
-        s += a[i] * b[i];
-    return s;
-}
-
-/* L = w_out . output + sum_i w_i . state_i' */
-static double step_loss(Step *c) {
-    IrLeaves l = {c->input, (const double *const *)c->states, (const double *const *)c->params, NULL, NULL, NULL};
-    double **v = ir_interp(c->a, c->f, &l);
-    double L = dot(c->w_out, v[c->f->output], c->f->nodes[c->f->output].size);
-    for (int i = 0; i < c->f->nstates; i++)
-        L += dot(c->w_state[i], v[c->f->state_next[i]], c->f->state_size[i]);
-    return L;
-}
-
-/* Largest relative difference between grad and central differences. */
-static double worst(Step *c, double *x, const double *grad, int n) {
-    double most = 0;
-    for (int i = 0; i < n; i++) {
-        const double h = 1e-6;
-        double keep = x[i];
-        x[i] = keep + h;
-        double up = step_loss(c);
-        x[i] = keep - h;
-        double down = step_loss(c);
-        x[i] = keep;
-        double num = (up - down) / (2 * h), d = fabs((grad ? grad[i] : 0) - num) / (1 + fabs(num));
-        most = d > most || d != d ? d : most;
-    }
-    return most;
-}
-
-static double check_step(Step *c) {
-    const IrStep *f = c->f, *b = c->adj->bwd;
-    IrLeaves fl = {c->input, (const double *const *)c->states, (const double *const *)c->params, NULL, NULL, NULL};
-    double **fwd = ir_interp(c->a, f, &fl);
-    IrLeaves bl = {c->input, (const double *const *)c->states, (const double *const *)c->params,
-                   (const double *const *)fwd, c->w_out, (const double *const *)c->w_state};
-    double **g = ir_interp(c->a, b, &bl);
-    double most = worst(c, c->input, c->adj->d_input >= 0 ? g[c->adj->d_input] : NULL, f->in_size);
-    for (int i = 0; i < f->nstates; i++)
-        most = fmax(most, worst(c, c->states[i], c->adj->d_state[i] >= 0 ? g[c->adj->d_state[i]] : NULL,
-                                f->state_size[i]));
-    for (int p = 0; p < c->nparams; p++) {
-        int n = param_elems(f, p);
-        double *grad = arena_alloc(c->a, sizeof(double) * (size_t)(n + 1));
-        for (int k = 0; k < c->adj->npgrads; k++) {
-            const IrParamGrad *pg = &c->adj->pgrads[k];
-            if (pg->param != p)
-                continue;
-            int m = b->nodes[pg->g].size, cols = pg->kind == PGRAD_OUTER ? b->nodes[pg->v].size : 1;
-            for (int i = 0; i < m; i++)
-                for (int j = 0; j < cols; j++)
-                    grad[i * cols + j] += g[pg->g][i] * (pg->kind == PGRAD_OUTER ? g[pg->v][j] : 1);
-        }
-        most = fmax(most, worst(c, c->params[p], grad, n));
-    }
-    return most;
-}
-
 static void step_gradients(uint64_t seed, const char *cell, int64_t in, int64_t k) {
     Frontend fe;
     if (!frontend_run(&fe, "cell.rnn", cell, strlen(cell))) {
@@ -149,25 +63,14 @@ static void step_gradients(uint64_t seed, const char *cell, int64_t in, int64_t 
         return;
     }
     CellInfo *info = strmap_get(&fe.sema.cells, "r");
-    Step c = {.a = &fe.arena, .nparams = info->nparams};
+    StepCheck c = {.a = &fe.arena, .nparams = info->nparams};
     c.f = ir_lower_cell(&fe.arena, info, (int64_t[]){in, k});
     c.adj = grad_step(&fe.arena, c.f);
-    GenRng r = {seed ^ 0xABCDEF};
-    c.input = randoms(c.a, c.f->in_size, &r);
-    c.w_out = randoms(c.a, c.f->nodes[c.f->output].size, &r);
-    c.states = arena_alloc(c.a, sizeof(double *) * (size_t)(c.f->nstates + 1));
-    c.w_state = arena_alloc(c.a, sizeof(double *) * (size_t)(c.f->nstates + 1));
-    for (int i = 0; i < c.f->nstates; i++) {
-        c.states[i] = randoms(c.a, c.f->state_size[i], &r);
-        c.w_state[i] = randoms(c.a, c.f->state_size[i], &r);
-    }
-    c.params = arena_alloc(c.a, sizeof(double *) * (size_t)(c.nparams + 1));
-    for (int p = 0; p < c.nparams; p++)
-        c.params[p] = randoms(c.a, param_elems(c.f, p), &r);
-    double most = check_step(&c);
+    double most = step_check(&c, seed ^ 0xABCDEF);
     worst_step = fmax(worst_step, most);
     if (!(most <= 1e-6))
-        report(seed, cell, "step gradient differs from finite differences by %.3g (relative)", most);
+        report(seed, cell, "step gradient %s: symbolic %.12g, finite differences %.12g", c.where, c.symbolic,
+               c.numeric);
     frontend_free(&fe);
 }
 

@@ -1,114 +1,15 @@
 /* test_grad.c - symbolic differentiation checked against finite
- * differences, in double precision through the IR interpreter.
- * For each cell: L = w_out . output + sum_i w_i . state_i', with random
- * inputs, states, parameters and weights w. The adjoint step, fed w as the
- * incoming gradients, must give dL/d(input), dL/d(state_i) and dL/d(param)
- * equal to central differences (h = 1e-6) within 1e-6 relative: double
- * precision leaves differences of order 1e-9. The cells cover every op's
+ * differences, in double precision through the IR interpreter
+ * (tests/tools/step_check.h): every gradient of each cell's step within
+ * 1e-6 relative of central differences (double precision leaves ~1e-9). The cells cover every op's
  * rule: each function, + - * / and negation, @, slices that tile, leave
  * gaps or overlap, concat, number literals, and outputs that are states. */
-#include "frontend.h"
-#include "grad.h"
-#include "ir_interp.h"
-#include <math.h>
+#include "step_check.h"
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 #include <string.h>
-
-typedef struct Case {
-    const IrStep *f;
-    const IrAdjoint *adj;
-    double *input, **states, **params, *w_out, **w_state;
-    int nparams;
-    Arena *a;
-} Case;
-
-static double next_random(unsigned long long *s) {
-    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (double)(*s >> 11) * 0x1.0p-53 * 2 - 1; /* [-1, 1) */
-}
-
-static double *randoms(Arena *a, int n, unsigned long long *seed) {
-    double *v = arena_alloc(a, sizeof(double) * (size_t)(n + 1));
-    for (int i = 0; i < n; i++)
-        v[i] = next_random(seed);
-    return v;
-}
-
-static int param_elems(const IrStep *f, int p) {
-    for (int k = 0; k < f->nnodes; k++)
-        if (f->nodes[k].op == IR_PARAM && f->nodes[k].index == p)
-            return f->nodes[k].size * (f->nodes[k].cols ? f->nodes[k].cols : 1);
-    return 0; /* an unread parameter */
-}
-
-static double dot(const double *a, const double *b, int n) {
-    double s = 0;
-    for (int i = 0; i < n; i++)
-        s += a[i] * b[i];
-    return s;
-}
-
-static double loss(Case *c) {
-    IrLeaves l = {c->input, (const double *const *)c->states, (const double *const *)c->params, NULL, NULL, NULL};
-    double **v = ir_interp(c->a, c->f, &l);
-    double L = dot(c->w_out, v[c->f->output], c->f->nodes[c->f->output].size);
-    for (int i = 0; i < c->f->nstates; i++)
-        L += dot(c->w_state[i], v[c->f->state_next[i]], c->f->state_size[i]);
-    return L;
-}
-
-/* d L / d x[i] by central differences. */
-static double numeric(Case *c, double *x) {
-    const double h = 1e-6;
-    double keep = *x;
-    *x = keep + h;
-    double up = loss(c);
-    *x = keep - h;
-    double down = loss(c);
-    *x = keep;
-    return (up - down) / (2 * h);
-}
-
-static void expect_close(double analytic, double num, const char *what, int i) {
-    double tol = 1e-6 * (1 + fabs(num));
-    if (fabs(analytic - num) > tol)
-        fail_msg("%s[%d]: symbolic %.12g, finite differences %.12g", what, i, analytic, num);
-}
-
-static void check_all(Case *c, double *values, const double *grad, int n, const char *what) {
-    for (int i = 0; i < n; i++)
-        expect_close(grad ? grad[i] : 0, numeric(c, &values[i]), what, i);
-}
-
-/* The symbolic gradients: run the forward step, then its adjoint. */
-static void check_case(Case *c) {
-    const IrStep *f = c->f, *b = c->adj->bwd;
-    IrLeaves fl = {c->input, (const double *const *)c->states, (const double *const *)c->params, NULL, NULL, NULL};
-    double **fwd = ir_interp(c->a, f, &fl);
-    IrLeaves bl = {c->input, (const double *const *)c->states, (const double *const *)c->params,
-                   (const double *const *)fwd, c->w_out, (const double *const *)c->w_state};
-    double **g = ir_interp(c->a, b, &bl);
-    check_all(c, c->input, c->adj->d_input >= 0 ? g[c->adj->d_input] : NULL, f->in_size, "input");
-    for (int i = 0; i < f->nstates; i++)
-        check_all(c, c->states[i], c->adj->d_state[i] >= 0 ? g[c->adj->d_state[i]] : NULL, f->state_size[i], "state");
-    for (int p = 0; p < c->nparams; p++) {
-        int n = param_elems(f, p);
-        double *grad = arena_alloc(c->a, sizeof(double) * (size_t)(n + 1));
-        for (int k = 0; k < c->adj->npgrads; k++) {
-            const IrParamGrad *pg = &c->adj->pgrads[k];
-            if (pg->param != p)
-                continue;
-            int m = b->nodes[pg->g].size, cols = pg->kind == PGRAD_OUTER ? b->nodes[pg->v].size : 1;
-            for (int i = 0; i < m; i++)
-                for (int j = 0; j < cols; j++)
-                    grad[i * cols + j] += g[pg->g][i] * (pg->kind == PGRAD_OUTER ? g[pg->v][j] : 1);
-        }
-        check_all(c, c->params[p], grad, n, "parameter");
-    }
-}
 
 static void check_cell(const char *source, const char *name, const int64_t *sizes) {
     Frontend fe;
@@ -118,22 +19,11 @@ static void check_cell(const char *source, const char *name, const int64_t *size
     assert_true(ok);
     CellInfo *cell = strmap_get(&fe.sema.cells, name);
     assert_non_null(cell);
-    Case c = {.a = &fe.arena, .nparams = cell->nparams};
+    StepCheck c = {.a = &fe.arena, .nparams = cell->nparams};
     c.f = ir_lower_cell(&fe.arena, cell, sizes);
     c.adj = grad_step(&fe.arena, c.f);
-    unsigned long long seed = 12345;
-    c.input = randoms(c.a, c.f->in_size, &seed);
-    c.w_out = randoms(c.a, c.f->nodes[c.f->output].size, &seed);
-    c.states = arena_alloc(c.a, sizeof(double *) * (size_t)(c.f->nstates + 1));
-    c.w_state = arena_alloc(c.a, sizeof(double *) * (size_t)(c.f->nstates + 1));
-    for (int i = 0; i < c.f->nstates; i++) {
-        c.states[i] = randoms(c.a, c.f->state_size[i], &seed);
-        c.w_state[i] = randoms(c.a, c.f->state_size[i], &seed);
-    }
-    c.params = arena_alloc(c.a, sizeof(double *) * (size_t)(c.nparams + 1));
-    for (int p = 0; p < c.nparams; p++)
-        c.params[p] = randoms(c.a, param_elems(c.f, p), &seed);
-    check_case(&c);
+    if (!(step_check(&c, 12345) <= 1e-6))
+        fail_msg("%s: %s: symbolic %.12g, finite differences %.12g", name, c.where, c.symbolic, c.numeric);
     frontend_free(&fe);
 }
 
