@@ -163,8 +163,10 @@ static int parse_offsets(st_parse *p, st_entry *e) {
 static int parse_dtype(st_parse *p, const st_entry *e) {
     char b[RT_SHOW_LEN], d[RT_SHOW_LEN];
     char *s = NULL;
-    if (read_text(p, &s, "the dtype of tensor", e->name) < 0)
+    if (read_text(p, &s, "the dtype of tensor", e->name) < 0) {
+        free(s); /* a string with a NUL in it was read, then refused */
         return -1;
+    }
     int ok = !strcmp(s, "F32");
     if (!ok)
         rt_errorf(p->err, p->path, "tensor %s: dtype %s is not supported (only F32)", SHOW(b, e->name), SHOW(d, s));
