@@ -1,7 +1,11 @@
 /* data.c - inputs and targets from .npy files, checked against the model's
  * types (SPEC section 3): tokens as <i4 or <i8 within the vocabulary
  * (targets may also be -100, skipped by cross_entropy), vectors as <f4
- * (<f8 is converted), shaped [B, T(, N)] for sequences, [B(, N)] otherwise. */
+ * (<f8 is converted), shaped [B, T(, N)] for sequences, [B(, N)] otherwise.
+ * A data set is opened (its header checked, its token ids read through
+ * once) and then read by offset (training: each rank reads its own
+ * sequences), or loaded whole; both go through rt_data_read, which
+ * converts and checks every value it reads. */
 #include "rt_data.h"
 #include "rt_file.h"
 #include <stdio.h>
@@ -41,74 +45,7 @@ static int check_shape(const rt_array *a, const rt_type *t, const char *path, co
     return 0;
 }
 
-static int to_tokens(rt_array *a, const rt_type *t, bool allow_ignore, const char *path, const char *what,
-                     rt_data *out, rt_error *err) {
-    if (a->dtype != RT_I32 && a->dtype != RT_I64) {
-        snprintf(err->msg, sizeof err->msg, "%s: the model's %s is tokens, stored as <i4 or <i8, but the file holds %s",
-                 path, what, dtype_name(a->dtype));
-        return -1;
-    }
-    int32_t *ids = malloc(sizeof(int32_t) * (size_t)(a->count + 1));
-    if (!ids) {
-        snprintf(err->msg, sizeof err->msg, "%s: out of memory", path);
-        return -1;
-    }
-    for (int64_t i = 0; i < a->count; i++) {
-        int64_t v = a->dtype == RT_I32 ? ((int32_t *)a->data)[i] : ((int64_t *)a->data)[i];
-        if ((v < 0 || v >= t->size) && !(allow_ignore && v == RT_IGNORE_INDEX)) {
-            snprintf(err->msg, sizeof err->msg, "%s: %s id %lld at position %lld is outside the vocabulary [0, %lld)%s",
-                     path, what, (long long)v, (long long)i, (long long)t->size,
-                     allow_ignore ? " (and is not -100)" : "");
-            free(ids);
-            return -1;
-        }
-        ids[i] = (int32_t)v;
-    }
-    out->tokens = ids;
-    return 0;
-}
-
-static int to_floats(rt_array *a, const char *path, const char *what, rt_data *out, rt_error *err) {
-    if (a->dtype != RT_F32 && a->dtype != RT_F64) {
-        snprintf(err->msg, sizeof err->msg, "%s: the model's %s is vectors, stored as <f4 (or <f8), but the file holds %s",
-                 path, what, dtype_name(a->dtype));
-        return -1;
-    }
-    if (a->dtype == RT_F32) { /* already floats: taken over, not copied */
-        out->floats = a->data;
-        a->data = NULL;
-        return 0;
-    }
-    float *v = rt_alloc_floats((size_t)a->count);
-    if (!v) {
-        snprintf(err->msg, sizeof err->msg, "%s: out of memory", path);
-        return -1;
-    }
-    for (int64_t i = 0; i < a->count; i++)
-        v[i] = (float)((double *)a->data)[i];
-    out->floats = v;
-    return 0;
-}
-
-int rt_data_load(const char *path, const rt_type *t, bool is_target, rt_data *out, rt_error *err) {
-    memset(out, 0, sizeof *out);
-    rt_array a;
-    if (rt_npy_read(path, &a, err))
-        return -1;
-    const char *what = is_target ? "target" : "input";
-    int rc = check_shape(&a, t, path, what, err);
-    if (!rc)
-        rc = t->token ? to_tokens(&a, t, is_target, path, what, out, err) : to_floats(&a, path, what, out, err);
-    if (!rc) {
-        out->B = a.dims[0];
-        out->T = t->seq ? a.dims[1] : 1;
-        out->width = t->token ? 1 : t->size;
-    }
-    rt_array_free(&a);
-    return rc;
-}
-
-/* ---- opened data sets, read by offset ------------------------------------ */
+/* ---- read by offset, or whole ---------------------------------------------- */
 
 enum { CHUNK = 4096 }; /* values per read */
 
@@ -173,6 +110,22 @@ int rt_data_open(const char *path, const rt_type *t, bool is_target, rt_data *ou
     static _Thread_local int32_t ids[CHUNK];
     for (int64_t at = 0; !rc && t->token && at < a.count; at += CHUNK) /* every id, once */
         rc = rt_data_read(out, at, a.count - at < CHUNK ? a.count - at : CHUNK, ids, err);
+    if (rc)
+        rt_data_free(out);
+    return rc;
+}
+
+int rt_data_load(const char *path, const rt_type *t, bool is_target, rt_data *out, rt_error *err) {
+    rt_data file;
+    if (rt_data_open(path, t, is_target, &file, err))
+        return -1;
+    int64_t n = file.B * file.T * file.width;
+    *out = file;
+    out->file = NULL;
+    void *dst = t->token ? (void *)(out->tokens = malloc(sizeof(int32_t) * (size_t)(n + 1)))
+                         : (void *)(out->floats = rt_alloc_floats((size_t)n));
+    int rc = dst ? rt_data_read(&file, 0, n, dst, err) : rt_errorf(err, path, "out of memory");
+    fclose(file.file);
     if (rc)
         rt_data_free(out);
     return rc;
