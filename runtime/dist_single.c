@@ -1,13 +1,18 @@
 /* dist_single.c - rt_dist.h for a program built without --mpi: one rank,
- * so every collective is the identity and nothing depends on MPI. */
+ * so every collective is the identity and nothing depends on MPI. Started
+ * by mpirun anyway, each process runs alone, and the first one warns. */
 #include "rt_dist.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Started by mpirun all the same: say so once, from the first process. */
 void rt_dist_init(int *argc, char ***argv) {
+    const char *size = getenv("OMPI_COMM_WORLD_SIZE"), *rank = getenv("OMPI_COMM_WORLD_RANK");
+    if (size && atoi(size) > 1 && rank && atoi(rank) == 0)
+        fprintf(stderr, "%s: warning: started as %s processes, but built without --mpi: each runs alone "
+                        "(rebuild with rnnc build --mpi to train together)\n", (*argv)[0], size);
     (void)argc;
-    (void)argv;
 }
 
 void rt_dist_finish(void) {}

@@ -15,7 +15,8 @@
 #     within seconds with mpirun's message, its last checkpoint intact,
 #     and that checkpoint resumes under -np 1 and -np 3 to the weights of
 #     an uninterrupted run, within the same bound;
-#   - a program built without --mpi does not link MPI.
+#   - a program built without --mpi does not link MPI, and warns (once)
+#     when mpirun starts several copies of it.
 # As root in a container Open MPI needs the OMPI_ALLOW_RUN_AS_ROOT pair, and
 # its shared-memory transport no single-copy mechanism (CMA is not allowed).
 rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -66,6 +67,8 @@ cmp -s "$tmp/again" "$tmp/$ex.2" && ok || bad "two -np 2 runs with one seed diff
 "$tmp/plain" $train -o "$tmp/plain.w" 2> /dev/null
 cmp -s "$tmp/plain.w" "$tmp/$ex.1" && ok || bad "--mpi without mpirun differs from a program built without --mpi"
 if readelf -d "$tmp/plain" | grep NEEDED | grep -qi mpi; then bad "a plain program links MPI"; else ok; fi
+run 2 "$tmp/plain" info > /dev/null 2> "$tmp/err"
+[ "$(grep -c 'built without --mpi' "$tmp/err")" = 1 ] && ok || bad "a plain program under mpirun should warn once"
 
 # grad: the all-reduced gradients of one step (the 64 sequences on 2 ranks)
 "$tmp/$ex" init --seed 2 -o "$tmp/w0" || bad "init"
