@@ -12,13 +12,15 @@ struct ArenaBlock {
     _Alignas(16) unsigned char data[];
 };
 
-enum { ARENA_BLOCK_SIZE = 1 << 20 };
+/* Blocks start small (a short source needs little) and double up to 1 MiB. */
+enum { ARENA_FIRST_BLOCK = 1 << 14, ARENA_BLOCK_SIZE = 1 << 20 };
 
 void *arena_alloc(Arena *a, size_t size) {
     size = (size + 15) & ~(size_t)15;
     ArenaBlock *b = a->head;
     if (!b || b->size - b->used < size) {
-        size_t cap = size > ARENA_BLOCK_SIZE ? size : ARENA_BLOCK_SIZE;
+        size_t grow = b ? (b->size < ARENA_BLOCK_SIZE ? b->size * 2 : ARENA_BLOCK_SIZE) : ARENA_FIRST_BLOCK;
+        size_t cap = size > grow ? size : grow;
         b = xmalloc(sizeof *b + cap);
         b->next = a->head;
         b->used = 0;

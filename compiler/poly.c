@@ -54,8 +54,13 @@ static PolyStatus add_term(Poly *p, int cap, Mono m) {
     return POLY_OK;
 }
 
+/* Room for the terms a result can have: at most cap (no more can arise
+ * when fewer are possible, so the smaller room never fails early). */
+static int room(int64_t possible, int cap) { return possible < cap ? (int)possible : cap; }
+
 static PolyStatus add_capped(Arena *a, const Poly *x, const Poly *y, int sign, int cap,
                              const Poly **out) {
+    cap = room((int64_t)x->n + y->n, cap);
     Poly *p = poly_new(a, cap);
     for (int i = 0; i < x->n; i++)
         if (add_term(p, cap, x->t[i]) != POLY_OK)
@@ -77,6 +82,7 @@ PolyStatus poly_add(Arena *a, const Poly *x, const Poly *y, int sign, const Poly
 }
 
 static PolyStatus mul_capped(Arena *a, const Poly *x, const Poly *y, int cap, const Poly **out) {
+    cap = room((int64_t)x->n * y->n, cap);
     Poly *p = poly_new(a, cap);
     for (int i = 0; i < x->n; i++)
         for (int j = 0; j < y->n; j++) {
