@@ -144,20 +144,21 @@ void loc_text(Loc loc, char *buf, int max) {
     const char *t = loc.src->text + loc.begin;
     int out = 0;
     bool space = false;
-    for (int i = 0; i < n && out < max - 4; i++) {
+    for (int i = 0; i < n; i++) {
         char c = t[i];
         if (c == '\n' || c == '\t' || c == ' ' || c == '\r') {
             space = true; /* fold runs of white space into one blank */
             continue;
         }
-        if (space && out > 0)
-            buf[out++] = ' ';
-        space = false;
-        buf[out++] = c;
-        if (out >= max - 4 && i + 1 < n) {
+        int blank = space && out > 0;
+        if (out + blank + 1 > max - 4) { /* c (and its blank) would leave no room for "..." */
             strcpy(buf + out, "...");
             return;
         }
+        if (blank)
+            buf[out++] = ' ';
+        space = false;
+        buf[out++] = c;
     }
     buf[out] = 0;
 }

@@ -272,6 +272,23 @@ static void test_loc_text(void **state) {
     assert_string_equal(buf, "?");        /* empty */
 }
 
+/* Blanks before the last character that fits once wrote "..." one byte
+ * past the buffer (found by fuzzing the front end): every size, on a heap
+ * buffer of exactly that size so that ASan sees a byte too many. */
+static void test_loc_text_fits_every_buffer(void **state) {
+    (void)state;
+    static const char t[] = "a b  c\td e f g h i j k l m n o p q r s t u v w x y z";
+    Source s = {"t.rnn", t, sizeof t - 1, 1};
+    for (int max = 5; max < 64; max++) {
+        char *buf = malloc((size_t)max);
+        assert_non_null(buf);
+        loc_text((Loc){&s, 1, 1, 0, 0, (int)sizeof t - 1}, buf, max);
+        assert_true(strlen(buf) < (size_t)max);
+        assert_true((max >= 55) == (strstr(buf, "...") == NULL)); /* the 51 folded characters need 55 */
+        free(buf);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_and_caret),
@@ -287,6 +304,7 @@ int main(void) {
         cmocka_unit_test(test_truncation_after_max_errors),
         cmocka_unit_test(test_warnings_survive_truncation),
         cmocka_unit_test(test_loc_text),
+        cmocka_unit_test(test_loc_text_fits_every_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
