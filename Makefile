@@ -173,8 +173,10 @@ test-slow: all $(BUILD)/tests/st_compare
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory test-random
 
-# The random tester: cells RANDOM_FIRST.. (RANDOM_CELLS of them).
-RANDOM_FIRST ?= 100000
+# The random tester: cells RANDOM_FIRST.. (RANDOM_CELLS of them). By
+# default CI re-checks the first 300 of the 2,000 the README reports;
+# other seeds explore.
+RANDOM_FIRST ?= 0
 RANDOM_CELLS ?= 300
 test-random: all $(BUILD)/tests/random_cells
 	@$(BUILD)/tests/random_cells $(RANDOM_FIRST) $(RANDOM_CELLS)
