@@ -53,6 +53,15 @@ static LLVMValueRef i32c(Types *t, long long v) { return LLVMConstInt(t->i32, (u
 static LLVMValueRef i64c(Types *t, long long v) { return LLVMConstInt(t->i64, (unsigned long long)v, 1); }
 static LLVMValueRef f64c(Types *t, double v) { return LLVMConstReal(t->f64, v); }
 
+/* An internal constant global holding init, as a generic pointer. */
+static LLVMValueRef constant_table(LlvmModule *m, Types *t, LLVMValueRef init, const char *name) {
+    LLVMValueRef g = LLVMAddGlobal(m->module, LLVMTypeOf(init), name);
+    LLVMSetInitializer(g, init);
+    LLVMSetGlobalConstant(g, 1);
+    LLVMSetLinkage(g, LLVMInternalLinkage);
+    return LLVMConstPointerCast(g, t->i8p);
+}
+
 static LLVMValueRef param_table(LlvmModule *m, Types *t, const ModelInfo *mi) {
     static const int init[] = {[INIT_DEFAULT] = 2, [INIT_ZEROS] = 0, [INIT_ONES] = 1, [INIT_UNIFORM] = 2,
                                [INIT_NORMAL] = 3}; /* RT_INIT_* */
@@ -66,11 +75,7 @@ static LLVMValueRef param_table(LlvmModule *m, Types *t, const ModelInfo *mi) {
     }
     LLVMValueRef arr = LLVMConstArray(t->param_info, rows, (unsigned)mi->nparams);
     free(rows);
-    LLVMValueRef g = LLVMAddGlobal(m->module, LLVMTypeOf(arr), "params");
-    LLVMSetInitializer(g, arr);
-    LLVMSetGlobalConstant(g, 1);
-    LLVMSetLinkage(g, LLVMInternalLinkage);
-    return LLVMConstPointerCast(g, t->i8p);
+    return constant_table(m, t, arr, "params");
 }
 
 static LLVMValueRef type_const(Types *t, bool seq, bool token, int64_t size) {
@@ -93,11 +98,7 @@ static LLVMValueRef carry_table(LlvmModule *m, Types *t, const IrProgram *p, int
     LLVMValueRef arr = LLVMConstArray(t->i32, v, (unsigned)(*ncarry ? *ncarry : 1));
     free(sizes);
     free(v);
-    LLVMValueRef g = LLVMAddGlobal(m->module, LLVMTypeOf(arr), "carry_sizes");
-    LLVMSetInitializer(g, arr);
-    LLVMSetGlobalConstant(g, 1);
-    LLVMSetLinkage(g, LLVMInternalLinkage);
-    return LLVMConstPointerCast(g, t->i8p);
+    return constant_table(m, t, arr, "carry_sizes");
 }
 
 /* const rt_model rnn_model = {...}, as emit_c.c's descriptor. */

@@ -114,10 +114,10 @@ IrStep *ir_lower_cell(Arena *a, CellInfo *c, const int64_t *sizes);
 /* Whether some layer runs backwards in time. */
 bool ir_is_bidirectional(const IrProgram *p);
 /* The states the program's cell layers carry, in floats per sample. */
+int ir_state_floats(const IrProgram *p);
 /* The carried states, one block of [B][size] each in the order the
  * program keeps them: their count, and their sizes into sizes (if given). */
 int ir_carry_sizes(const IrProgram *p, int *sizes);
-int ir_state_floats(const IrProgram *p);
 /* Which nodes the outputs and next states depend on (dead code is not emitted). */
 bool *ir_live(Arena *a, const IrStep *s);
 /* Replace nodes in place: replace[i] is i (keep node i), an earlier node j

@@ -455,10 +455,10 @@ static int resume(Run *r, const char *path, rt_error *err) {
         rc = -1;
     } else {
         r->ck.pos = c.pos;
-        int64_t first, B, nb = batches_per_epoch(r);
-        rt_dist_share_of(global_batch(r, c.pos.batch < nb ? c.pos.batch : 0), r->rank, r->ranks, &first, &B);
+        int64_t first, B, Bg = global_batch(r, c.pos.batch < batches_per_epoch(r) ? c.pos.batch : 0);
+        rt_dist_share_of(Bg, r->rank, r->ranks, &first, &B);
         if (c.carry_floats)
-            carry_rows(r->m, c.carry, global_batch(r, c.pos.batch < nb ? c.pos.batch : 0), r->t.state, first, B, true);
+            carry_rows(r->m, c.carry, Bg, r->t.state, first, B, true);
         memcpy(r->t.ctx.rng, c.rng, sizeof c.rng);
     }
     free(c.carry);

@@ -57,9 +57,10 @@ void rt_grads_sum_ranks(rt_trainer *t, rt_loss_sum *s, int64_t *tokens) {
         g[i] /= all;
 }
 
-/* Compare a 72-bit fingerprint of the weights: every rank's pieces, summed,
- * equal the rank count times its own exactly when all ranks agree (unless
- * a rank sits exactly at the others' mean in both halves). */
+/* Compare a fingerprint of the weights, two overlapping 36-bit parts of a
+ * 64-bit FNV-1a hash: every rank's pieces, summed, equal the rank count
+ * times its own when all ranks agree (and otherwise on some rank, unless
+ * one sits exactly at the others' mean in both parts). */
 bool rt_ranks_agree(const rt_model *m, const rt_params *p) {
     int n = rt_dist_size();
     if (n == 1)

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A parameter's gradient in the block: its floats, to a whole cache line. */
+static int64_t padded_count(const rt_param_info *p) { return (rt_param_count(p) + 15) / 16 * 16; }
+
 int rt_trainer_init(rt_trainer *t, const rt_model *m, int64_t B, int64_t T, rt_error *err) {
     memset(t, 0, sizeof *t);
     t->m = m;
@@ -22,11 +25,11 @@ int rt_trainer_init(rt_trainer *t, const rt_model *m, int64_t B, int64_t T, rt_e
     t->state = rt_alloc_floats((size_t)(B * m->state_floats));
     t->grads.n = m->nparams;
     t->grads.data = calloc((size_t)m->nparams + 1, sizeof(float *));
-    for (int i = 0; i < m->nparams; i++) /* each gradient on a cache line of its own */
-        t->grad_floats += (rt_param_count(&m->params[i]) + 15) / 16 * 16;
+    for (int i = 0; i < m->nparams; i++)
+        t->grad_floats += padded_count(&m->params[i]);
     t->grad_block = rt_alloc_floats((size_t)(t->grad_floats + RT_SUM_SLOTS));
     bool ok = t->ws && t->ctx.tape && t->out && t->d_out && t->state && t->grads.data && t->grad_block;
-    for (int64_t i = 0, at = 0; ok && i < m->nparams; at += (rt_param_count(&m->params[i]) + 15) / 16 * 16, i++)
+    for (int64_t i = 0, at = 0; ok && i < m->nparams; at += padded_count(&m->params[i]), i++)
         t->grads.data[i] = t->grad_block + at;
     if (!ok) {
         snprintf(err->msg, sizeof err->msg, "out of memory for training %lld sequences of %lld steps", (long long)B,
