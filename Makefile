@@ -154,6 +154,7 @@ test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TEST
 	@tests/e2e/passes.sh $(BUILD)/rnnc
 	@LLVM_LEVELS="$(LLVM_LEVELS)" tests/e2e/llvm.sh $(BUILD)/rnnc
 	@tests/embedded/run.sh $(BUILD)/rnnc
+	@[ "$(SAN)" = 1 ] || tests/embedded/strict.sh $(BUILD)/rnnc
 	@PARITY_BUILDS="$(PARITY_BUILDS)" tests/parity/run.sh $(BUILD)/rnnc
 	@tests/parity/torch_load.sh $(BUILD)/rnnc
 

@@ -21,58 +21,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char kernels[] =
-    "typedef struct rt_train_ctx {\n"
-    "    float *tape;\n    float *state;\n    uint64_t rng[4];\n    int training;\n"
-    "} rt_train_ctx;\n\n"
-    "static inline float rt_sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }\n"
-    "static inline float rt_reluf(float x) { return !(x <= 0.0f) ? x : 0.0f; }\n"
-    "static inline float rt_softplusf(float x) { return x > 20.0f ? x : log1pf(expf(x)); }\n"
-    "static inline float rt_tanhf(float x) { return tanhf(x); }\n"
-    "static inline float rt_expf(float x) { return expf(x); }\n"
-    "static inline float rt_gt0f(float x) { return x > 0.0f ? 1.0f : 0.0f; }\n"
-    "static inline float rt_signf(float x) { return (float)((x > 0.0f) - (x < 0.0f)); }\n\n"
-    "/* outside training dropout is the identity */\n"
-    "static inline void rt_dropout(rt_train_ctx *ctx, double p, int64_t n, const float *in, float *out, float *mask)\n{\n"
-    "    (void)ctx;\n    (void)p;\n"
-    "    for (int64_t i = 0; i < n; i++) {\n        mask[i] = 1.0f;\n        out[i] = in[i];\n    }\n}\n\n";
-
-static const char gemm_float[] =
-    "/* C[i, j] (+)= sum_k A[i, k] * W[j, k], summed in increasing k as the runtime does */\n"
-    "static inline void rt_gemm_nt(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *W,\n"
-    "                              int64_t ldw, float *C, int64_t ldc, int accumulate)\n{\n"
-    "    for (int64_t i = 0; i < M; i++)\n"
-    "        for (int64_t j = 0; j < N; j++) {\n"
-    "            float sum = 0.0f;\n"
-    "            for (int64_t k = 0; k < K; k++)\n"
-    "                sum += A[i * lda + k] * W[j * ldw + k];\n"
-    "            C[i * ldc + j] = accumulate ? C[i * ldc + j] + sum : sum;\n"
-    "        }\n}\n\n";
-
-/* With --quantize int8, a matrix is stored as int8 rows with a float scale
- * each; its entry in the parameter table points at a tag the product looks
- * up, and the product scales each row's integer dot product. */
-static const char gemm_int8[] =
-    "typedef struct { const float *tag; const int8_t *q; const float *scale; } quantized;\n"
-    "static const quantized *find_quantized(const float *W);\n\n"
-    "/* C[i, j] (+)= sum_k A[i, k] * W[j, k]; an int8 W is scale[j] * sum_k A[i, k] * q[j, k] */\n"
-    "static inline void rt_gemm_nt(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *W,\n"
-    "                              int64_t ldw, float *C, int64_t ldc, int accumulate)\n{\n"
-    "    const quantized *qw = find_quantized(W);\n"
-    "    for (int64_t i = 0; i < M; i++)\n"
-    "        for (int64_t j = 0; j < N; j++) {\n"
-    "            float sum = 0.0f;\n"
-    "            if (qw) {\n"
-    "                for (int64_t k = 0; k < K; k++)\n"
-    "                    sum += A[i * lda + k] * (float)qw->q[j * ldw + k];\n"
-    "                sum *= qw->scale[j];\n"
-    "            } else {\n"
-    "                for (int64_t k = 0; k < K; k++)\n"
-    "                    sum += A[i * lda + k] * W[j * ldw + k];\n"
-    "            }\n"
-    "            C[i * ldc + j] = accumulate ? C[i * ldc + j] + sum : sum;\n"
-    "        }\n}\n\n";
-
 /* The matrices only matrix products read: cell matrices and linear
  * weights (an embedding's rows are copied, so it stays float). */
 static bool *quantizable(Arena *a, const IrProgram *p) {
@@ -140,7 +88,7 @@ static void emit_int8(FILE *out, const rt_tensor *t, const char *name, int i) {
         print_float(out, scale[r]);
         fputc(',', out);
     }
-    fprintf(out, "\n};\nstatic const float %s_tag%d = 0;\n\n", name, i);
+    fprintf(out, "\n};\nstatic const quantized %s_m%d = {%s_q%d, %s_s%d};\n\n", name, i, name, i, name, i);
     free(scale);
 }
 
@@ -162,18 +110,8 @@ static void emit_weights(FILE *out, const ModelInfo *m, const rt_safetensors *st
     }
     fprintf(out, "static float *const %s_params[%d] = {\n", name, m->nparams);
     for (int i = 0; i < m->nparams; i++)
-        fprintf(out, q && q[i] ? "    (float *)&%s_tag%d,\n" : "    (float *)%s_w%d,\n", name, i);
+        fprintf(out, q && q[i] ? "    (float *)&%s_m%d,\n" : "    (float *)%s_w%d,\n", name, i);
     fputs("};\n\n", out);
-    if (!q)
-        return;
-    fputs("static const quantized quantized_params[] = {\n", out);
-    for (int i = 0; i < m->nparams; i++)
-        if (q[i])
-            fprintf(out, "    {&%s_tag%d, %s_q%d, %s_s%d},\n", name, i, name, i, name, i);
-    fputs("    {NULL, NULL, NULL},\n};\n\n"
-          "static const quantized *find_quantized(const float *W)\n{\n"
-          "    for (const quantized *q = quantized_params; q->tag; q++)\n"
-          "        if (q->tag == W)\n            return q;\n    return NULL;\n}\n\n", out);
 }
 
 typedef struct Sizes {
@@ -214,33 +152,10 @@ static void emit_header(FILE *out, const IrProgram *p, const char *name, const S
     fprintf(out, "\n#endif\n");
 }
 
-extern const char rnnc_nolibm_text[];
-
-/* --no-libm: the approximations of compiler/embedded_nolibm.h, and every
- * math.h call renamed to them. */
-static void emit_nolibm(FILE *out) {
-    fputs(rnnc_nolibm_text, out);
-    fputs("static inline void *nl_memcpy(void *d, const void *s, size_t n)\n{\n"
-          "    unsigned char *to = d;\n    const unsigned char *from = s;\n"
-          "    while (n--)\n        *to++ = *from++;\n    return d;\n}\n\n"
-          "static inline void *nl_memset(void *d, int c, size_t n)\n{\n"
-          "    unsigned char *to = d;\n    while (n--)\n        *to++ = (unsigned char)c;\n    return d;\n}\n\n", out);
-    static const char *const fns[] = {"expf", "logf", "log1pf", "tanhf", "sqrtf", "fabsf", "memcpy", "memset"};
-    for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
-        fprintf(out, "#define %s nl_%s\n", fns[i], fns[i]);
-    fputc('\n', out);
-}
-
-static void emit_source(FILE *out, Arena *a, const IrProgram *p, const char *name, const rt_safetensors *st,
-                        const Sizes *z, int max_steps, bool no_libm, const bool *q) {
-    fprintf(out, "/* %s.c - model '%s' for embedded C, generated by rnnc %s. Do not edit.\n"
-                 " * C99: no allocation, no stdio; the weights are static const data.%s */\n",
-            name, p->model->name, RNNC_VERSION, no_libm ? "\n * --no-libm: links with nothing at all." : "");
-    fprintf(out, "#include \"%s.h\"\n#include <math.h>\n#include <stdint.h>\n#include <string.h>\n\n", name);
-    if (no_libm)
-        emit_nolibm(out);
-    fputs(kernels, out);
-    fputs(q ? gemm_int8 : gemm_float, out);
+/* Everything in NAME.c after its helpers: weights, buffers, the forward
+ * functions and the API. */
+static void emit_code(FILE *out, Arena *a, const IrProgram *p, const char *name, const rt_safetensors *st,
+                      const Sizes *z, int max_steps, const bool *q) {
     emit_weights(out, p->model, st, name, q);
     fprintf(out, "static float %s_ws[%lld];\n", name, (long long)(z->ws ? z->ws : 1));
     if (!max_steps) /* the tape forward_train keeps over one step */
@@ -259,9 +174,33 @@ static void emit_source(FILE *out, Arena *a, const IrProgram *p, const char *nam
     fprintf(out, "void %s_step(%s_state *s, %s, float *y)\n{\n", name, name, token ? "int x" : "const float *x");
     if (token)
         fprintf(out, "    int32_t id = (int32_t)x;\n");
-    fprintf(out, "    rt_train_ctx ctx = {%s_tape, %s, {0, 0, 0, 0}, 0};\n", name, z->state ? "s->carry" : "NULL");
+    fprintf(out, "    rt_train_ctx ctx = {%s_tape, %s, 0};\n", name, z->state ? "s->carry" : "NULL");
     fprintf(out, "    %s_forward_train(%s_params, %s, 1, 1, y, %s_ws, &ctx);\n%s}\n", name, name, token ? "&id" : "x",
             name, z->state ? "" : "    (void)s;\n");
+}
+
+/* NAME.c: the code is written first, in memory, to choose the helpers it
+ * calls. Returns 0, or -1 when memory runs out. */
+static int emit_source(FILE *out, Arena *a, const IrProgram *p, const char *name, const rt_safetensors *st,
+                       const Sizes *z, int max_steps, bool no_libm, const bool *q) {
+    char *code = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&code, &len);
+    if (!mem)
+        return -1;
+    emit_code(mem, a, p, name, st, z, max_steps, q);
+    if (fclose(mem)) {
+        free(code);
+        return -1;
+    }
+    fprintf(out, "/* %s.c - model '%s' for embedded C, generated by rnnc %s. Do not edit.\n"
+                 " * C99: no allocation, no stdio; the weights are static const data.%s */\n",
+            name, p->model->name, RNNC_VERSION, no_libm ? "\n * --no-libm: links with nothing at all." : "");
+    fprintf(out, "#include \"%s.h\"\n#include <math.h>\n#include <stdint.h>\n#include <string.h>\n\n", name);
+    embedded_write_helpers(a, out, code, len, no_libm, q != NULL);
+    fwrite(code, 1, len, out);
+    free(code);
+    return 0;
 }
 
 static FILE *open_in(const char *dir, const char *name, const char *ext, char *path, size_t n) {
@@ -302,8 +241,8 @@ int embedded_emit(Arena *a, const IrProgram *p, const EmbeddedOptions *o) {
         rc = fclose(h) != 0;
     }
     if (!rc && (c = open_in(o->dir, m->name, "c", path, sizeof path))) {
-        emit_source(c, a, p, m->name, &st, &z, max_steps, o->no_libm, o->int8 ? quantizable(a, p) : NULL);
-        rc = fclose(c) != 0;
+        rc = emit_source(c, a, p, m->name, &st, &z, max_steps, o->no_libm, o->int8 ? quantizable(a, p) : NULL) != 0;
+        rc = (fclose(c) != 0) || rc;
     }
     rt_st_free(&st);
     return rc;

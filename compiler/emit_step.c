@@ -40,7 +40,22 @@ bool step_has_buffer(const IrStep *s, int id) {
     return k != IRK_LEAF && k != IRK_SLICE && !s->nodes[id].fused && !ir_is_matrix(s, id);
 }
 
+/* A plain copy is a memcpy of each row: the C compilers of small targets
+ * would turn a copying loop into a call to memcpy anyway, and embedded C
+ * must be able to say which memcpy that is (--no-libm). */
+static void copy_rows(Cg *g, CgV rows, CgV dst, CgV ld, CgV off, const View *v, int size) {
+    CgV b = g->b->for_begin(g, "b", rows);
+    CgV to = g->b->ptr_add(g, CGT_PF32, dst, cg_add(g, cg_mul(g, b, ld), off));
+    CgV from = g->b->ptr_add(g, CGT_PF32, v->base, v->ld ? cg_add(g, cg_i(g, v->off), cg_mul(g, b, v->ld)) : cg_i(g, v->off));
+    cg_call(g, CGT_VOID, "memcpy", 3, to, from, cg_i(g, size * (int64_t)sizeof(float)));
+    g->b->for_end(g);
+}
+
 void emit_rows(Cg *g, CgV rows, CgV dst, CgV ld, CgV off, const View *v, int size, bool accumulate) {
+    if (!accumulate && !v->expr && !v->is_const) {
+        copy_rows(g, rows, dst, ld, off, v, size);
+        return;
+    }
     CgV b = g->b->for_begin(g, "b", rows);
     CgV i = g->b->for_begin(g, "i", cg_i(g, size));
     CgV at = cg_add(g, cg_add(g, cg_mul(g, b, ld), off), i);

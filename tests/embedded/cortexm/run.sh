@@ -39,7 +39,7 @@ run() {
     grep -q "^ *target.*: *seq " "$rnn" && flags="$flags -DSEQ_OUTPUT"
     "$tmp/tool" input "$input" > "$out/input.h" || { fail=$((fail + 1)); return; }
     if $arm -c "$out/libm/$model.c" -o "$out/libm.o" 2> "$out/err" &&
-        $arm -fno-tree-loop-distribute-patterns -c "$out/nolibm/$model.c" -o "$out/model.o" 2>> "$out/err" &&
+        $arm -c "$out/nolibm/$model.c" -o "$out/model.o" 2>> "$out/err" &&
         $arm $flags -I"$out" -c "$here/firmware.c" -o "$out/firmware.o" 2>> "$out/err" &&
         $board -c "$here/startup.c" -o "$out/startup.o" 2>> "$out/err" &&
         $arm -nostdlib -T "$here/link.ld" -o "$out/fw.elf" "$out/startup.o" "$out/firmware.o" "$out/model.o" -lgcc \
