@@ -4,8 +4,9 @@
 #   make test       unit, golden, robustness and end-to-end tests, plain and
 #                   again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make install    PREFIX=/usr/local
-#   make test-slow  slower checks: embedded C on a Cortex-M4 under QEMU, and
-#                   data-parallel training under Open MPI
+#   make test-slow  slower checks: embedded C on a Cortex-M4 under QEMU,
+#                   data-parallel training under Open MPI, ThreadSanitizer,
+#                   the fuzzers and the random cell tester
 #   make bench      against PyTorch (training, inference), LLVM/C, compile times
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 30) each
 #   make test-random  the random cell tester on RANDOM_CELLS cells (default 300)
@@ -46,11 +47,12 @@ UNIT_TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/uni
 FUZZ_NAMES    := frontend npy safetensors checkpoint text
 REPLAYS       := $(FUZZ_NAMES:%=$(BUILD)/tests/replay_%)
 
-.PHONY: all rnnc test test-one test-slow mpi-asan install clean bench fuzz fuzzers test-random
+.PHONY: all rnnc test test-one test-slow mpi-asan install clean bench fuzz fuzzers test-random tsan tsan-run
 all: $(BUILD)/rnnc rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(MPI_OBJ)
 
+# ./rnnc is the plain build's (not build/asan's or build/tsan's)
 rnnc: $(BUILD)/rnnc
-	ln -sf $(BUILD)/rnnc rnnc
+	$(if $(filter build,$(BUILD)),ln -sf $(BUILD)/rnnc rnnc)
 
 $(BUILD)/rnnc: $(BUILD)/main.o $(BUILD)/librnnc.a $(BUILD)/librnnrt.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LLVM_LIBS) -lm -pthread
@@ -106,8 +108,9 @@ $(BUILD)/%.o: compiler/%.c $(wildcard compiler/*.h compiler/*.def) $(BUILD)/pars
 
 # The LLVM backend's files see LLVM's headers.
 $(BUILD)/cg_llvm.o $(BUILD)/emit_llvm.o: ALL_CFLAGS += $(LLVM_CFLAGS)
-# The embedded emitter reads weights with the runtime's safetensors reader.
-$(BUILD)/emit_embedded.o: ALL_CFLAGS += -Iruntime
+# The embedded emitter reads weights with the runtime's safetensors reader;
+# every output is written with the runtime's writer (rt_file.h).
+$(BUILD)/emit_embedded.o $(BUILD)/build.o $(BUILD)/output.o $(BUILD)/options.o $(BUILD)/main.o: ALL_CFLAGS += -Iruntime
 
 $(BUILD):
 	mkdir -p $(BUILD)/tests $(BUILD)/runtime $(BUILD)/include
@@ -151,6 +154,8 @@ test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TEST
 	@tests/e2e/examples.sh $(BUILD)/rnnc
 	@tests/e2e/resume.sh $(BUILD)/rnnc
 	@tests/e2e/faults.sh $(BUILD)/rnnc
+	@tests/e2e/outputs.sh $(BUILD)/rnnc
+	@tests/e2e/messages.sh $(BUILD)/rnnc
 	@tests/e2e/passes.sh $(BUILD)/rnnc
 	@LLVM_LEVELS="$(LLVM_LEVELS)" tests/e2e/llvm.sh $(BUILD)/rnnc
 	@tests/embedded/run.sh $(BUILD)/rnnc
@@ -165,14 +170,23 @@ test: all
 
 # Slower checks, which CI also runs: embedded C on a Cortex-M4 under QEMU;
 # training across MPI ranks (needs libopenmpi-dev and openmpi-bin), plain and
-# under ASan + UBSan; every fuzzer for FUZZ_SECONDS; the random tester on
-# RANDOM_CELLS cells.
+# under ASan + UBSan; the threads under ThreadSanitizer; every fuzzer for
+# FUZZ_SECONDS; the random tester on RANDOM_CELLS cells.
 test-slow: all $(BUILD)/tests/st_compare
 	@tests/embedded/cortexm/run.sh $(BUILD)/rnnc
 	@tests/mpi/run.sh $(BUILD)/rnnc
 	@$(MAKE) --no-print-directory mpi-asan BUILD=build/asan SAN=1
+	@$(MAKE) --no-print-directory tsan
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory test-random
+
+# The worker threads under ThreadSanitizer (tests/tsan/run.sh): the kernel
+# and pool unit tests and a two-thread training run, built in build/tsan.
+TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+tsan:
+	@$(MAKE) --no-print-directory tsan-run BUILD=build/tsan CFLAGS="-O1 -g $(TSAN_FLAGS)" LDFLAGS="$(TSAN_FLAGS)"
+tsan-run: all $(BUILD)/tests/test_kernels
+	@tests/tsan/run.sh $(BUILD)
 
 # The random tester: cells RANDOM_FIRST.. (RANDOM_CELLS of them). By
 # default CI re-checks the first 300 of the 2,000 the README reports;

@@ -8,10 +8,11 @@
  * over a whole sequence of at most NAME_MAX_STEPS. Static buffers are sized
  * by the program's own size functions (cg_num.c), without gradient room. The few kernels and
  * helpers the functions call are static inline copies of the runtime's, in
- * the .c file. */
+ * the .c file, only those the code calls (embedded_helpers.c). */
 #include "emit_embedded.h"
 #include "cg.h"
 #include "emit_c.h"
+#include "output.h"
 #include "rt_io.h"
 #include "util.h"
 #include <ctype.h>
@@ -203,14 +204,6 @@ static int emit_source(FILE *out, Arena *a, const IrProgram *p, const char *name
     return 0;
 }
 
-static FILE *open_in(const char *dir, const char *name, const char *ext, char *path, size_t n) {
-    snprintf(path, n, "%s/%s.%s", dir, name, ext);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        fprintf(stderr, "rnnc: error: cannot write '%s': %s\n", path, strerror(errno));
-    return f;
-}
-
 int embedded_emit(Arena *a, const IrProgram *p, const EmbeddedOptions *o) {
     const ModelInfo *m = p->model;
     rt_safetensors st;
@@ -233,16 +226,20 @@ int embedded_emit(Arena *a, const IrProgram *p, const EmbeddedOptions *o) {
         rt_st_free(&st);
         return 1;
     }
-    char path[4096];
+    char *h_path = arena_printf(a, "%s/%s.h", o->dir, m->name), *c_path = arena_printf(a, "%s/%s.c", o->dir, m->name);
+    Output h, c;
     int rc = 1;
-    FILE *h = open_in(o->dir, m->name, "h", path, sizeof path), *c = NULL;
-    if (h) {
-        emit_header(h, p, m->name, &z, max_steps);
-        rc = fclose(h) != 0;
+    if (output_open(&h, h_path)) {
+        emit_header(h.f, p, m->name, &z, max_steps);
+        rc = output_close(&h);
     }
-    if (!rc && (c = open_in(o->dir, m->name, "c", path, sizeof path))) {
-        rc = emit_source(c, a, p, m->name, &st, &z, max_steps, o->no_libm, o->int8 ? quantizable(a, p) : NULL) != 0;
-        rc = (fclose(c) != 0) || rc;
+    if (!rc && output_open(&c, c_path)) {
+        rc = emit_source(c.f, a, p, m->name, &st, &z, max_steps, o->no_libm, o->int8 ? quantizable(a, p) : NULL);
+        if (rc)
+            fprintf(stderr, "rnnc: error: out of memory while writing '%s'\n", c_path);
+        rc = rc ? (rt_writer_abort(&c.w), 1) : output_close(&c);
+    } else if (!rc) {
+        rc = 1;
     }
     rt_st_free(&st);
     return rc;

@@ -19,6 +19,7 @@
  * failure only one rank sees ends every rank (rt_dist_abort). */
 #include "rt_checkpoint.h"
 #include "rt_driver.h"
+#include "rt_file.h"
 #include "rt_text.h"
 #include <math.h>
 #include <stdio.h>
@@ -70,6 +71,23 @@ static double now(void) {
 
 /* ---- configuration: the model's train { } block, then the flags -------- */
 
+/* Each value within its range, or a usage error naming its flag. */
+static int check_ranges(const rt_args *a, const Config *c) {
+    if (!(c->opt.lr > 0))
+        return rt_usage_error(a, "--lr must be greater than 0, not %g", c->opt.lr);
+    if (c->batch < 1 || c->batch > (1 << 24))
+        return rt_usage_error(a, "--batch must be in [1, 16777216], not %lld", (long long)c->batch);
+    if (c->epochs < 1 || c->epochs > INT32_MAX)
+        return rt_usage_error(a, "--epochs must be in [1, 2147483647], not %lld", (long long)c->epochs);
+    if (c->every < 1)
+        return rt_usage_error(a, "--checkpoint-every must be at least 1, not %lld", (long long)c->every);
+    if (!(c->valid >= 0 && c->valid < 1))
+        return rt_usage_error(a, "--valid must be in [0, 1), not %g", c->valid);
+    if (!(c->clip >= 0))
+        return rt_usage_error(a, "--clip must be 0 (no clipping) or more, not %g", c->clip);
+    return 0;
+}
+
 static int configure(const rt_model *m, const rt_args *a, Config *c) {
     const rt_train_config *d = &m->train;
     c->opt = (rt_optim_config){d->optimizer, d->lr, d->momentum, d->beta1, d->beta2, d->eps};
@@ -101,11 +119,7 @@ static int configure(const rt_model *m, const rt_args *a, Config *c) {
         c->seed = (uint64_t)a->seed;
     if (a->given & OPT_CKPT_EVERY)
         c->every = a->checkpoint_every;
-    if (!(c->opt.lr > 0) || c->batch < 1 || c->batch > (1 << 24) || c->epochs < 1 || c->epochs > INT32_MAX ||
-        c->every < 1 || !(c->valid >= 0 && c->valid < 1) || c->clip < 0)
-        return rt_usage_error(a, "%s", "need lr > 0, 1 <= batch <= 2^24, 1 <= epochs < 2^31, checkpoint-every >= 1, "
-                                       "0 <= valid < 1 and clip >= 0");
-    return 0;
+    return check_ranges(a, c);
 }
 
 /* ---- data --------------------------------------------------------------- */
@@ -408,21 +422,6 @@ static int train_loop(Run *r, rt_error *err) {
 
 /* ---- setup -------------------------------------------------------------- */
 
-/* Fail now, not after the last epoch, when an output cannot be written. */
-static int writable(const char *path, rt_error *err) {
-    size_t n = strlen(path) + 5;
-    char *tmp = malloc(n);
-    FILE *f = tmp ? (snprintf(tmp, n, "%s.tmp", path), fopen(tmp, "wb")) : NULL;
-    if (f) {
-        fclose(f);
-        remove(tmp);
-    } else {
-        snprintf(err->msg, sizeof err->msg, "%s: cannot write here", path);
-    }
-    free(tmp);
-    return f ? 0 : -1;
-}
-
 /* The buffers of one window of this rank's share of a batch. */
 static int alloc_windows(Run *r, rt_error *err) {
     const rt_model *m = r->m;
@@ -460,6 +459,10 @@ static int resume(Run *r, const char *path, rt_error *err) {
         if (c.carry_floats)
             carry_rows(r->m, c.carry, Bg, r->t.state, first, B, true);
         memcpy(r->t.ctx.rng, c.rng, sizeof c.rng);
+        if (r->rank == 0) /* in the progress line's terms */
+            fprintf(stderr, "resuming from %s at epoch %lld/%lld, step %lld (batch %lld of the epoch, window %lld)\n",
+                    path, (long long)c.pos.epoch + 1, (long long)r->cfg.epochs, (long long)r->o.steps,
+                    (long long)c.pos.batch + 1, (long long)c.pos.window + 1);
     }
     free(c.carry);
     return rc;
@@ -467,7 +470,7 @@ static int resume(Run *r, const char *path, rt_error *err) {
 
 static int setup(Run *r, const rt_args *a, rt_error *err) {
     const rt_model *m = r->m;
-    if (r->rank == 0 && (writable(a->out, err) || writable(r->cfg.ckpt, err)))
+    if (r->rank == 0 && (rt_check_writable(a->out, err) || rt_check_writable(r->cfg.ckpt, err)))
         return -1;
     if (a->weights ? rt_params_load(m, a->weights, &r->p, err) : rt_params_init(m, r->cfg.seed, &r->p, err))
         return -1;
@@ -519,6 +522,16 @@ int rt_cmd_train(const rt_model *m, const rt_args *a) {
     rt_error err = {{0}};
     r.t0 = r.last_print = now();
     rc = !ckpt && !a->checkpoint ? -1 : setup(&r, a, &err);
+    int64_t T = rc ? 0 : steps_per_seq(&r);
+    if (!rc && m->bidirectional && r.cfg.bptt > 0 && r.cfg.bptt < T) {
+        teardown(&r);
+        free(ckpt);
+        return rt_usage_error(a, "--bptt %lld is shorter than the sequences (%lld steps), but the model is "
+                              "bidirectional: a reversed pass over a window is not back-propagation through the "
+                              "sequence; give --bptt %lld or more%s", (long long)r.cfg.bptt, (long long)T,
+                              (long long)T,
+                              a->text ? " (--text reads windows of 64 bytes by default)" : ", or no --bptt");
+    }
     if (!rc)
         rc = train_loop(&r, &err);
     if (!rc && !rt_ranks_agree(r.m, &r.p)) {

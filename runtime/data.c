@@ -2,12 +2,13 @@
  * types (SPEC section 3): tokens as <i4 or <i8 within the vocabulary
  * (targets may also be -100, skipped by cross_entropy), vectors as <f4
  * (<f8 is converted), shaped [B, T(, N)] for sequences, [B(, N)] otherwise.
- * A data set is opened (its header checked, its token ids read through
- * once) and then read by offset (training: each rank reads its own
+ * Every value must be finite. A data set is opened (its header checked,
+ * its values read through once) and then read by offset (training: each rank reads its own
  * sequences), or loaded whole; both go through rt_data_read, which
  * converts and checks every value it reads. */
 #include "rt_data.h"
 #include "rt_file.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,19 +50,38 @@ static int check_shape(const rt_array *a, const rt_type *t, const char *path, co
 
 enum { CHUNK = 4096 }; /* values per read */
 
-/* n raw values of d's dtype at flat index first into dst, checked. */
+/* "sequence b, step t" (or "sequence b") of flat index i, in buf. */
+static const char *position(const rt_data *d, int64_t i, char *buf, size_t n) {
+    int64_t b = i / (d->T * d->width), t = i / d->width % d->T;
+    if (d->type->seq)
+        snprintf(buf, n, "sequence %lld, step %lld", (long long)b, (long long)t);
+    else
+        snprintf(buf, n, "sequence %lld", (long long)b);
+    return buf;
+}
+
+/* n raw values of d's dtype at flat index first into dst, checked: ids
+ * within the vocabulary, vectors finite. */
 static int convert(const rt_data *d, const void *raw, int64_t first, int64_t n, void *dst, rt_error *err) {
     const rt_type *t = d->type;
+    const char *what = d->is_target ? "target" : "input";
+    char at[64];
     for (int64_t i = 0; i < n; i++) {
         if (!t->token) {
-            ((float *)dst)[i] = d->dtype == RT_F32 ? ((const float *)raw)[i] : (float)((const double *)raw)[i];
+            double v = d->dtype == RT_F32 ? ((const float *)raw)[i] : ((const double *)raw)[i];
+            float f = (float)v;
+            if (!isfinite(f))
+                return rt_errorf(err, d->path, "%s: the %s holds %s%s, but every value must be finite",
+                                 position(d, first + i, at, sizeof at), what, v != v ? "NaN" : "an infinity",
+                                 isfinite(v) ? " once converted to float" : "");
+            ((float *)dst)[i] = f;
             continue;
         }
         int64_t v = d->dtype == RT_I32 ? ((const int32_t *)raw)[i] : ((const int64_t *)raw)[i];
         if ((v < 0 || v >= t->size) && !(d->is_target && v == RT_IGNORE_INDEX))
-            return rt_errorf(err, d->path, "%s id %lld at position %lld is outside the vocabulary [0, %lld)%s",
-                             d->is_target ? "target" : "input", (long long)v, (long long)(first + i),
-                             (long long)t->size, d->is_target ? " (and is not -100)" : "");
+            return rt_errorf(err, d->path, "%s: %s id %lld is outside the vocabulary [0, %lld)%s",
+                             position(d, first + i, at, sizeof at), what, (long long)v, (long long)t->size,
+                             d->is_target ? " (and is not -100)" : "");
         ((int32_t *)dst)[i] = (int32_t)v;
     }
     return 0;
@@ -87,7 +107,9 @@ int rt_data_read(const rt_data *d, int64_t first, int64_t count, void *dst, rt_e
     return 0;
 }
 
-int rt_data_open(const char *path, const rt_type *t, bool is_target, rt_data *out, rt_error *err) {
+/* Open and check the header; with check_values, read every value once. */
+static int open_data(const char *path, const rt_type *t, bool is_target, bool check_values, rt_data *out,
+                     rt_error *err) {
     memset(out, 0, sizeof *out);
     rt_array a;
     if (rt_npy_open(path, &a, &out->file, &out->offset, err))
@@ -107,17 +129,22 @@ int rt_data_open(const char *path, const rt_type *t, bool is_target, rt_data *ou
     out->type = t;
     out->is_target = is_target;
     out->path = path;
-    static _Thread_local int32_t ids[CHUNK];
-    for (int64_t at = 0; !rc && t->token && at < a.count; at += CHUNK) /* every id, once */
-        rc = rt_data_read(out, at, a.count - at < CHUNK ? a.count - at : CHUNK, ids, err);
+    static _Thread_local int32_t values[CHUNK]; /* ids or floats */
+    for (int64_t at = 0; !rc && check_values && at < a.count; at += CHUNK)
+        rc = rt_data_read(out, at, a.count - at < CHUNK ? a.count - at : CHUNK, values, err);
     if (rc)
         rt_data_free(out);
     return rc;
 }
 
+int rt_data_open(const char *path, const rt_type *t, bool is_target, rt_data *out, rt_error *err) {
+    return open_data(path, t, is_target, true, out, err);
+}
+
+/* Opened, then read whole (every value checked as it is read). */
 int rt_data_load(const char *path, const rt_type *t, bool is_target, rt_data *out, rt_error *err) {
     rt_data file;
-    if (rt_data_open(path, t, is_target, &file, err))
+    if (open_data(path, t, is_target, false, &file, err))
         return -1;
     int64_t n = file.B * file.T * file.width;
     *out = file;

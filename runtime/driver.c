@@ -131,7 +131,11 @@ static int compare(const rt_args *a, const float *out, const int64_t *dims, int 
     for (int d = 0; same && d < rank; d++)
         same = ref.dims[d] == dims[d];
     if (!same) {
-        snprintf(err->msg, sizeof err->msg, "%s: expected a float array shaped like the output", a->expect);
+        char want[96], got[96];
+        rt_format_shape(want, sizeof want, rank, dims);
+        rt_format_shape(got, sizeof got, ref.rank, ref.dims);
+        snprintf(err->msg, sizeof err->msg, "%s: the output is a float array of shape %s, but this file holds %s of "
+                 "shape %s", a->expect, want, ref.dtype == RT_F32 || ref.dtype == RT_F64 ? "floats" : "integers", got);
         rt_array_free(&ref);
         return -1;
     }
@@ -211,14 +215,9 @@ static int cmd_eval(const rt_model *m, const rt_args *a) {
 
 static int run_command(const rt_model *m, int argc, char **argv) {
     rt_args a;
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        if (rt_dist_rank() == 0)
-            rt_print_usage(argv[0]);
-        return 0;
-    }
     int rc = rt_parse_args(argc, argv, &a);
     if (rc)
-        return rc;
+        return rc < 0 ? 0 : rc;
     /* Across ranks train and grad split the work; any other command is
      * rank 0's alone (the others would only repeat it). */
     if (rt_dist_rank() != 0 && strcmp(a.cmd, "train") && strcmp(a.cmd, "grad"))
@@ -237,7 +236,7 @@ static int run_command(const rt_model *m, int argc, char **argv) {
         return rt_cmd_train(m, &a);
     if (!strcmp(a.cmd, "sample"))
         return rt_cmd_sample(m, &a);
-    return rt_usage_error(&a, "unknown command '%s'", a.cmd);
+    return rt_usage_error(&a, "unknown command '%s'", a.cmd); /* not reached: rt_parse_args knows them */
 }
 
 int rt_main(const rt_model *m, int argc, char **argv) {

@@ -22,9 +22,10 @@ typedef struct rt_args {
     unsigned given;  /* OPT_* bits */
 } rt_args;
 
+/* 0: run a->cmd; 2: a usage error (printed); -1: --help (usage printed) */
 int rt_parse_args(int argc, char **argv, rt_args *a);
-void rt_print_usage(const char *prog);
-int rt_usage_error(const rt_args *a, const char *msg, const char *arg);
+/* "PROG: message" and a hint to --help, from rank 0; returns 2 */
+int rt_usage_error(const rt_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int rt_fail(const rt_args *a, const char *msg);
 
 int rt_cmd_grad(const rt_model *m, const rt_args *a);

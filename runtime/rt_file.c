@@ -83,23 +83,110 @@ int rt_read_at_end(FILE *f, const char *path, rt_error *err) {
     return rt_errorf(err, path, "the file changed while being read");
 }
 
-/* ---- atomic writes ----------------------------------------------------- */
+/* ---- writes ------------------------------------------------------------- */
+
+/* dir(link) + "/" + target, or target when absolute or link has no dir */
+static char *relative_to(const char *link, const char *target) {
+    const char *slash = strrchr(link, '/');
+    if (target[0] == '/' || !slash)
+        return strdup(target);
+    size_t d = (size_t)(slash - link) + 1, n = strlen(target);
+    char *p = malloc(d + n + 1);
+    if (p) {
+        memcpy(p, link, d);
+        memcpy(p + d, target, n + 1);
+    }
+    return p;
+}
+
+/* Follow path's symbolic links to the final target, which may not exist. */
+static char *follow_links(const char *path, rt_error *err) {
+    char *p = strdup(path);
+    struct stat st;
+    for (int hops = 0; p && lstat(p, &st) == 0 && S_ISLNK(st.st_mode); hops++) {
+        char buf[4096];
+        ssize_t n = readlink(p, buf, sizeof buf - 1);
+        if (n < 0 || hops == 40) {
+            rt_errorf(err, path, "cannot follow the symbolic link %s: %s", p, n < 0 ? strerror(errno) : "too many levels");
+            free(p);
+            return NULL;
+        }
+        buf[n] = '\0';
+        char *next = relative_to(p, buf);
+        free(p);
+        p = next;
+    }
+    if (!p && !err->msg[0])
+        rt_errorf(err, path, "out of memory");
+    return p;
+}
+
+int rt_target_resolve(const char *path, rt_target *t, rt_error *err) {
+    struct stat st;
+    err->msg[0] = '\0';
+    *t = (rt_target){follow_links(path, err), false};
+    if (!t->path)
+        return -1;
+    if (stat(t->path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        rt_target_free(t);
+        return rt_errorf(err, path, "is a directory");
+    }
+    t->in_place = stat(t->path, &st) == 0 && !S_ISREG(st.st_mode);
+    return 0;
+}
+
+void rt_target_free(rt_target *t) {
+    free(t->path);
+    t->path = NULL;
+}
+
+static char *tmp_name(const char *target) {
+    size_t n = strlen(target);
+    char *tmp = malloc(n + 5);
+    if (tmp) {
+        memcpy(tmp, target, n);
+        memcpy(tmp + n, ".tmp", 5);
+    }
+    return tmp;
+}
+
+int rt_check_writable(const char *path, rt_error *err) {
+    rt_target t;
+    if (rt_target_resolve(path, &t, err) < 0)
+        return -1;
+    if (t.in_place) {
+        rt_target_free(&t);
+        return 0;
+    }
+    char *tmp = tmp_name(t.path);
+    FILE *f = tmp ? fopen(tmp, "wb") : NULL;
+    int e = errno;
+    if (f) {
+        fclose(f);
+        remove(tmp);
+    } else {
+        rt_errorf(err, path, "cannot write here: %s", tmp ? strerror(e) : "out of memory");
+    }
+    free(tmp);
+    rt_target_free(&t);
+    return f ? 0 : -1;
+}
 
 int rt_writer_open(rt_writer *w, const char *path, rt_error *err) {
     memset(w, 0, sizeof *w);
-    size_t n = strlen(path);
     w->path = path;
-    w->tmp = malloc(n + 5);
-    if (!w->tmp)
+    if (rt_target_resolve(path, &w->target, err) < 0)
+        return -1;
+    if (!w->target.in_place && !(w->tmp = tmp_name(w->target.path))) {
+        rt_target_free(&w->target);
         return rt_errorf(err, path, "out of memory");
-    memcpy(w->tmp, path, n);
-    memcpy(w->tmp + n, ".tmp", 5);
-    w->f = fopen(w->tmp, "wb");
+    }
+    const char *name = w->tmp ? w->tmp : w->target.path;
+    w->f = fopen(name, "wb");
     if (!w->f) {
         int e = errno;
-        rt_errorf(err, path, "cannot create %s: %s", w->tmp, strerror(e));
-        free(w->tmp);
-        w->tmp = NULL;
+        rt_errorf(err, path, w->tmp ? "cannot create %s: %s" : "cannot open %s for writing: %s", name, strerror(e));
+        rt_writer_abort(w);
         return -1;
     }
     return 0;
@@ -119,6 +206,7 @@ void rt_writer_abort(rt_writer *w) {
     if (w->tmp)
         remove(w->tmp);
     free(w->tmp);
+    rt_target_free(&w->target);
     memset(w, 0, sizeof *w);
 }
 
@@ -139,28 +227,31 @@ static void sync_dir(const char *path) {
 
 int rt_writer_commit(rt_writer *w, rt_error *err) {
     errno = 0;
-    if (!w->errnum && fflush(w->f) != 0)
+    if (!w->errnum && (fflush(w->f) != 0 || ferror(w->f)))
         w->errnum = errno ? errno : EIO;
-    if (!w->errnum && fsync(fileno(w->f)) != 0)
+    if (!w->errnum && w->tmp && fsync(fileno(w->f)) != 0) /* a device or FIFO need not support fsync */
         w->errnum = errno;
     errno = 0;
     if (fclose(w->f) != 0 && !w->errnum)
         w->errnum = errno ? errno : EIO;
     w->f = NULL;
-    if (!w->errnum && rename(w->tmp, w->path) != 0) {
-        int e = errno;
-        rt_errorf(err, w->path, "cannot rename %s to it: %s", w->tmp, strerror(e));
-        rt_writer_abort(w);
-        return -1;
-    }
     if (w->errnum) {
-        rt_errorf(err, w->path, "cannot write %s: %s (the previous file, if any, is unchanged)", w->tmp,
+        rt_errorf(err, w->path, w->tmp ? "cannot write %s: %s (the previous file, if any, is unchanged)"
+                                        : "cannot write %s: %s", w->tmp ? w->tmp : w->target.path,
                   strerror(w->errnum));
         rt_writer_abort(w);
         return -1;
     }
-    sync_dir(w->path);
+    if (w->tmp && rename(w->tmp, w->target.path) != 0) {
+        int e = errno;
+        rt_errorf(err, w->path, "cannot rename %s to %s: %s", w->tmp, w->target.path, strerror(e));
+        rt_writer_abort(w);
+        return -1;
+    }
+    if (w->tmp)
+        sync_dir(w->target.path);
     free(w->tmp);
+    rt_target_free(&w->target);
     memset(w, 0, sizeof *w);
     return 0;
 }

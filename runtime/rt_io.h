@@ -33,6 +33,8 @@ typedef struct rt_array {      /* an .npy array, in memory */
  * with count 0; on success data is never NULL. Returns 0, or -1 with err
  * filled in (and *out empty). */
 int rt_npy_read(const char *path, rt_array *out, rt_error *err);
+/* A shape as Python writes its tuple, "(2, 3)", in buf. */
+void rt_format_shape(char *buf, size_t cap, int rank, const int64_t *dims);
 /* The same checks without the data: meta gets the dtype and shape (data
  * NULL), *f stays open for reading the data, which starts at byte
  * *data_offset. */

@@ -234,7 +234,7 @@ static int parse_dtype(const char *descr, rt_dtype *t, const char *path, rt_erro
 }
 
 /* "(2, 3)" as Python writes a shape tuple. */
-static void format_shape(char *buf, size_t cap, int rank, const int64_t *dims) {
+void rt_format_shape(char *buf, size_t cap, int rank, const int64_t *dims) {
     size_t k = (size_t)snprintf(buf, cap, "(");
     for (int i = 0; i < rank && k < cap; i++)
         k += (size_t)snprintf(buf + k, cap - k, "%s%" PRId64, i ? ", " : "", dims[i]);
@@ -318,7 +318,7 @@ static int check_header(const npy_header *h, uint64_t data_size, rt_array *out, 
         return rt_errorf(err, path, "Fortran-order arrays are not supported; save a C-order array");
     if (h->rank > RT_MAX_RANK)
         return rt_errorf(err, path, "the shape has %d dimensions; at most %d are supported", h->rank, RT_MAX_RANK);
-    format_shape(shape, sizeof shape, h->rank, h->dims);
+    rt_format_shape(shape, sizeof shape, h->rank, h->dims);
     if (shape_size(h->rank, h->dims, dtype_size(out->dtype), &out->count, bytes) < 0)
         return rt_errorf(err, path, "shape %s is too large: its size overflows 64 bits", shape);
     if ((uint64_t)*bytes != data_size)
@@ -390,7 +390,7 @@ void rt_array_free(rt_array *a) {
  * a multiple of 64 bytes counting the 10-byte preamble. Returns its length. */
 static size_t build_header(char *buf, size_t cap, int rank, const int64_t *dims) {
     char shape[128];
-    format_shape(shape, sizeof shape, rank, dims);
+    rt_format_shape(shape, sizeof shape, rank, dims);
     int k = snprintf(buf, cap, "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }", shape);
     size_t n = (size_t)k;
     if (rank > 0) {
@@ -410,7 +410,7 @@ int rt_npy_write_f32(const char *path, int rank, const int64_t *dims, const floa
     int64_t count, bytes;
     if (rank < 0 || rank > RT_MAX_RANK)
         return rt_errorf(err, path, "cannot write an array of rank %d (at most %d)", rank, RT_MAX_RANK);
-    format_shape(shape, sizeof shape, rank, dims);
+    rt_format_shape(shape, sizeof shape, rank, dims);
     if (shape_size(rank, dims, 4, &count, &bytes) < 0)
         return rt_errorf(err, path, "cannot write an array of shape %s: negative or too large", shape);
     if (!data && count > 0)

@@ -440,12 +440,14 @@ static int read_header_len(FILE *f, uint64_t size, uint64_t *n, const char *path
                          size);
     if (rt_read_exact(f, b, 8, path, "the header length", err) < 0)
         return -1;
+    if (!memcmp(b, "\x93NUMPY", 6))
+        return rt_errorf(err, path, "is a NumPy .npy file, not a safetensors file");
     *n = 0;
     for (int i = 7; i >= 0; i--)
         *n = *n << 8 | b[i];
     if (*n > size - 8)
-        return rt_errorf(err, path, "header length %" PRIu64 " runs past the end of the file (%" PRIu64 " bytes)", *n,
-                         size);
+        return rt_errorf(err, path, "is not a safetensors file: its first 8 bytes, read as the header's length, give %"
+                         PRIu64 ", past the end of the file (%" PRIu64 " bytes)", *n, size);
     if (*n > ST_MAX_HEADER)
         return rt_errorf(err, path, "header length %" PRIu64 " exceeds the limit of %d bytes", *n, ST_MAX_HEADER);
     return 0;

@@ -7,26 +7,7 @@ rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$(dirname "$0")/../.." || exit 2
 root=$(pwd)
 fx=$root/tests/parity/fixtures
-tmp=$(mktemp -d /tmp/rnnc-programs.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; [ -f "$tmp/err" ] && head -5 "$tmp/err"; fail=$((fail + 1)); }
-
-# expect STATUS WHAT CMD...: exit status STATUS, never a signal
-expect() {
-    want=$1 what=$2
-    shift 2
-    "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null
-    got=$?
-    if [ "$got" = "$want" ]; then ok; else bad "$what: exit status $got, expected $want"; fi
-}
-
-# says PATTERN WHAT: the last command's stderr or stdout says PATTERN
-says() {
-    if grep -q -- "$1" "$tmp/err" "$tmp/out"; then ok; else bad "$2: '$1' not said"; fi
-}
+. tests/e2e/lib.sh
 
 # ---- emission ------------------------------------------------------------
 "$rnnc" emit examples/charlm.rnn --target c -o "$tmp/a.c" && "$rnnc" emit examples/charlm.rnn --target c -o "$tmp/b.c"

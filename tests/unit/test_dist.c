@@ -133,9 +133,31 @@ static void test_token_ids_checked_at_open(void **state) {
     assert_int_equal(rt_data_read(&d, 3, 3, got, &err), 0);
     assert_true(got[0] == 4 && got[1] == -100 && got[2] == 5);
     rt_data_free(&d);
-    assert_fails(rt_data_open(p, &t, false, &d, &err), err, p, "input id -100 at position 4 is outside the vocabulary");
+    assert_fails(rt_data_open(p, &t, false, &d, &err), err, p, "sequence 1, step 1: input id -100 is outside the vocabulary");
     t.size = 5;
-    assert_fails(rt_data_open(p, &t, true, &d, &err), err, p, "target id 5 at position 5 is outside");
+    assert_fails(rt_data_open(p, &t, true, &d, &err), err, p, "sequence 1, step 2: target id 5 is outside");
+}
+
+/* NaN and infinities are refused where they stand, as they are read. */
+static void test_values_must_be_finite(void **state) {
+    (void)state;
+    float v[2 * 3 * 2] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+    char p[256];
+    rt_type t = {.seq = 1, .token = 0, .size = 2};
+    rt_data d;
+    rt_error err = {{0}};
+    v[7] = NAN; /* sequence 1, step 0 */
+    write_npy(scratch(p, "nan.npy"), "<f4", "(2, 3, 2)", v, sizeof v);
+    assert_fails(rt_data_open(p, &t, false, &d, &err), err, p, "sequence 1, step 0: the input holds NaN");
+    assert_fails(rt_data_load(p, &t, true, &d, &err), err, p, "sequence 1, step 0: the target holds NaN");
+    v[7] = 7;
+    v[4] = INFINITY; /* sequence 0, step 2 */
+    write_npy(scratch(p, "inf.npy"), "<f4", "(2, 3, 2)", v, sizeof v);
+    assert_fails(rt_data_open(p, &t, false, &d, &err), err, p, "sequence 0, step 2: the input holds an infinity");
+    double big[2 * 2] = {1, 2, 1e300, 4}; /* per-sequence, finite as a double but not as a float */
+    t.seq = 0;
+    write_npy(scratch(p, "big.npy"), "<f8", "(2, 2)", big, sizeof big);
+    assert_fails(rt_data_load(p, &t, false, &d, &err), err, p, "sequence 1: the input holds an infinity once converted");
 }
 
 static void test_open_checks_the_header(void **state) {
@@ -174,6 +196,7 @@ int main(void) {
         cmocka_unit_test(test_dropout_layers_of_one_pass_differ),
         cmocka_unit_test(test_vectors_read_by_offset),
         cmocka_unit_test(test_token_ids_checked_at_open),
+        cmocka_unit_test(test_values_must_be_finite),
         cmocka_unit_test(test_open_checks_the_header),
         cmocka_unit_test(test_one_rank_collectives),
     };

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rnnrt.h"
 #include "rt_threads.h"
@@ -79,6 +80,36 @@ static void test_large_products_on_every_thread_match(void **state) {
     check(NN, 2, 999, 129, 1, 9);
     check(TN, 520, 130, 64, 1, 10);
     assert_true(rt_threads() >= 1);
+}
+
+/* Each task of a job runs once, on whatever thread: jobs back to back
+ * (spinning workers) and after a pause long enough for the workers to
+ * sleep (the lock and the broadcast). Under ThreadSanitizer (make
+ * test-slow) this exercises both hand-offs. */
+typedef struct Count {
+    int *runs;
+} Count;
+
+static void count_tasks(void *arg, int64_t lo, int64_t hi) {
+    Count *c = arg;
+    for (int64_t i = lo; i < hi; i++)
+        c->runs[i]++;
+}
+
+static void test_pool_runs_every_task_once(void **state) {
+    (void)state;
+    enum { TASKS = 37, JOBS = 40 };
+    int runs[TASKS] = {0};
+    Count c = {runs};
+    for (int job = 0; job < JOBS; job++) {
+        rt_parallel(TASKS, count_tasks, &c, 1);
+        if (job % 8 == 7) {
+            struct timespec pause = {0, 5000000}; /* 5 ms: the workers stop spinning after about 1 */
+            nanosleep(&pause, NULL);
+        }
+    }
+    for (int i = 0; i < TASKS; i++)
+        assert_int_equal(runs[i], JOBS);
 }
 
 /* A packed matrix built from two pieces of rows (stacked weights, as
@@ -169,6 +200,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_shapes_match_the_definition_bit_for_bit),
         cmocka_unit_test(test_large_products_on_every_thread_match),
+        cmocka_unit_test(test_pool_runs_every_task_once),
         cmocka_unit_test(test_packing_from_pieces),
         cmocka_unit_test(test_packed_buffer_at_any_offset),
         cmocka_unit_test(test_tanh_is_accurate),

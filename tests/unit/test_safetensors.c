@@ -298,9 +298,12 @@ static void test_short_and_length(void **state) {
     write_bytes(scratch(p, "seven.st"), "\x02\0\0\0\0\0\0", 7);
     expect_read_fails(p, "too short");
     make_raw(scratch(p, "past.st"), 100, "{}", 0);
-    expect_read_fails(p, "header length 100 runs past the end of the file (10 bytes)");
+    expect_read_fails(p, "is not a safetensors file: its first 8 bytes, read as the header's length, give 100, past the "
+                         "end of the file (10 bytes)");
     make_raw(scratch(p, "huge.st"), UINT64_MAX, "{}", 0);
-    expect_read_fails(p, "header length 18446744073709551615 runs past the end");
+    expect_read_fails(p, "give 18446744073709551615, past the end");
+    write_bytes(scratch(p, "array.npy"), "\x93NUMPY\x01\x00\x76\x00{'descr'", 18);
+    expect_read_fails(p, "is a NumPy .npy file, not a safetensors file");
     make_raw(scratch(p, "zero.st"), 0, "", 0);
     expect_read_fails(p, "not a JSON object");
     /* Over the 100 MB limit, in a (sparse) file that long. */
