@@ -28,7 +28,7 @@ ifeq ($(SAN),1)
   LDFLAGS += -fsanitize=address,undefined
 endif
 # With Open MPI's mpicc (Debian libopenmpi-dev), the runtime also gets the
-# MPI layer that `rnnc build --mpi` links (SPEC section 8); without it, rnnc
+# MPI layer that `rnnc build --mpi` links (docs/mpi.md); without it, rnnc
 # builds and --mpi says what is missing.
 MPICC   ?= mpicc
 MPI_OBJ := $(if $(shell command -v $(MPICC)),$(BUILD)/rt_dist_mpi.o)
@@ -162,6 +162,7 @@ test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TEST
 	@[ "$(SAN)" = 1 ] || tests/embedded/strict.sh $(BUILD)/rnnc
 	@PARITY_BUILDS="$(PARITY_BUILDS)" tests/parity/run.sh $(BUILD)/rnnc
 	@tests/parity/torch_load.sh $(BUILD)/rnnc
+	@tests/docs/run.sh $(BUILD)/rnnc
 
 # The suite, then again under AddressSanitizer and UBSan.
 test: all
@@ -217,10 +218,12 @@ bench: all
 	bench/run.sh $(BUILD)/rnnc
 
 install: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(MPI_OBJ)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/rnnc $(DESTDIR)$(PREFIX)/include/rnnc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/rnnc $(DESTDIR)$(PREFIX)/include/rnnc \
+	    $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/rnnc $(DESTDIR)$(PREFIX)/bin/rnnc
 	install -m 644 $(BUILD)/librnnrt.a $(DESTDIR)$(PREFIX)/lib/rnnc/librnnrt.a
 	install -m 644 runtime/rnnrt.h $(DESTDIR)$(PREFIX)/include/rnnc/rnnrt.h
+	install -m 644 docs/rnnc.1 $(DESTDIR)$(PREFIX)/share/man/man1/rnnc.1
 	$(if $(MPI_OBJ),install -m 644 $(MPI_OBJ) $(DESTDIR)$(PREFIX)/lib/rnnc/rt_dist_mpi.o)
 
 clean:

@@ -11,7 +11,7 @@
 # Also prints the parameters' bytes, whether they fit in a 1 MiB L2, the
 # bandwidth limit (bytes / the read bandwidth of bench/probes.sh, 2 threads,
 # taken from READ_GBS or measured here) and rnnc's time over that limit.
-# Goals (issue 7): >= 10x PyTorch where the weights fit in 1 MiB, within 2x
+# Goals: >= 10x PyTorch where the weights fit in 1 MiB, within 2x
 # of the bandwidth limit at every size; the last column says whether each
 # row meets them.
 rnnc=${1:-./rnnc}

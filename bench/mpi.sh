@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench/mpi.sh [RNNC] - data-parallel training (issue 8): tokens/s with 1
+# bench/mpi.sh [RNNC] - data-parallel training: tokens/s with 1
 # and 2 MPI ranks of one thread each, on the training benchmark's models
 # (one lstm, gru or rnn layer at (input, hidden, batch, steps), MSE on its
 # output sequence, SGD), and the all-reduce's share of a step under 2 ranks.

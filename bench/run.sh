@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench/run.sh [RNNC] - every benchmark of issue 7 in one run (make bench):
+# bench/run.sh [RNNC] - every benchmark in one run (make bench):
 # this machine's sgemm rate and read bandwidth (bench/probes.sh) first, then
 # the LLVM backend against the C backend (backends.sh), training per step
 # against PyTorch with rnnc's GFLOP/s (vs_pytorch.sh), inference per step at

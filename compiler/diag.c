@@ -1,5 +1,5 @@
 /* diag.c - collect diagnostics, then print them in source order, each with
- * its source line and a caret under the column (SPEC section 4):
+ * its source line and a caret under the column (docs/programs.md):
  *     FILE:LINE:COL: error: MESSAGE
  *         a = W @ h
  *             ^                                                           */

@@ -1,4 +1,4 @@
-/* emit_embedded.c - C for microcontrollers (SPEC section 7): NAME.h and
+/* emit_embedded.c - C for microcontrollers (docs/embedded.md): NAME.h and
  * NAME.c, C99 with no allocation, no stdio and no runtime library. The
  * weights, read from a safetensors file at emit time, become static const
  * arrays. The computation is the host program's own forward functions

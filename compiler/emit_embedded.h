@@ -1,4 +1,4 @@
-/* emit_embedded.h - embedded C for microcontrollers (SPEC section 7). */
+/* emit_embedded.h - embedded C for microcontrollers (docs/embedded.md). */
 #ifndef RNNC_EMIT_EMBEDDED_H
 #define RNNC_EMIT_EMBEDDED_H
 #include "ir.h"

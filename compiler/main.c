@@ -1,4 +1,4 @@
-/* main.c - the rnnc command line (SPEC section 4).
+/* main.c - the rnnc command line (docs/programs.md).
  * The whole pipeline is written out here, stage by stage:
  *   read -> parse (grammar/) -> sema -> lower -> optimise and differentiate
  *   (passes.c) -> emit C, LLVM IR or embedded C -> cc

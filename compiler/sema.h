@@ -101,7 +101,7 @@ struct Layer {
 typedef enum { LOSS_CROSS_ENTROPY, LOSS_MSE } LossKind;
 typedef enum { OPT_ADAM, OPT_SGD } OptKind;
 
-typedef struct TrainConfig {  /* train { } settings; SPEC defaults */
+typedef struct TrainConfig {  /* train { } settings; the documented defaults */
     OptKind optimizer;
     double lr, momentum, beta1, beta2, eps;
     double clip;              /* 0: no clipping */

@@ -1,4 +1,4 @@
-/* parser.y - the grammar of .rnn sources (SPEC section 1).
+/* parser.y - the grammar of .rnn sources (docs/language.md).
  * Pure, reentrant, with locations and %expect 0. One rule set covers cells,
  * models and train blocks; sema decides which statements each block may
  * hold. Recovery happens at line ends and braces: a broken line becomes

@@ -1,5 +1,5 @@
 /* cmd_grad.c - PROG grad: the loss and d loss / d parameter over a whole
- * data set as one batch, without dropout (SPEC section 5). With --expect,
+ * data set as one batch, without dropout (docs/programs.md). With --expect,
  * compares every gradient with a reference file instead of writing one and
  * prints a line per tensor (an extension, for golden tests in CI). Across
  * ranks each takes its share of the sequences and the gradients are summed
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Each tensor within SPEC section 6's bound (or --tol); 1 if any is not. */
+/* Each tensor within the numerics bound (docs/programs.md) (or --tol); 1 if any is not. */
 static int compare(const rt_model *m, const rt_args *a, const rt_params *g, rt_error *err) {
     rt_safetensors ref;
     if (rt_st_read(a->expect, &ref, err))

@@ -1,4 +1,4 @@
-/* cmd_train.c - PROG train (SPEC section 5).
+/* cmd_train.c - PROG train (docs/programs.md).
  * An epoch is a sequence of batches; a batch, a sequence of BPTT windows
  * that carry the cell states from one to the next (gradients stop at the
  * window's start); each window is one optimizer step.
@@ -10,7 +10,7 @@
  * Per-sequence outputs (a model ending in last(...)) take whole sequences,
  * whatever bptt says. Checkpoints hold the position, so --resume continues
  * to the same bits.
- * Across ranks (SPEC section 8, rt_dist.h) each global batch is split in
+ * Across ranks (docs/mpi.md, rt_dist.h) each global batch is split in
  * rank order; every rank reads only its own sequences (npy values by
  * offset, --text its streams' bytes), keeps its own carried states, and
  * takes the same update from the summed gradients (grad_sum.c). Rank 0

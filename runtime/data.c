@@ -1,5 +1,5 @@
 /* data.c - inputs and targets from .npy files, checked against the model's
- * types (SPEC section 3): tokens as <i4 or <i8 within the vocabulary
+ * types (docs/programs.md): tokens as <i4 or <i8 within the vocabulary
  * (targets may also be -100, skipped by cross_entropy), vectors as <f4
  * (<f8 is converted), shaped [B, T(, N)] for sequences, [B(, N)] otherwise.
  * Every value must be finite. A data set is opened (its header checked,

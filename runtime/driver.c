@@ -1,4 +1,4 @@
-/* driver.c - the generated program's command line (SPEC section 5):
+/* driver.c - the generated program's command line (docs/programs.md):
  *   info | init | forward | eval here; grad, train, sample in cmd_*.c
  * Errors print "PROG: error: ..." and exit 1; usage errors exit 2. */
 #include "rt_driver.h"

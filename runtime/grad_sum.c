@@ -1,4 +1,4 @@
-/* grad_sum.c - the gradients of a data-parallel step (SPEC section 8).
+/* grad_sum.c - the gradients of a data-parallel step (docs/mpi.md).
  * Each rank's backward leaves its gradients divided by its own count of
  * positions (elements for MSE); scaled back by that count, summed over
  * ranks with the loss and the counts in the same buffer (one all-reduce),

@@ -1,4 +1,4 @@
-/* init.c - the random generator and parameter initialisation (SPEC 1.1,
+/* init.c - the random generator and parameter initialisation (docs/language.md,
  * 1.2): each parameter by its rule, drawn in parameter order from one
  * stream seeded with --seed, so the same seed gives the same bits; and
  * dropout masks, a hash of a key and each element's global position. */

@@ -1,4 +1,4 @@
-/* loss.c - the two losses of SPEC section 1.2, accumulated in double over
+/* loss.c - the two losses of docs/language.md, accumulated in double over
  * chunks of a batch: cross-entropy as F.cross_entropy (mean over positions
  * whose target is not -100) and mean squared error as F.mse_loss. */
 #include "rt_internal.h"

@@ -29,7 +29,7 @@ typedef struct rt_type {    /* an input, target or output */
     int64_t size;           /* vocabulary, or vector width */
 } rt_type;
 
-typedef struct rt_train_config { /* the model's train { } block, SPEC defaults */
+typedef struct rt_train_config { /* the model's train { } block, the documented defaults */
     int optimizer;
     double lr, momentum, beta1, beta2, eps, clip, valid;
     int64_t batch, bptt, epochs, seed;
@@ -84,7 +84,7 @@ typedef struct rt_model {
     int ncarry;
 } rt_model;
 
-/* The generated program's command line (SPEC section 5). */
+/* The generated program's command line (docs/programs.md). */
 int rt_main(const rt_model *m, int argc, char **argv);
 
 /* Matrix products (kernels.c). Each output element is one chain of fused

@@ -1,4 +1,4 @@
-/* rt_checkpoint.h - training checkpoints (SPEC section 3): a safetensors
+/* rt_checkpoint.h - training checkpoints (docs/programs.md): a safetensors
  * file with the parameters under their names, the optimizer state under
  * optim.* names (optim.exp_avg.NAME, optim.exp_avg_sq.NAME for Adam,
  * optim.momentum_buffer.NAME for SGD), the states carried between BPTT

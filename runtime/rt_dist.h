@@ -1,4 +1,4 @@
-/* rt_dist.h - the processes of a data-parallel run (SPEC section 8).
+/* rt_dist.h - the processes of a data-parallel run (docs/mpi.md).
  * A program built with `rnnc build --mpi` links dist_mpi.c (Open MPI);
  * every other program gets dist_single.c from librnnrt.a: one rank, no MPI.
  * Every call is collective (all ranks make it, in the same order) except

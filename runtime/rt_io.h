@@ -1,4 +1,4 @@
-/* rt_io.h - file formats of the generated program (SPEC section 3):
+/* rt_io.h - file formats of the generated program (docs/programs.md):
  * NumPy .npy arrays and safetensors files. Every reader treats its file as
  * untrusted: a short, truncated, oversized or inconsistent file yields a
  * message naming the file and the problem, never a crash, an out-of-bounds

@@ -1,4 +1,4 @@
-/* rt_text.h - a --text corpus for training (SPEC section 5): the last
+/* rt_text.h - a --text corpus for training (docs/programs.md): the last
  * `valid` fraction of the file's bytes validates; the rest is cut into
  * `batch` contiguous streams of `stream` steps (stream b's inputs are bytes
  * b * stream + t, its targets the byte after each). Across ranks each

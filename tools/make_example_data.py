@@ -2,7 +2,7 @@
 """tools/make_example_data.py - small data sets for the example models.
 
 Writes examples/data/NAME_x.npy and NAME_y.npy (inputs and targets in the
-layouts of SPEC section 3) with a fixed seed, so the README's commands can
+layouts of docs/programs.md) with a fixed seed, so the README's commands can
 run every example. Needs only numpy (Debian python3-numpy)."""
 import os
 

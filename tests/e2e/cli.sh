@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/e2e/cli.sh RNNC - the command line as a user meets it: every
 # example checks clean, the prelude round-trips through `rnnc check`, and
-# exit codes follow SPEC section 4 (0 ok, 1 input errors, 2 usage errors).
+# exit codes follow docs/programs.md (0 ok, 1 input errors, 2 usage errors).
 rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$(dirname "$0")/../.." || exit 2
 tmp=$(mktemp -d /tmp/rnnc-cli.XXXXXX)

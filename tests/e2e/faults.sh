@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/e2e/faults.sh RNNC - I/O faults while writing (issue 9): a full disk
+# tests/e2e/faults.sh RNNC - I/O faults while writing: a full disk
 # or a file-size limit while a generated program saves a checkpoint, its
 # weights, a gradient file or an npy output, and while rnnc writes what it
 # emits. Every one must exit non-zero with the reason and leave the

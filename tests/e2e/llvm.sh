@@ -2,7 +2,7 @@
 # tests/e2e/llvm.sh RNNC - the LLVM backend as a user meets it: modules
 # build (and verify) at every -O level, `emit --target llvm-ir` is
 # deterministic, and after a short training run the LLVM program's weights
-# agree with the C program's (SPEC section 6; in fact the same bits).
+# agree with the C program's (the numerics bound; in fact the same bits).
 rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$(dirname "$0")/../.." || exit 2
 root=$(pwd)

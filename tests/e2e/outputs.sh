@@ -11,11 +11,7 @@
 # UBSan. Skipped, saying so, where mknod is not allowed (not root).
 rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$(dirname "$0")/../.." || exit 2
-tmp=$(mktemp -d /tmp/rnnc-outputs.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+. tests/e2e/lib.sh
 if ! mknod "$tmp/probe" c 1 3 2> /dev/null; then
     echo "outputs: skipped (mknod needs root)"
     exit 0
@@ -101,5 +97,4 @@ mkdir -p "$tmp/emb" && echo old > "$tmp/emb_h" && ln -s ../emb_h "$tmp/emb/times
     bad "emit embedded: NAME.h's link was replaced, or its target not written"
 [ -c "$tmp/emb/timeseries.c" ] && ok || bad "emit embedded: NAME.c's device node was replaced"
 
-echo "outputs: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+report outputs

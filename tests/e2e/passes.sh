@@ -4,7 +4,7 @@
 # per gate, whose products opt_fuse_matmul stacks; a bidirectional layer over
 # 150 steps, whose input projections the forward computes in windows of 64
 # steps, the last one partial): forward and gradients at
-# -O2 agree with -O0 (no IR passes) within SPEC section 6's bound, and a
+# -O2 agree with -O0 (no IR passes) within the numerics bound (docs/programs.md), and a
 # short training run gives the same bits with 1 and 2 threads
 # ($RNNC_THREADS): the kernels never split a sum.
 rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")

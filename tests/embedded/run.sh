@@ -3,10 +3,10 @@
 # fixture (with PyTorch's weights) and every example (with `init` weights),
 # `rnnc emit --target embedded`, plain, --no-libm (whose object must need
 # no symbol at all) and --quantize int8 (within 2e-2 of the largest output,
-# SPEC section 7), must compile
+# docs/embedded.md), must compile
 # with -std=c99 -pedantic -Wall -Wextra -Werror, and stepping it one time
 # step at a time (tests/embedded/driver.c) must give what the fixture's
-# `forward` program gives, within SPEC section 6.
+# `forward` program gives, within the numerics bound.
 rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 build=$(dirname "$rnnc")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +18,7 @@ pass=0 fail=0
 check() {
     name=$1 rnn=$2 weights=$3 input=$4 variant=$5
     bound=
-    [ "$variant" = "--quantize int8" ] && bound="--rtol 2e-2" # SPEC section 7
+    [ "$variant" = "--quantize int8" ] && bound="--rtol 2e-2" # docs/embedded.md
     out=$tmp/$name
     if ! "$rnnc" emit "$rnn" --target embedded --weights "$weights" -o "$out" $variant 2> "$tmp/err"; then
         echo "FAIL $name: emit"; cat "$tmp/err"; fail=$((fail + 1)); return

@@ -1,16 +1,16 @@
 #!/bin/sh
-# tests/mpi/run.sh RNNC - data-parallel training under Open MPI (SPEC
-# section 8, issue 8), in `make test-slow`:
+# tests/mpi/run.sh RNNC - data-parallel training under Open MPI
+# (docs/mpi.md), in `make test-slow`:
 #   - every example, built with --mpi and trained for 20 SGD steps on
 #     global batches of 5 (which 2 does not divide; some last batches leave
 #     a rank without a sequence), ends under -np 2 and -np 3 at the weights
-#     of -np 1 within SPEC section 6's bound. The runs differ only in the
+#     of -np 1 within the numerics bound (docs/programs.md). The runs differ only in the
 #     order of the sums (each rank's gradient sums, then the sum over
 #     ranks) and in float rounding of the per-rank scaling;
 #   - two -np 2 runs with one seed are bit-identical, and a --mpi program
 #     started without mpirun gives the bits of a program built without it;
 #   - `grad` under -np 2 (the all-reduced gradients of one step) agrees
-#     with -np 1 within SPEC section 6;
+#     with -np 1 within the numerics bound;
 #   - a -np 2 run killed mid-epoch (SIGKILL to one rank) exits non-zero
 #     within seconds with mpirun's message, its last checkpoint intact,
 #     and that checkpoint resumes under -np 1 and -np 3 to the weights of

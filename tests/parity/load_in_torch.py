@@ -2,8 +2,7 @@
 """tests/parity/load_in_torch.py WEIGHTS INPUT OUTPUT - weights written by
 `PROG train` for tests/parity/fixtures/lstm_bidirectional_two_layers_ce
 load into the same PyTorch network with a strict load_state_dict, and
-PyTorch's forward on INPUT gives OUTPUT (from `PROG forward`) within SPEC
-section 6. Exits 0 on success, 1 on a mismatch."""
+PyTorch's forward on INPUT gives OUTPUT (from `PROG forward`) within the numerics bound. Exits 0 on success, 1 on a mismatch."""
 import json
 import struct
 import sys

@@ -2,7 +2,7 @@
 # tests/parity/run.sh RNNC - forward and gradient parity with PyTorch 1.13.
 # For each fixture written by tools/make_fixtures.py: build the model, check
 # `forward --expect` against PyTorch's output and `grad --expect` against
-# its gradients, tensor by tensor (SPEC section 6 bound), and that `eval`
+# its gradients, tensor by tensor (the numerics bound, docs/programs.md), and that `eval`
 # prints PyTorch's loss within the same bound, with the C backend at -O2 and
 # -O0 and the LLVM backend at -O0, -O2 and -O3 (its module is verified at
 # each); that both backends compute the same bits; and that `train` ends two

@@ -1,4 +1,4 @@
-/* cells.c - the random tester for the compiler (issue 9), after Csmith
+/* cells.c - the random tester for the compiler, after Csmith
  * and YARPGen: random cells (gen_cell.c), each
  *   1. differentiated symbolically and checked, step by step, against
  *      central finite differences in double precision through the IR
@@ -8,8 +8,8 @@
  *      cross-entropy, chosen from the seed), built four ways - the LLVM
  *      backend through LLJIT and the C backend through $CC into a shared
  *      object, each at -O0 and -O3 - and run on the same weights and data:
- *      forward outputs and every parameter gradient must agree within SPEC
- *      section 6 between all four (where a cell's values overflow float:
+ *      forward outputs and every parameter gradient must agree within the
+ *      numerics bound (docs/programs.md) between all four (where a cell's values overflow float:
  *      non-finite in the same places, in the same way).
  *   random_cells FIRST COUNT [DIR]
  * checks the cells of seeds FIRST..FIRST+COUNT-1 (DIR: where the C goes,
@@ -153,7 +153,7 @@ static bool run(const rt_model *m, uint64_t seed, Result *r) {
 
 static int overflowed; /* cells whose values left float's range (the same way in every build) */
 
-/* The largest difference over its bound (SPEC section 6): <= 1 agrees.
+/* The largest difference over its bound (the numerics bound, docs/programs.md): <= 1 agrees.
  * Where a cell's values overflow float, both sides must be non-finite in
  * the same way (NaN and NaN, or the same infinity); *nonfinite says so. */
 static double over_bound(const float *got, const float *want, int64_t n, bool *nonfinite) {
@@ -249,7 +249,7 @@ int main(int argc, char **argv) {
         }
     }
     printf("random cells %llu..%llu: %llu checked, %d mismatches; largest step gradient error %.2g (relative, "
-           "bound 1e-6), largest difference between builds %.2g of SPEC section 6's bound; %d cells overflowed "
+           "bound 1e-6), largest difference between builds %.2g of the numerics bound (docs/programs.md); %d cells overflowed "
            "float, the same way in all four builds\n",
            (unsigned long long)first, (unsigned long long)(first + count - 1), (unsigned long long)count, failures,
            worst_step, worst_build, overflowed);

@@ -40,7 +40,7 @@ put("huge_numbers.rnn", "cell c(n) {\n input x[99999999999999999999999]\n state 
 put("many_errors.rnn", "cell c(n) {\n" + "  a = $ # @\n" * 20000 + "}\n")
 put("unclosed_everything.rnn", "model m { input x : seq token(" + "[(" * 1000)
 
-# Issue 9's adversarial sources: a million levels of nesting, sizes of
+# Adversarial sources: a million levels of nesting, sizes of
 # 2^62 and sizes whose product overflows, invalid UTF-8 (in a name: an
 # error; in a comment: legal), a five-million-character name, a hundred
 # thousand broken cells.

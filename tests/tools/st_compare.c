@@ -1,7 +1,7 @@
 /* st_compare.c - compare two safetensors files tensor by tensor, for tests:
  *   st_compare GOT.safetensors WANT.safetensors [PREFIX]
  * Every tensor of WANT (whose name starts with PREFIX, if given) must be in
- * GOT with the same shape and within SPEC section 6's bound: the largest
+ * GOT with the same shape and within the numerics bound (docs/programs.md): the largest
  * absolute difference at most 1e-4 times WANT's largest magnitude plus
  * 1e-5. Prints one line per tensor; exits 1 on any mismatch, 2 on bad use. */
 #include "rt_io.h"

@@ -1,5 +1,5 @@
 /* test_dist.c - unit tests for what data-parallel training rests on
- * (SPEC section 8), in a program without MPI: each rank's share of a
+ * (docs/mpi.md), in a program without MPI: each rank's share of a
  * batch (rt_dist_share_of), dropout masks that do not depend on how a batch
  * is split (rt_dropout), reading a data set's sequences by offset without
  * loading it (rt_data_open, rt_data_read), and the one-rank collectives. */

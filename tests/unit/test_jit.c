@@ -2,7 +2,7 @@
  * PyTorch fixtures (tests/parity/fixtures), the model is checked, lowered,
  * differentiated and JIT-compiled without writing a file, and its forward
  * output and every gradient, called through the rt_model it defines, match
- * PyTorch's within SPEC section 6. Runs from the repository root. */
+ * PyTorch's within the numerics bound. Runs from the repository root. */
 #include "emit_llvm.h"
 #include "frontend.h"
 #include "grad.h"

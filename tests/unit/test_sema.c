@@ -1,5 +1,5 @@
 /* test_sema.c - unit tests for semantic analysis through frontend_run():
- * the prelude checks clean; models get SPEC 1.3 / section 2 parameter names
+ * the prelude checks clean; models get docs/language.md parameter names
  * and shapes (lstm stacked and bidirectional, gru, rnn resolving to
  * rnn_tanh or rnn_relu, linear, embedding); a cell's input size is
  * inferred per stacked layer; train settings are read; and error cases
@@ -103,7 +103,7 @@ static void test_prelude_name_is_taken(void **state) {
                  "'linear' is a built-in name", 1);
 }
 
-/* ---- parameter names and shapes (SPEC 1.3, 2) ----------------------------- */
+/* ---- parameter names and shapes (docs/language.md) ----------------------------- */
 
 static const char lstm_model[] =
     "model m {\n"
@@ -290,7 +290,7 @@ static void test_train_settings(void **state) {
     assert_float_equal(t.clip, 1.0, 0);
     assert_int_equal(t.batch, 4);
     assert_int_equal(t.bptt, 16);
-    assert_int_equal(t.epochs, 1); /* SPEC defaults for the rest */
+    assert_int_equal(t.epochs, 1); /* the documented defaults for the rest */
     assert_int_equal(t.seed, 1);
     assert_float_equal(t.valid, 0.1, 0);
     done(f);

@@ -4,7 +4,7 @@
 # built with arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfloat-abi=hard
 # -mfpu=fpv4-sp-d16 and the strict warnings, run under qemu-system-arm on
 # the mps2-an386 board with semihosting, and its outputs for the first
-# sequence compared with the host's forward program (SPEC section 6). The
+# sequence compared with the host's forward program (the numerics bound, docs/programs.md). The
 # plain (libm) variant is compiled for the Cortex-M too. Skipped, saying so,
 # where the ARM toolchain or QEMU is missing.
 rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")

@@ -2,7 +2,7 @@
  *   tool input X.npy          print sequence 0 of X as C: input[], STEPS, WIDTH
  *   tool compare Y.npy OUT    compare the firmware's outputs (one float a line,
  *                             as 8 hex digits of its bits) with sequence 0 of
- *                             Y, the host program's; SPEC section 6's bound */
+ *                             Y, the host program's; the numerics bound (docs/programs.md) */
 #include "rt_io.h"
 #include <math.h>
 #include <stdbool.h>
