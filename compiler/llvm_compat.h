@@ -1,7 +1,7 @@
 /* llvm_compat.h - every LLVM-C call whose form depends on the LLVM version,
  * behind one small header of static inline wrappers (after PostgreSQL's
  * llvmjit_emit.h). Debian's default llvm-dev is LLVM 14, with typed
- * pointers; LLVM 15 and later have only opaque pointers. The emitter always
+ * pointers; LLVM 15 and later use opaque pointers (17 has no other). The emitter always
  * names element types (LLVMBuildLoad2, LLVMBuildGEP2, LLVMBuildCall2), so
  * only the pointer type itself and casts between pointers differ. */
 #ifndef RNNC_LLVM_COMPAT_H

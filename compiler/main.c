@@ -3,7 +3,8 @@
  *   read -> parse (grammar/) -> sema -> lower -> optimise and differentiate
  *   (passes.c) -> emit C, LLVM IR or embedded C -> cc
  * (run_model below)
- * Exit codes: 0 success, 1 errors in the input, 2 usage errors. */
+ * Exit codes: 0 success, 1 errors in the input, 2 usage errors, 3 an
+ * internal error (die()). */
 #include "frontend.h"
 #include "build.h"
 #include "passes.h"

@@ -242,8 +242,8 @@ static void print_metrics(const rt_model *m, double loss) {
 
 static void progress(Run *r, bool force) {
     double t = now();
-    if (!force && t - r->last_print < 1.0)
-        return;
+    if ((!force && t - r->last_print < 1.0) || (force && r->recent.count == 0))
+        return; /* forced at an epoch's end: unless the last line already said it all */
     r->last_print = t;
     double loss = r->recent.count ? r->recent.total / (double)r->recent.count : NAN, rate = r->tokens / (t - r->t0);
     if (r->rank != 0)

@@ -41,7 +41,7 @@ typedef struct rt_train_ctx {
     float *state;           /* [state_floats x B] carried states, in and out; NULL: zeros */
     uint64_t rng[4];        /* the dropout stream (xoshiro256**) */
     int training;           /* apply dropout */
-    /* The runtime's own (generated code reads only the fields above): */
+    /* The runtime's own (generated code reads tape, state and training above, never these): */
     uint64_t key;           /* this window's dropout key, from rng */
     int64_t first_seq;      /* global index of sequence 0 of this pass */
     int64_t batch;          /* the pass's B */

@@ -1,6 +1,6 @@
 /* rt_options.h - what went wrong when getopt_long rejects an argument, in
  * one line, for the generated program's command line (args.c) and rnnc's
- * (compiler/main.c) alike: an unknown option, an ambiguous prefix of
+ * (compiler/options.c) alike: an unknown option, an ambiguous prefix of
  * several (naming them), a missing value. */
 #ifndef RNNRT_OPTIONS_H
 #define RNNRT_OPTIONS_H
