@@ -29,6 +29,9 @@ typedef enum {
 
 typedef struct Cg Cg;
 
+typedef enum { CG_GT, CG_LT, CG_GE, CG_LE, CG_NLE } CgCmp;   /* NLE: !(a <= b), true for NaN */
+typedef enum { CG_EXP, CG_TANH, CG_LOG, CG_LOG1P, CG_FABS, CG_SQRT } CgMath;
+
 typedef struct CgParam {
     CgType type;
     const char *name;
@@ -47,7 +50,11 @@ typedef struct CgBackend {
     CgV (*ptr_add)(Cg *g, CgType t, CgV ptr, CgV index);       /* &ptr[index] */
     CgV (*load)(Cg *g, CgType t, CgV ptr, CgV index);          /* ptr[index]; t: CGT_PF32, CGT_PI32 or CGT_PPF32 */
     void (*store)(Cg *g, CgV ptr, CgV index, CgV value, bool add); /* float ptr[index] (+)= value */
-    CgV (*elem)(Cg *g, IrOp op, CgV a, CgV b);                 /* an elementwise op of the IR */
+    /* the primitives of the elementwise ops' FORMs (ir_ops.def, cg_elem.c) */
+    CgV (*fbin)(Cg *g, char op, CgV a, CgV b);                 /* floats: + - * / */
+    CgV (*fneg)(Cg *g, CgV a);
+    CgV (*fcmp)(Cg *g, CgCmp cmp, CgV a, CgV b);               /* a condition for select */
+    CgV (*math)(Cg *g, CgMath fn, CgV a);
     CgV (*not_null)(Cg *g, CgV ptr);
     CgV (*select)(Cg *g, CgType t, CgV cond, CgV a, CgV b);
     CgV (*to_i64)(Cg *g, CgV int32);                           /* a token id as an index */
@@ -67,6 +74,10 @@ struct Cg {
     Arena *a;
     void *state;        /* the backend's own */
 };
+
+/* An elementwise op of the IR, as its FORM in ir_ops.def says, through
+ * the backend's primitives (cg_elem.c). */
+CgV cg_elem(Cg *g, IrOp op, CgV a, CgV b);
 
 /* Shorthands the emitters use. */
 CgV cg_i(Cg *g, int64_t v);

@@ -6,6 +6,7 @@
 #include "util.h"
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct CState {
@@ -94,7 +95,22 @@ static CgV let(Cg *g, CgType t, const char *name, CgV value) {
 static CgV int_const(Cg *g, int64_t v) { return str(g, "%lld", (long long)v); }
 /* A number literal; infinities and NaN (from folding 1 / 0, say) by name. */
 static CgV nonfinite(double v) { return v != v ? "NAN" : v > 0 ? "INFINITY" : "(-INFINITY)"; }
-static CgV float_const(Cg *g, double v) { return isfinite(v) ? str(g, "(%.9ef)", v) : nonfinite(v); }
+/* The shortest decimal of at most ten digits that reads back as v, so
+ * "1.0f", "0.5f", "(-3.0f)", else all ten: the C compiler turns each into
+ * the float it always did. */
+static CgV float_const(Cg *g, double v) {
+    if (!isfinite(v))
+        return nonfinite(v);
+    char buf[40];
+    for (int digits = 1; digits <= 10; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, v);
+        if (strtod(buf, NULL) != v)
+            continue;
+        const char *point = strpbrk(buf, ".e") ? "" : ".0";
+        return v < 0 ? str(g, "(%s%sf)", buf, point) : str(g, "%s%sf", buf, point);
+    }
+    return str(g, "(%.9ef)", v);
+}
 static CgV double_const(Cg *g, double v) { return isfinite(v) ? str(g, "%.17g", v) : nonfinite(v); }
 static CgV int_op(Cg *g, char op, CgV a, CgV b) { return str(g, "(%s %c %s)", (char *)a, op, (char *)b); }
 static CgV ptr_add(Cg *g, CgType t, CgV p, CgV i) { (void)t; return str(g, "(%s + %s)", (char *)p, (char *)i); }
@@ -104,7 +120,22 @@ static void store(Cg *g, CgV p, CgV i, CgV v, bool add) {
     line(g, "%s[%s] %s %s;", (char *)p, (char *)i, add ? "+=" : "=", (char *)v);
 }
 
-static CgV elem(Cg *g, IrOp op, CgV a, CgV b) { return str(g, ir_ops[op].c_expr, (char *)a, b ? (char *)b : ""); }
+static CgV fbin(Cg *g, char op, CgV a, CgV b) { return str(g, "(%s %c %s)", (char *)a, op, (char *)b); }
+static CgV fneg(Cg *g, CgV a) { return str(g, "(-%s)", (char *)a); }
+
+static CgV fcmp(Cg *g, CgCmp cmp, CgV a, CgV b) {
+    static const char *const forms[] = {[CG_GT] = "(%s > %s)", [CG_LT] = "(%s < %s)", [CG_GE] = "(%s >= %s)",
+                                        [CG_LE] = "(%s <= %s)", [CG_NLE] = "!(%s <= %s)"};
+    return str(g, forms[cmp], (char *)a, (char *)b);
+}
+
+/* exp and tanh: the runtime's own (rnnrt.h; embedded C defines them too);
+ * the others: the C library's */
+static CgV math(Cg *g, CgMath fn, CgV a) {
+    static const char *const names[] = {[CG_EXP] = "rt_expf", [CG_TANH] = "rt_tanhf", [CG_LOG] = "logf",
+                                        [CG_LOG1P] = "log1pf", [CG_FABS] = "fabsf", [CG_SQRT] = "sqrtf"};
+    return str(g, "%s(%s)", names[fn], (char *)a);
+}
 static CgV not_null(Cg *g, CgV p) { return str(g, "(%s != NULL)", (char *)p); }
 
 static CgV select_(Cg *g, CgType t, CgV c, CgV a, CgV b) {
@@ -161,9 +192,11 @@ static CgV call(Cg *g, CgType ret, const char *fn, int n, const CgV *args) {
 static CgV field(Cg *g, CgV ctx, const char *name) { return str(g, "%s->%s", (char *)ctx, name); }
 
 static const CgBackend c_backend = {
-    func_begin, func_end, comment, let,    int_const, float_const, double_const, int_op, ptr_add, load,
-    store,      elem,     not_null, select_, to_i64,  cast,        for_begin, close_block, if_begin,
-    if_else,    close_block, call,  field,
+    .func_begin = func_begin, .func_end = func_end, .comment = comment, .let = let, .int_const = int_const,
+    .float_const = float_const, .double_const = double_const, .int_op = int_op, .ptr_add = ptr_add, .load = load,
+    .store = store, .fbin = fbin, .fneg = fneg, .fcmp = fcmp, .math = math, .not_null = not_null,
+    .select = select_, .to_i64 = to_i64, .cast = cast, .for_begin = for_begin, .for_end = close_block,
+    .if_begin = if_begin, .if_else = if_else, .if_end = close_block, .call = call, .field = field,
 };
 
 Cg *cg_c_new_prefixed(Arena *a, FILE *out, const char *prefix) {

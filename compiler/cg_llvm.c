@@ -131,40 +131,32 @@ static void store(Cg *g, CgV p, CgV i, CgV v, bool add) {
 
 static LLVMValueRef call_named(Cg *g, const char *fn, int n, LLVMValueRef *args);
 
-static CgV fcall1(Cg *g, const char *fn, CgV x) {
-    LLVMValueRef a = x;
-    return call_named(g, fn, 1, &a);
-}
-
-static CgV fconst(Cg *g, float v) { return LLVMConstReal(LLVMFloatTypeInContext(ctx_of(g)), v); }
-
-static CgV fcmp(Cg *g, LLVMRealPredicate p, CgV a, float v) { return LLVMBuildFCmp(ls(g)->b, p, a, fconst(g, v), ""); }
-
-/* The elementwise ops, as the C backend's rt_ helpers compute them. */
-static CgV elem(Cg *g, IrOp op, CgV a, CgV b) {
+static CgV fbin(Cg *g, char op, CgV a, CgV b) {
     LLVMBuilderRef bl = ls(g)->b;
     switch (op) {
-    case IR_ADD: return LLVMBuildFAdd(bl, a, b, "");
-    case IR_SUB: return LLVMBuildFSub(bl, a, b, "");
-    case IR_MUL: return LLVMBuildFMul(bl, a, b, "");
-    case IR_DIV: return LLVMBuildFDiv(bl, a, b, "");
-    case IR_NEG: return LLVMBuildFNeg(bl, a, "");
-    case IR_SIGMOID:
-        return LLVMBuildFDiv(bl, fconst(g, 1), LLVMBuildFAdd(bl, fconst(g, 1), fcall1(g, "rt_exp", LLVMBuildFNeg(bl, a, "")), ""), "");
-    case IR_TANH: return fcall1(g, "rt_tanh", a);
-    case IR_RELU: return LLVMBuildSelect(bl, fcmp(g, LLVMRealUGT, a, 0), a, fconst(g, 0), ""); /* NaN stays */
-    case IR_EXP: return fcall1(g, "rt_exp", a);
-    case IR_LOG: return fcall1(g, "logf", a);
-    case IR_SOFTPLUS:
-        return LLVMBuildSelect(bl, fcmp(g, LLVMRealOGT, a, 20), a, fcall1(g, "log1pf", fcall1(g, "rt_exp", a)), "");
-    case IR_ABS: return fcall1(g, "fabsf", a);
-    case IR_SQRT: return fcall1(g, "sqrtf", a);
-    case IR_GT0: return LLVMBuildSelect(bl, fcmp(g, LLVMRealOGT, a, 0), fconst(g, 1), fconst(g, 0), "");
-    case IR_SIGN:
-        return LLVMBuildSelect(bl, fcmp(g, LLVMRealOGT, a, 0), fconst(g, 1),
-                               LLVMBuildSelect(bl, fcmp(g, LLVMRealOLT, a, 0), fconst(g, -1), fconst(g, 0), ""), "");
-    default: die("op %s is not elementwise", ir_ops[op].name);
+    case '+': return LLVMBuildFAdd(bl, a, b, "");
+    case '-': return LLVMBuildFSub(bl, a, b, "");
+    case '*': return LLVMBuildFMul(bl, a, b, "");
+    default: return LLVMBuildFDiv(bl, a, b, "");
     }
+}
+
+static CgV fneg(Cg *g, CgV a) { return LLVMBuildFNeg(ls(g)->b, a, ""); }
+
+/* Ordered comparisons (false when either is NaN); NLE is unordered-or-greater. */
+static CgV fcmp(Cg *g, CgCmp cmp, CgV a, CgV b) {
+    static const LLVMRealPredicate preds[] = {[CG_GT] = LLVMRealOGT, [CG_LT] = LLVMRealOLT, [CG_GE] = LLVMRealOGE,
+                                              [CG_LE] = LLVMRealOLE, [CG_NLE] = LLVMRealUGT};
+    return LLVMBuildFCmp(ls(g)->b, preds[cmp], a, b, "");
+}
+
+/* exp and tanh: the runtime's out-of-line copies of rnnrt.h's; the others:
+ * the C library's */
+static CgV math(Cg *g, CgMath fn, CgV a) {
+    static const char *const names[] = {[CG_EXP] = "rt_exp", [CG_TANH] = "rt_tanh", [CG_LOG] = "logf",
+                                        [CG_LOG1P] = "log1pf", [CG_FABS] = "fabsf", [CG_SQRT] = "sqrtf"};
+    LLVMValueRef x = a;
+    return call_named(g, names[fn], 1, &x);
 }
 
 static CgV not_null(Cg *g, CgV p) { return LLVMBuildIsNotNull(ls(g)->b, p, ""); }
@@ -374,9 +366,11 @@ static CgV field(Cg *g, CgV ctx, const char *name) {
 }
 
 static const CgBackend llvm_backend = {
-    func_begin, func_end, comment, let,     int_const, float_const, double_const, int_op, ptr_add, load,
-    store,      elem,     not_null, select_, to_i64,   cast,        for_begin,    for_end, if_begin, if_else,
-    if_end,     call,     field,
+    .func_begin = func_begin, .func_end = func_end, .comment = comment, .let = let, .int_const = int_const,
+    .float_const = float_const, .double_const = double_const, .int_op = int_op, .ptr_add = ptr_add, .load = load,
+    .store = store, .fbin = fbin, .fneg = fneg, .fcmp = fcmp, .math = math, .not_null = not_null,
+    .select = select_, .to_i64 = to_i64, .cast = cast, .for_begin = for_begin, .for_end = for_end,
+    .if_begin = if_begin, .if_else = if_else, .if_end = if_end, .call = call, .field = field,
 };
 
 Cg *cg_llvm_new(Arena *a, LlvmModule *m) {

@@ -1,6 +1,6 @@
 /* embedded_helpers.c - the static helper functions embedded C may need
- * (the runtime's element functions, its matrix product, and with
- * --no-libm the float functions of embedded_nolibm.h) and the choice of
+ * (the exp and tanh the elementwise ops call, the runtime's matrix
+ * product, and with --no-libm the float functions of embedded_nolibm.h) and the choice of
  * those a model's code uses. A helper goes into NAME.c only when the rest
  * of the file, or a helper already chosen, names it: the file then defines
  * no unused static function, which Clang's -Wunused-function would reject
@@ -22,13 +22,9 @@ static const char *const element_helpers[] = {
     "typedef struct rt_train_ctx {\n"
     "    float *tape;\n    float *state;\n    int training;\n"
     "} rt_train_ctx;\n",
-    "static inline float rt_sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }\n",
-    "static inline float rt_reluf(float x) { return !(x <= 0.0f) ? x : 0.0f; }\n",
-    "static inline float rt_softplusf(float x) { return x > 20.0f ? x : log1pf(expf(x)); }\n",
+    /* the exp and tanh every op's form calls (ir_ops.def), here the C library's */
     "static inline float rt_tanhf(float x) { return tanhf(x); }\n",
     "static inline float rt_expf(float x) { return expf(x); }\n",
-    "static inline float rt_gt0f(float x) { return x > 0.0f ? 1.0f : 0.0f; }\n",
-    "static inline float rt_signf(float x) { return (float)((x > 0.0f) - (x < 0.0f)); }\n",
     "/* outside training dropout is the identity */\n"
     "static inline void rt_dropout(rt_train_ctx *ctx, double p, int64_t n, const float *in, float *out, float *mask)\n{\n"
     "    (void)ctx;\n    (void)p;\n"

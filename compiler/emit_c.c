@@ -48,7 +48,7 @@ static void emit_plain_forward(Emit *e, int index) {
         View vin = view_of(x, I(e, in->size), 0);
         CgV r = b->for_begin(g, "r", R);
         CgV i = b->for_begin(g, "i", I(e, in->size));
-        b->store(g, out, add(e, mul(e, r, I(e, in->size)), i), b->elem(g, l->act, view_get(g, &vin, r, i), NULL), false);
+        b->store(g, out, add(e, mul(e, r, I(e, in->size)), i), cg_elem(g, l->act, view_get(g, &vin, r, i), NULL), false);
         b->for_end(g);
         b->for_end(g);
         break;
@@ -318,7 +318,7 @@ static void emit_layer_backward(Emit *e, int i, CgV P, CgV G, CgV *vals, CgV *dv
             CgV n = value_size(e, l->in, B, T);
             CgV k = b->for_begin(g, "k", n);
             CgV dy = b->load(g, CGT_PF32, d_out, k);
-            CgV masked = b->elem(g, IR_MUL, dy, b->load(g, CGT_PF32, tapes[i], k));
+            CgV masked = cg_elem(g, IR_MUL, dy, b->load(g, CGT_PF32, tapes[i], k));
             b->store(g, d_in, k, b->select(g, CGT_F32, b->field(g, ctx, "training"), masked, dy), true);
             b->for_end(g);
         }

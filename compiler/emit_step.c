@@ -21,7 +21,7 @@ CgV view_get(Cg *g, const View *v, CgV b, CgV i) {
     if (v->expr) {
         CgV x = view_get(g, v->args[0], b, i);
         CgV y = v->expr->nargs > 1 ? view_get(g, v->args[1], b, i) : NULL;
-        return g->b->elem(g, v->expr->op, x, y);
+        return cg_elem(g, v->expr->op, x, y);
     }
     CgV index = v->off ? cg_add(g, cg_i(g, v->off), i) : i;
     if (v->ld)
@@ -85,7 +85,7 @@ static void emit_elementwise(Cg *g, const IrNode *node, CgV dst, const View *vie
     CgV i = g->b->for_begin(g, "i", cg_i(g, node->size));
     CgV x = view_get(g, &views[node->args[0]], b, i);
     CgV y = node->nargs > 1 ? view_get(g, &views[node->args[1]], b, i) : NULL;
-    g->b->store(g, dst, cg_add(g, cg_mul(g, b, cg_i(g, node->size)), i), g->b->elem(g, node->op, x, y), false);
+    g->b->store(g, dst, cg_add(g, cg_mul(g, b, cg_i(g, node->size)), i), cg_elem(g, node->op, x, y), false);
     g->b->for_end(g);
     g->b->for_end(g);
 }

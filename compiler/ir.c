@@ -4,7 +4,7 @@
 #include <string.h>
 
 const IrOpInfo ir_ops[IR_NUM_OPS] = {
-#define IR_OP(id, name, arity, kind, c_expr, eval, grad) [IR_##id] = {name, arity, kind, c_expr},
+#define IR_OP(id, name, arity, kind, call, form, eval, grad) [IR_##id] = {name, arity, kind, call},
 #include "ir_ops.def"
 #undef IR_OP
 };
@@ -12,7 +12,7 @@ const IrOpInfo ir_ops[IR_NUM_OPS] = {
 double ir_eval_elem(IrOp op, double a, double b) {
     (void)b;
     switch (op) {
-#define IR_OP(id, name, arity, kind, c_expr, eval, grad)                                                  \
+#define IR_OP(id, name, arity, kind, call, form, eval, grad)                                              \
     case IR_##id:                                                                                   \
         return (eval);
 #include "ir_ops.def"
@@ -20,6 +20,24 @@ double ir_eval_elem(IrOp op, double a, double b) {
     default:
         return 0;
     }
+}
+
+int ir_function(const char *name) {
+    for (int op = 0; op < IR_NUM_OPS; op++)
+        if (ir_ops[op].call == IRC_FUNCTION && !strcmp(ir_ops[op].name, name))
+            return op;
+    return -1;
+}
+
+const char *ir_function_names(int arity) {
+    static char buf[3][512];
+    char *out = buf[arity];
+    size_t n = 0;
+    out[0] = '\0';
+    for (int op = 0; op < IR_NUM_OPS; op++)
+        if (ir_ops[op].call == IRC_FUNCTION && (!arity || ir_ops[op].arity == arity))
+            n += (size_t)snprintf(out + n, sizeof buf[0] - n, "%s%s", n ? ", " : "", ir_ops[op].name);
+    return out;
 }
 
 int ir_add(Arena *a, IrStep *s, IrNode node) {

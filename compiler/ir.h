@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 typedef enum {
-#define IR_OP(id, name, arity, kind, c_expr, eval, grad) IR_##id,
+#define IR_OP(id, name, arity, kind, call, form, eval, grad) IR_##id,
 #include "ir_ops.def"
 #undef IR_OP
     IR_NUM_OPS
@@ -18,14 +18,21 @@ typedef enum {
 
 typedef enum { IRK_LEAF, IRK_ELEMWISE, IRK_MATVEC, IRK_SLICE, IRK_CONCAT, IRK_MATVEC_T, IRK_PAD } IrKind;
 
+typedef enum { IRC_NONE, IRC_FUNCTION } IrCall;
+
 typedef struct IrOpInfo {
     const char *name;
     int arity;
     IrKind kind;
-    const char *c_expr;
+    IrCall call;       /* IRC_FUNCTION: the language calls it by name */
 } IrOpInfo;
 
 extern const IrOpInfo ir_ops[IR_NUM_OPS];
+/* The function the language calls NAME, or -1. */
+int ir_function(const char *name);
+/* The functions' names, "sigmoid, tanh, ..., sqrt" (of arity 1 or 2; 0:
+ * all), for messages; in a static buffer. */
+const char *ir_function_names(int arity);
 /* Elementwise op in double precision (the IR interpreter). */
 double ir_eval_elem(IrOp op, double a, double b);
 

@@ -35,10 +35,10 @@ static void take_params(Lower *L, IrLayer *l, ParamInfo **params, int n) {
 }
 
 static IrOp act_op(const char *name) {
-    for (int op = 0; op < IR_NUM_OPS; op++)
-        if (ir_ops[op].kind == IRK_ELEMWISE && !strcmp(ir_ops[op].name, name))
-            return (IrOp)op;
-    die("no IR op for activation '%s'", name);
+    int op = ir_function(name);
+    if (op < 0 || ir_ops[op].arity != 1)
+        die("no IR op for activation '%s'", name);
+    return (IrOp)op;
 }
 
 /* K stacked layers of D directions; layer k reads layer k-1's output. */

@@ -79,16 +79,14 @@ static IrOp binary_op(char op) {
     }
 }
 
-static IrOp function_op(const char *name) {
-    for (int op = 0; op < IR_NUM_OPS; op++)
-        if (ir_ops[op].kind == IRK_ELEMWISE && !strcmp(ir_ops[op].name, name))
-            return (IrOp)op;
-    die("no IR op for function '%s'", name);
-}
-
 static Val lower_call(CellLower *L, Expr *e) {
-    if (strcmp(e->name, "concat"))
-        return elementwise(L, function_op(e->name), lower_expr(L, e->args[0]->value), (Val){true, 0, -1});
+    if (strcmp(e->name, "concat")) {
+        int op = ir_function(e->name);
+        if (op < 0)
+            die("no IR op for function '%s'", e->name);
+        Val b = ir_ops[op].arity == 2 ? lower_expr(L, e->args[1]->value) : (Val){true, 0, -1};
+        return elementwise(L, (IrOp)op, lower_expr(L, e->args[0]->value), b);
+    }
     IrNode n = {.op = IR_CONCAT, .nargs = e->nargs, .args = arena_alloc(L->a, sizeof(int) * (size_t)e->nargs)};
     for (int i = 0; i < e->nargs; i++) {
         n.args[i] = lower_expr(L, e->args[i]->value).node;

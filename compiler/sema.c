@@ -1,15 +1,18 @@
 /* sema.c - semantic analysis of a whole program: register every cell,
  * check cells (prelude first, generically), then check models. */
+#include "ir.h" /* the op table: which functions the language has */
 #include "sema.h"
 #include <string.h>
 
-/* Names a user's cell may not take: built-in layers, functions, losses. */
+/* Names a user's cell may not take: built-in layers and losses, and the
+ * functions. */
 static const char *const builtin_names[] = {
     "rnn", "embedding", "linear", "last", "dropout", "concat", "cross_entropy", "mse",
-    "sigmoid", "tanh", "relu", "exp", "log", "softplus", "abs", "sqrt",
 };
 
 static bool is_builtin(const char *name) {
+    if (ir_function(name) >= 0) /* the functions of ir_ops.def */
+        return true;
     for (size_t i = 0; i < sizeof builtin_names / sizeof *builtin_names; i++)
         if (!strcmp(builtin_names[i], name))
             return true;

@@ -6,6 +6,7 @@
  *   then:   every state updated, one output, warnings for unread values.
  * In a block where parsing recovered, errors that could be echoes of the
  * broken line (an undefined name, a missing update) are not reported. */
+#include "ir.h" /* the op table: which functions the language has */
 #include "sema.h"
 #include <float.h>
 #include <math.h>
@@ -22,15 +23,7 @@ typedef struct CellCheck {
 } CellCheck;
 
 static const Shape ERR = {-1, {NULL, NULL}};
-static const char *const functions[] = {"sigmoid", "tanh", "relu", "exp", "log",
-                                        "softplus", "abs", "sqrt"};
-
-static bool is_function(const char *name) {
-    for (size_t i = 0; i < sizeof functions / sizeof *functions; i++)
-        if (!strcmp(functions[i], name))
-            return true;
-    return false;
-}
+static bool is_function(const char *name) { return ir_function(name) >= 0; }
 
 static const char *kind_name(SymKind k) {
     static const char *names[] = {"size parameter", "input", "state", "parameter", "local"};
@@ -336,6 +329,28 @@ static Shape check_name(CellCheck *k, Expr *e) {
     return sym->shape;
 }
 
+/* The shape of an elementwise op (WHAT: '+', or a function's name) of l
+ * and r, written le and re: vectors of one size, or a number with either. */
+static Shape elementwise(CellCheck *k, Loc loc, const char *what, Shape l, Expr *le, Shape r, Expr *re) {
+    Diags *d = k->s->diags;
+    if (l.rank == 2 || r.rank == 2) {
+        Expr *m = l.rank == 2 ? le : re;
+        diag_error(d, loc, "'%s' is a matrix; %s works on vectors (use '@' for a matrix product)", text(k, m->loc),
+                   what);
+        return ERR;
+    }
+    if (l.rank == 0)
+        return r;
+    if (r.rank == 0)
+        return l;
+    if (!poly_equal(l.dim[0], r.dim[0])) {
+        diag_error(d, loc, "size mismatch in %s: '%s' is %s but '%s' is %s", what, text(k, le->loc), shape_str(k, l),
+                   text(k, re->loc), shape_str(k, r));
+        return ERR;
+    }
+    return l;
+}
+
 static Shape check_binary(CellCheck *k, Expr *e) {
     Shape l = check_expr(k, e->lhs), r = check_expr(k, e->rhs);
     if (l.rank < 0 || r.rank < 0)
@@ -360,22 +375,9 @@ static Shape check_binary(CellCheck *k, Expr *e) {
         }
         return vector(l.dim[0]);
     }
-    if (l.rank == 2 || r.rank == 2) {
-        Expr *m = l.rank == 2 ? e->lhs : e->rhs;
-        diag_error(d, e->loc, "'%s' is a matrix; '%c' works on vectors (use '@' for a matrix product)",
-                   text(k, m->loc), e->op);
-        return ERR;
-    }
-    if (l.rank == 0)
-        return r;
-    if (r.rank == 0)
-        return l;
-    if (!poly_equal(l.dim[0], r.dim[0])) {
-        diag_error(d, e->loc, "size mismatch in '%c': '%s' is %s but '%s' is %s", e->op, text(k, e->lhs->loc),
-                   shape_str(k, l), text(k, e->rhs->loc), shape_str(k, r));
-        return ERR;
-    }
-    return l;
+    char what[8];
+    snprintf(what, sizeof what, "'%c'", e->op);
+    return elementwise(k, e->loc, what, l, e->lhs, r, e->rhs);
 }
 
 static Shape check_slice(CellCheck *k, Expr *e) {
@@ -451,17 +453,25 @@ static Shape check_call(CellCheck *k, Expr *e) {
                  !strcmp(e->name, "dropout"))
             diag_error(d, e->loc, "'%s' is a model layer, not a function of a cell", e->name);
         else
-            diag_error(d, e->loc, "unknown function '%s'; a cell can use sigmoid, tanh, relu, exp, log, "
-                                  "softplus, abs, sqrt and concat", e->name);
+            diag_error(d, e->loc, "unknown function '%s'; a cell can use %s and concat", e->name,
+                       ir_function_names(0));
         for (int i = 0; i < e->nargs; i++)
             check_expr(k, e->args[i]->value);
         return ERR;
     }
-    if (e->nargs != 1) {
-        diag_error(d, e->loc, "%s takes one argument, not %d", e->name, e->nargs);
+    int arity = ir_ops[ir_function(e->name)].arity;
+    if (e->nargs != arity) {
+        diag_error(d, e->loc, "%s takes %s argument%s, not %d", e->name, arity == 1 ? "one" : "two",
+                   arity == 1 ? "" : "s", e->nargs);
         return ERR;
     }
     Shape a = check_expr(k, e->args[0]->value);
+    if (arity == 2) {
+        Shape b = check_expr(k, e->args[1]->value);
+        char what[40];
+        snprintf(what, sizeof what, "'%s'", e->name);
+        return a.rank < 0 || b.rank < 0 ? ERR : elementwise(k, e->loc, what, a, e->args[0]->value, b, e->args[1]->value);
+    }
     if (a.rank == 2) {
         diag_error(d, e->loc, "%s works on vectors, but '%s' is a matrix", e->name, text(k, e->args[0]->loc));
         return ERR;

@@ -3,6 +3,7 @@
  * use is instantiated once per stacked layer (sema_instantiate), so a size
  * or slice that only fails for these sizes is reported here, at the use.
  * Parameters get the names of the PyTorch state_dict of the same network. */
+#include "ir.h" /* the op table: which functions the language has */
 #include "sema.h"
 #include <math.h>
 #include <stdio.h>
@@ -19,13 +20,10 @@ typedef struct ModelCheck {
     int64_t state_floats; /* carried states so far, per sample */
 } ModelCheck;
 
-static const char *const activations[] = {"sigmoid", "tanh", "relu", "exp", "log", "softplus", "abs", "sqrt"};
-
+/* A function of one value, applied per step as a layer. */
 static bool is_activation(const char *name) {
-    for (size_t i = 0; i < sizeof activations / sizeof *activations; i++)
-        if (!strcmp(activations[i], name))
-            return true;
-    return false;
+    int op = ir_function(name);
+    return op >= 0 && ir_ops[op].arity == 1;
 }
 
 static const char *text(ModelCheck *k, Loc loc) {
@@ -518,7 +516,11 @@ static Layer *check_value(ModelCheck *k, Expr *e, const char *name) {
         return simple(k, e, LAYER_DROPOUT);
     if (is_activation(e->name))
         return simple(k, e, LAYER_ACTIVATION);
-    if (!strcmp(e->name, "cross_entropy") || !strcmp(e->name, "mse"))
+    if (ir_function(e->name) >= 0)
+        diag_error(k->s->diags, e->loc, "'%s' combines two values; as a layer, only a function of one value "
+                                        "applies per step (%s): use '%s' inside a cell", e->name,
+                   ir_function_names(1), e->name);
+    else if (!strcmp(e->name, "cross_entropy") || !strcmp(e->name, "mse"))
         diag_error(k->s->diags, e->loc, "%s is a loss; write 'loss %s(...)'", e->name, e->name);
     else
         diag_error(k->s->diags, e->loc, "unknown layer or cell '%s'", e->name);
