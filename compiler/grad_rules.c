@@ -90,6 +90,46 @@ void grad_sqrt(GradCtx *g, int k, int dy) {
         grad_accum(g, a, grad_node(g, IR_DIV, n, dy, mul(g, grad_const(g, 2, n), grad_fwd(g, k), n)));
 }
 
+/* y = min(a, b) or max(a, b): the operand chosen gets dy, and at a tie
+ * each gets half (torch.minimum, torch.maximum): with s = sign(b - a) for
+ * min (sign(a - b) for max), da = dy (1 + s) / 2, db = dy (1 - s) / 2. */
+static void grad_choose(GradCtx *g, int k, int dy, bool max) {
+    int a = arg(g, k, 0), b = arg(g, k, 1), n = size(g, k);
+    int s = grad_node(g, IR_SIGN, n, grad_node(g, IR_SUB, n, grad_fwd(g, max ? a : b), grad_fwd(g, max ? b : a)), 0);
+    int half = grad_const(g, 0.5, n), one = grad_const(g, 1, n);
+    if (!is_const(g, a))
+        grad_accum(g, a, mul(g, dy, mul(g, grad_node(g, IR_ADD, n, one, s), half, n), n));
+    if (!is_const(g, b))
+        grad_accum(g, b, mul(g, dy, mul(g, grad_node(g, IR_SUB, n, one, s), half, n), n));
+}
+
+void grad_min(GradCtx *g, int k, int dy) { grad_choose(g, k, dy, false); }
+void grad_max(GradCtx *g, int k, int dy) { grad_choose(g, k, dy, true); }
+
+/* y = hardsigmoid(a): da = dy / 6 where -3 < a < 3, else 0 */
+void grad_hardsigmoid(GradCtx *g, int k, int dy) {
+    int x = grad_fwd(g, arg(g, k, 0)), n = size(g, k), three = grad_const(g, 3, n);
+    int inside = mul(g, grad_node(g, IR_GT0, n, grad_node(g, IR_SUB, n, three, x), 0),
+                     grad_node(g, IR_GT0, n, grad_node(g, IR_ADD, n, x, three), 0), n);
+    add_scaled(g, k, 0, grad_node(g, IR_DIV, n, mul(g, dy, inside, n), grad_const(g, 6, n)), -1);
+}
+
+/* y = a / (1 + |a|): da = dy / (1 + |a|)^2 */
+void grad_softsign(GradCtx *g, int k, int dy) {
+    int n = size(g, k);
+    int d = grad_node(g, IR_ADD, n, grad_const(g, 1, n), grad_node(g, IR_ABS, n, grad_fwd(g, arg(g, k, 0)), 0));
+    add_scaled(g, k, 0, grad_node(g, IR_DIV, n, dy, mul(g, d, d, n)), -1);
+}
+
+/* y = elu(a): da = dy where a > 0, else dy e^a = dy (y + 1), written as
+ * m + (1 - m)(y + 1), m = (a > 0), which stays finite for a large a */
+void grad_elu(GradCtx *g, int k, int dy) {
+    int n = size(g, k), y = grad_fwd(g, k), one = grad_const(g, 1, n);
+    int m = grad_node(g, IR_GT0, n, grad_fwd(g, arg(g, k, 0)), 0);
+    int below = mul(g, grad_node(g, IR_SUB, n, one, m), grad_node(g, IR_ADD, n, y, one), n);
+    add_scaled(g, k, 0, dy, grad_node(g, IR_ADD, n, m, below));
+}
+
 /* y = W @ v: dv = W^T dy, dW += dy v^T (summed over samples); W may be
  * parameters stacked by opt_fuse_matmul.c: each gets its rows of dy. */
 void grad_matvec(GradCtx *g, int k, int dy) {
