@@ -256,11 +256,77 @@ def peephole_fixture():
     return fx
 
 
+GATED_SOURCE = """
+# A user cell over the functions min, max, hardsigmoid, softsign and elu,
+# with numbers as operands; elu again as an activation layer.
+cell gated(in, hidden) {
+    input x[in]
+    state h[hidden]
+    param W[2*hidden, in], U[2*hidden, hidden], b[2*hidden]
+
+    a = W @ x + U @ h + b
+    z = hardsigmoid(3 * a[0:hidden])
+    n = softsign(a[hidden:2*hidden]) + min(elu(a[hidden:2*hidden]), 0.5)
+    h' = max(min(z * n + (1 - z) * h, 1), -1)
+    output h'
+}
+
+model m {
+    input  x : seq vector(3)
+    target y : seq vector(2)
+
+    h   = gated(x, hidden=8)
+    e   = elu(h)
+    out = linear(e, 2)
+    loss mse(out, y)
+}
+"""
+
+
+class Gated(nn.Module):
+    """A hand-written reference for GATED_SOURCE's cell."""
+
+    def __init__(self, n_in, hidden):
+        super().__init__()
+        H = hidden
+        self.W = nn.Parameter(torch.randn(2 * H, n_in) * 0.5)
+        self.U = nn.Parameter(torch.randn(2 * H, H) * 0.5)
+        self.b = nn.Parameter(torch.randn(2 * H) * 0.1)
+        self.H = H
+        self.names = ("W", "U", "b")
+
+    def forward(self, x):
+        B, T, _ = x.shape
+        H = self.H
+        h = x.new_zeros(B, H)
+        one, half = torch.tensor(1.0), torch.tensor(0.5)
+        outs = []
+        for t in range(T):
+            a = x[:, t] @ self.W.T + h @ self.U.T + self.b
+            z = F.hardsigmoid(3 * a[:, :H])
+            n = F.softsign(a[:, H:]) + torch.minimum(F.elu(a[:, H:]), half)
+            h = torch.maximum(torch.minimum(z * n + (1 - z) * h, one), -one)
+            outs.append(h)
+        return torch.stack(outs, 1)
+
+
+def functions_fixture():
+    cell = {"out": nn.Linear(8, 2)}
+
+    def build():
+        return {"out": cell["out"]}
+
+    fx = Fixture("user_cell_functions", GATED_SOURCE, build, None, "mse", vectors(3, 30, 3), vectors(3, 30, 2))
+    fx.h_cell = Gated(3, 8)
+    fx.run = lambda s, x: s.out(F.elu(s.h_cell(x)))
+    return fx
+
+
 def state_dict(fx):
     """Parameters (with their .grad) under the model's names."""
     sd = dict(fx.named_parameters())
     if hasattr(fx, "h_cell"):  # the user cell's parameters, named as rnnc names them
-        for name in ("W", "U", "p", "b"):
+        for name in getattr(fx.h_cell, "names", ("W", "U", "p", "b")):
             sd[f"h.{name}_l0"] = getattr(fx.h_cell, name)
     return {k: v for k, v in sd.items() if not k.startswith("h_cell.")}
 
@@ -356,7 +422,7 @@ def write_trainer(name, opt_text, clip, make_opt, seed):
 def main():
     torch.set_num_threads(1)
     only = set(sys.argv[1:])
-    known = {fx.fixture_name for fx in FIXTURES} | {"user_cell_peephole"} | {t[0] for t in TRAINERS}
+    known = {fx.fixture_name for fx in FIXTURES} | {"user_cell_peephole", "user_cell_functions"} | {t[0] for t in TRAINERS}
     if only - known:
         print("make_fixtures.py: no fixture named " + ", ".join(sorted(only - known)), file=sys.stderr)
         return 2
@@ -370,6 +436,9 @@ def main():
     if not only or "user_cell_peephole" in only:
         torch.manual_seed(7)
         write(peephole_fixture(), 7)
+    if not only or "user_cell_functions" in only:
+        torch.manual_seed(8)
+        write(functions_fixture(), 8)
     for i, (name, opt_text, clip, make_opt) in enumerate(TRAINERS):
         if not only or name in only:
             write_trainer(name, opt_text, clip, make_opt, 200 + i)

@@ -1,11 +1,13 @@
 /* gen_cell.c - random cells (gen_cell.h). Every expression has k values:
  * leaves are the gate blocks g[i*k:(i+1)*k], the states and earlier
- * locals; inner nodes are + - * (operands that differ), division by
- * 1.5 + e * e, sigmoid tanh relu softplus abs directly, exp of a value in
+ * locals; inner nodes are + - * min max (operands that differ; min and
+ * max also with a number), division by 1.5 + e * e, sigmoid tanh relu
+ * softplus abs hardsigmoid softsign elu directly, exp of a value in
  * [-1, 1] or of -e * e, log of 1 + e * e or 2 + sigmoid(e), sqrt of
  * 1 + e * e, literals, and halves of a concat kept as a local. */
 #include "gen_cell.h"
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,11 +79,16 @@ static char *subexpr(Gen *g, int depth) {
 }
 
 static void binary(Gen *g, Text *t, int depth) {
-    static const char *ops[] = {" + ", " - ", " * "};
-    const char *op = ops[gen_below(&g->rng, 3)];
+    static const char *ops[] = {" + ", " - ", " * ", "min", "max"};
+    const char *op = ops[gen_below(&g->rng, 5)];
     char *a = subexpr(g, depth - 1), *b = subexpr(g, depth - 1);
-    if (!strcmp(a, b)) /* u - u would hide a relu's kink at exactly 0 */
-        put(t, "(%s%s0.75)", a, op);
+    bool function = op[0] != ' ';
+    if (!strcmp(a, b) || (function && gen_below(&g->rng, 3) == 0)) { /* u - u would hide a relu's kink at 0, */
+        free(b);                                                        /* min(u, u) sit on min's */
+        b = strdup(gen_below(&g->rng, 2) ? "0.75" : "-0.25");
+    }
+    if (function)
+        put(t, "%s(%s, %s)", op, a, b);
     else
         put(t, "(%s%s%s)", a, op, b);
     free(a);
@@ -103,7 +110,7 @@ static void expr(Gen *g, Text *t, int depth) {
         leaf(g, t);
         return;
     }
-    static const char *direct[] = {"sigmoid", "tanh", "relu", "softplus", "abs"};
+    static const char *direct[] = {"sigmoid", "tanh", "relu", "softplus", "abs", "hardsigmoid", "softsign", "elu"};
     switch (gen_below(&g->rng, 10)) {
     case 0: case 1: case 2: binary(g, t, depth); break;
     case 3:
@@ -115,7 +122,7 @@ static void expr(Gen *g, Text *t, int depth) {
         free(d);
         break;
     case 4: case 5:
-        put(t, "%s(", direct[gen_below(&g->rng, 5)]);
+        put(t, "%s(", direct[gen_below(&g->rng, 8)]);
         expr(g, t, depth - 1);
         put(t, ")");
         break;

@@ -38,6 +38,19 @@ static void test_every_function(void **state) {
     check_cell(src, "f", (int64_t[]){3, 5});
 }
 
+/* min and max with vectors and with numbers (no ties: the values are
+ * random), and hardsigmoid across both of its kinks' sides. */
+static void test_min_max_hardsigmoid_softsign_elu(void **state) {
+    (void)state;
+    const char *src = "cell f(in, hidden) {\n"
+                      "  input x[in]\n  state h[hidden]\n  param W[hidden, in], U[hidden, hidden], b[hidden]\n"
+                      "  a = W @ x + U @ h + b\n"
+                      "  m = min(a, h) + max(a * a, h) + min(0.25, a) + max(a, -0.5)\n"
+                      "  s = hardsigmoid(4 * a) + softsign(a) + elu(a - 0.2)\n"
+                      "  h' = tanh(m * s)\n  output h'\n}\n";
+    check_cell(src, "f", (int64_t[]){3, 6});
+}
+
 static void test_arithmetic_slices_concat(void **state) {
     (void)state;
     const char *src = "cell ops(in, hidden) {\n"
@@ -102,7 +115,8 @@ static void test_prelude_cells(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_function),      cmocka_unit_test(test_arithmetic_slices_concat),
+        cmocka_unit_test(test_every_function),
+        cmocka_unit_test(test_min_max_hardsigmoid_softsign_elu),      cmocka_unit_test(test_arithmetic_slices_concat),
         cmocka_unit_test(test_overlapping_slices),  cmocka_unit_test(test_user_cell_mix),
         cmocka_unit_test(test_user_cell_swirl),     cmocka_unit_test(test_prelude_cells),
     };
