@@ -36,23 +36,11 @@ CgV cell_tape_size(Emit *e, const IrLayer *l, CgV B, CgV T) {
 }
 
 bool *backward_live(Emit *e, const IrAdjoint *adj, bool want_input) {
-    const IrStep *b = adj->bwd;
-    bool *live = arena_alloc(e->a, sizeof(bool) * (size_t)(b->nnodes + 1));
-    int *roots = arena_alloc(e->a, sizeof(int) * (size_t)(1 + b->nstates + 2 * adj->npgrads));
-    for (int i = 0, n = grad_roots(adj, want_input, roots); i < n; i++)
-        live[roots[i]] = true;
-    for (int i = b->nnodes - 1; i >= 0; i--)
-        if (live[i])
-            for (int k = 0; k < b->nodes[i].nargs; k++)
-                live[b->nodes[i].args[k]] = true;
-    return live;
+    int *roots = arena_alloc(e->a, sizeof(int) * (size_t)(1 + adj->bwd->nstates + 2 * adj->npgrads));
+    return ir_reaches(e->a, adj->bwd, roots, grad_roots(adj, want_input, roots));
 }
 
 /* ---- what a layer's scratch holds ---------------------------------------- */
-
-static bool in_loop_scratch(const IrStep *s, int k) {
-    return step_has_buffer(s, k) && s->nodes[k].phase == IRP_LOOP && !s->nodes[k].all_steps;
-}
 
 static bool in_all_steps(const IrStep *s, int k) {
     return step_has_buffer(s, k) && (s->nodes[k].phase != IRP_LOOP || s->nodes[k].all_steps);
@@ -92,7 +80,7 @@ static int loop_slots(Emit *e, const IrStep *s, const bool *live, int **slot) {
     *slot = arena_alloc(e->a, sizeof(int) * (size_t)(s->nnodes + 1));
     int total = 0;
     for (int k = 0; k < s->nnodes; k++)
-        if (live[k] && in_loop_scratch(s, k)) {
+        if (live[k] && ir_in_scratch(s, k)) {
             (*slot)[k] = s->planned ? s->nodes[k].slot : total;
             total = s->planned ? s->scratch : total + s->nodes[k].size;
         }
@@ -239,7 +227,7 @@ static CgV *loop_buffers(Emit *e, const Layout *lo, Bump *m, CgV B, const char *
     CgV base = take(m, mul(e, B, I(e, (int64_t)lo->loop)));
     CgV *buf = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
     for (int k = 0; k < s->nnodes; k++)
-        if (lo->live[k] && in_loop_scratch(s, k))
+        if (lo->live[k] && ir_in_scratch(s, k))
             buf[k] = let(e, CGT_PF32, arena_printf(e->a, "%s%d", prefix, k), at(e, base, mul(e, B, I(e, lo->slot[k]))));
     return buf;
 }

@@ -79,16 +79,31 @@ int ir_carry_sizes(const IrProgram *p, int *sizes) {
     return n;
 }
 
-bool *ir_live(Arena *a, const IrStep *s) {
+bool ir_in_scratch(const IrStep *s, int k) {
+    const IrNode *n = &s->nodes[k];
+    IrKind kind = ir_ops[n->op].kind;
+    return kind != IRK_LEAF && kind != IRK_SLICE && !n->fused && !ir_is_matrix(s, k) && n->phase == IRP_LOOP &&
+           !n->all_steps;
+}
+
+bool *ir_reaches(Arena *a, const IrStep *s, const int *roots, int nroots) {
     bool *live = arena_alloc(a, sizeof(bool) * (size_t)(s->nnodes + 1));
-    live[s->output] = true;
-    for (int i = 0; i < s->nstates; i++)
-        live[s->state_next[i]] = true;
+    for (int i = 0; i < nroots; i++)
+        if (roots[i] >= 0)
+            live[roots[i]] = true;
     for (int i = s->nnodes - 1; i >= 0; i--) /* operands come before their users */
         if (live[i])
             for (int k = 0; k < s->nodes[i].nargs; k++)
                 live[s->nodes[i].args[k]] = true;
     return live;
+}
+
+bool *ir_live(Arena *a, const IrStep *s) {
+    int *roots = arena_alloc(a, sizeof(int) * (size_t)(s->nstates + 1));
+    roots[0] = s->output;
+    for (int i = 0; i < s->nstates; i++)
+        roots[1 + i] = s->state_next[i];
+    return ir_reaches(a, s, roots, 1 + s->nstates);
 }
 
 /* What the passes decided about a node. */

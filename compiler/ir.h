@@ -125,6 +125,18 @@ int ir_state_floats(const IrProgram *p);
 /* The carried states, one block of [B][size] each in the order the
  * program keeps them: their count, and their sizes into sizes (if given). */
 int ir_carry_sizes(const IrProgram *p, int *sizes);
+/* Does node k live in the step's loop scratch (a slot of the memory plan,
+ * opt_memplan.c): computed in the loop, into a buffer of its own, and not
+ * kept for every step? */
+bool ir_in_scratch(const IrStep *s, int k);
+/* What every step must satisfy (ir_verify.c): NULL, or the first problem,
+ * in buf. */
+const char *ir_check(const IrStep *s, char *buf, size_t n);
+/* ir_check, stopping rnnc with the problem (a compiler bug) if there is one. */
+void ir_verify(const IrStep *s, const char *after);
+/* Which nodes the roots depend on, the roots included (a negative root is
+ * none): the one liveness walk of the compiler. */
+bool *ir_reaches(Arena *a, const IrStep *s, const int *roots, int nroots);
 /* Which nodes the outputs and next states depend on (dead code is not emitted). */
 bool *ir_live(Arena *a, const IrStep *s);
 /* Replace nodes in place: replace[i] is i (keep node i), an earlier node j

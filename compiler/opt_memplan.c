@@ -8,12 +8,6 @@
  * the loop have buffers of their own and are not planned. */
 #include "passes.h"
 
-static bool planned(const IrStep *s, int k) {
-    IrKind kind = ir_ops[s->nodes[k].op].kind;
-    const IrNode *n = &s->nodes[k];
-    return kind != IRK_LEAF && kind != IRK_SLICE && !n->fused && !ir_is_matrix(s, k) && n->phase == IRP_LOOP &&
-           !n->all_steps;
-}
 
 static void end_at(const IrStep *s, int *last, int k, int when) {
     k = ir_viewed(s, k);
@@ -66,7 +60,7 @@ bool opt_memplan(PassStep *p) {
     bool *placed = arena_alloc(p->a, sizeof(bool) * (size_t)(s->nnodes + 1));
     s->scratch = 0;
     for (int i = 0; i < s->nnodes; i++) {
-        if (!planned(s, i))
+        if (!ir_in_scratch(s, i))
             continue;
         s->nodes[i].slot = place(s, last, placed, i, s->nodes[i].size);
         placed[i] = true;

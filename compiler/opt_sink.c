@@ -23,14 +23,7 @@ static void keep_all_steps(IrStep *s, int k) {
 bool opt_sink(PassStep *p) {
     IrStep *s = p->s;
     IrAdjoint *adj = p->adj;
-    bool *needed = arena_alloc(p->a, sizeof(bool) * (size_t)(s->nnodes + 1)), *live = pass_live(p);
-    for (int i = 0; i < s->nstates; i++)
-        if (adj->d_state[i] >= 0)
-            needed[adj->d_state[i]] = true;
-    for (int i = s->nnodes - 1; i >= 0; i--)
-        if (needed[i])
-            for (int k = 0; k < s->nodes[i].nargs; k++)
-                needed[s->nodes[i].args[k]] = true;
+    bool *live = pass_live(p), *needed = ir_reaches(p->a, s, adj->d_state, s->nstates); /* by the next step */
     for (int i = 0; i < s->nnodes; i++) {
         IrNode *n = &s->nodes[i];
         if (ir_ops[n->op].kind == IRK_LEAF || ir_is_matrix(s, i) || !live[i])

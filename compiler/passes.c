@@ -1,8 +1,9 @@
 /* passes.c - the order of the optimisation passes, written out in one
  * place, and what they share: liveness, use counts and renumbering with
  * the adjoint's roots. Every distinct cell step is optimised once (stacked
- * layers and the two directions of a bidirectional layer share a step).
- *   forward:   fold, cse, fuse_matmul, dce, hoist (not for embedded C)
+ * layers and the two directions of a bidirectional layer share a step), and
+ * checked (ir_verify.c) after lowering, differentiation and every pass.
+ *   forward:   fold, cse, fuse_matmul, dce, hoist (embedded C: all but hoist)
  *   then the backward steps are derived from the optimised forward steps
  *   backward:  fold, cse, dce, sink, fuse_elem, memplan
  *   forward:   fuse_elem, memplan (they need to know what the tape keeps) */
@@ -14,8 +15,13 @@ typedef struct Pass {
     PassFn *run;
 } Pass;
 
-static const Pass forward_passes[] = { /* hoist last: opt_program leaves it out for stepwise code */
+static const Pass forward_passes[] = {
     {"fold", opt_fold}, {"cse", opt_cse}, {"fuse_matmul", opt_fuse_matmul}, {"dce", opt_dce}, {"hoist", opt_hoist},
+};
+/* Stepwise code (embedded C) runs one step per call: nothing to hoist, and
+ * hoisting would size its buffers by the longest sequence. */
+static const Pass stepwise_forward_passes[] = {
+    {"fold", opt_fold}, {"cse", opt_cse}, {"fuse_matmul", opt_fuse_matmul}, {"dce", opt_dce},
 };
 static const Pass backward_passes[] = {
     {"fold", opt_fold}, {"cse", opt_cse}, {"dce", opt_dce}, {"sink", opt_sink}, {"fuse_elem", opt_fuse_elem},
@@ -41,16 +47,8 @@ int *pass_roots(const PassStep *p, int *n) {
 }
 
 bool *pass_live(const PassStep *p) {
-    const IrStep *s = p->s;
-    bool *live = arena_alloc(p->a, sizeof(bool) * (size_t)(s->nnodes + 1));
     int n, *roots = pass_roots(p, &n);
-    for (int i = 0; i < n; i++)
-        live[roots[i]] = true;
-    for (int i = s->nnodes - 1; i >= 0; i--)
-        if (live[i])
-            for (int k = 0; k < s->nodes[i].nargs; k++)
-                live[s->nodes[i].args[k]] = true;
-    return live;
+    return ir_reaches(p->a, p->s, roots, n);
 }
 
 int *pass_uses(const PassStep *p) {
@@ -110,6 +108,7 @@ static void run_passes(Arena *a, IrProgram *p, const Pass *passes, int n, bool b
             passes[k].run(&ps);
             if (backward)
                 grad_retape(l->adj);
+            ir_verify(ps.s, passes[k].name);
         }
         trace_after(trace, p, backward ? "backward" : "forward", passes[k].name);
     }
@@ -117,12 +116,24 @@ static void run_passes(Arena *a, IrProgram *p, const Pass *passes, int n, bool b
 
 #define COUNT(x) (int)(sizeof x / sizeof *x)
 
+/* Every distinct step (and its adjoint's), as lowering or differentiation left it. */
+static void verify_program(const IrProgram *p, const char *after) {
+    for (int i = 0; i < p->nlayers; i++)
+        if (p->layers[i].kind == IRL_CELL) {
+            ir_verify(p->layers[i].step, after);
+            if (p->layers[i].adj)
+                ir_verify(p->layers[i].adj->bwd, after);
+        }
+}
+
 void opt_program(Arena *a, IrProgram *p, int level, bool stepwise, FILE *trace) {
-    /* stepwise code (embedded C) runs one step per call: nothing to hoist,
-     * and hoisting would size buffers by the longest sequence */
-    if (level > 0)
-        run_passes(a, p, forward_passes, COUNT(forward_passes) - stepwise, false, trace);
+    verify_program(p, "lowering");
+    if (level > 0 && stepwise)
+        run_passes(a, p, stepwise_forward_passes, COUNT(stepwise_forward_passes), false, trace);
+    else if (level > 0)
+        run_passes(a, p, forward_passes, COUNT(forward_passes), false, trace);
     grad_program(a, p);
+    verify_program(p, "differentiation");
     if (level == 0)
         return;
     run_passes(a, p, backward_passes, COUNT(backward_passes), true, trace);
