@@ -107,7 +107,7 @@ $(BUILD)/%.o: compiler/%.c $(wildcard compiler/*.h compiler/*.def) $(BUILD)/pars
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The LLVM backend's files see LLVM's headers.
-$(BUILD)/cg_llvm.o $(BUILD)/emit_llvm.o: ALL_CFLAGS += $(LLVM_CFLAGS)
+$(BUILD)/cg_llvm.o $(BUILD)/emit_llvm.o $(BUILD)/llvm_abi.o: ALL_CFLAGS += $(LLVM_CFLAGS) -Iruntime
 # The embedded emitter reads weights with the runtime's safetensors reader;
 # every output is written with the runtime's writer (rt_file.h).
 $(BUILD)/emit_embedded.o $(BUILD)/build.o $(BUILD)/output.o $(BUILD)/options.o $(BUILD)/main.o: ALL_CFLAGS += -Iruntime
@@ -122,6 +122,9 @@ $(BUILD)/runtime $(BUILD)/include:
 # ---- tests ---------------------------------------------------------------
 $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/tools/*.h runtime/*.h) $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -Iruntime -Itests/tools $(LDFLAGS) -rdynamic -o $@ $< $(BUILD)/librnnc.a $(BUILD)/librnnrt.a $(LLVM_LIBS) -lcmocka -lm -pthread
+
+# The ABI test builds LLVM types.
+$(BUILD)/tests/test_abi: ALL_CFLAGS += $(LLVM_CFLAGS)
 
 $(BUILD)/tests/st_compare: tests/tools/st_compare.c $(BUILD)/librnnrt.a | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< $(BUILD)/librnnrt.a -lm -pthread

@@ -42,7 +42,7 @@ typedef struct CgBackend {
     void (*func_begin)(Cg *g, const char *name, CgType ret, int n, const CgParam *params, CgV *values);
     void (*func_end)(Cg *g, CgV ret);   /* ret NULL for void */
     void (*comment)(Cg *g, const char *text);
-    CgV (*let)(Cg *g, CgType t, const char *name, CgV value); /* a named value */
+    CgV (*let)(Cg *g, CgType t, const char *name, CgV value, const char *note); /* a named value; note: a comment or NULL */
     CgV (*int_const)(Cg *g, int64_t v);
     CgV (*float_const)(Cg *g, double v);
     CgV (*double_const)(Cg *g, double v);

@@ -9,24 +9,93 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A line of a function's body; a let's line says which name it declares. */
+typedef struct Line {
+    char *text;
+    const char *declares;
+} Line;
+
 typedef struct CState {
     FILE *out;
     int depth;
     const char *prefix;  /* for external functions, or NULL: all static */
     StrMap own;          /* functions defined here, called by prefixed name */
+    /* the function being written: its body is kept until its end, to leave
+     * out the names nothing reads and mark the parameters nothing reads */
+    Line *lines;
+    int nlines, cap;
+    const CgParam *params;
+    int nparams;
 } CState;
 
 static CState *st(Cg *g) { return g->state; }
 
-static void line(Cg *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void line(Cg *g, const char *fmt, ...) {
-    FILE *out = st(g)->out;
-    fprintf(out, "%*s", 4 * st(g)->depth, "");
+static void add_line(Cg *g, char *text, const char *declares) {
+    CState *s = st(g);
+    if (s->nlines == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 256;
+        Line *grown = arena_alloc(g->a, sizeof(Line) * (size_t)s->cap);
+        if (s->nlines)
+            memcpy(grown, s->lines, sizeof(Line) * (size_t)s->nlines);
+        s->lines = grown;
+    }
+    s->lines[s->nlines++] = (Line){text, declares};
+}
+
+static void line_declaring(Cg *g, const char *declares, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void line_declaring(Cg *g, const char *declares, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(out, fmt, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    fputc('\n', out);
+    int indent = 4 * st(g)->depth;
+    char *text = arena_alloc(g->a, (size_t)(indent + n) + 1);
+    memset(text, ' ', (size_t)indent);
+    va_start(ap, fmt);
+    vsnprintf(text + indent, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    add_line(g, text, declares);
+}
+
+#define line(g, ...) line_declaring(g, NULL, __VA_ARGS__)
+
+static bool ident_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
+
+/* Does text name the identifier id (as a whole word)? */
+static bool mentions(const char *text, const char *id) {
+    size_t n = strlen(id);
+    for (const char *p = strstr(text, id); p; p = strstr(p + 1, id))
+        if ((p == text || !ident_char(p[-1])) && !ident_char(p[n]))
+            return true;
+    return false;
+}
+
+/* Is name read by a kept line other than its own declaration? */
+static bool read_elsewhere(const CState *s, const bool *dropped, int self, const char *name) {
+    for (int i = 0; i < s->nlines; i++)
+        if (i != self && !dropped[i] && mentions(s->lines[i].text, name))
+            return true;
+    return false;
+}
+
+/* The body, without the lets nothing reads (their values have no side
+ * effects), after "(void)p;" for each parameter nothing reads. */
+static void flush_body(Cg *g) {
+    CState *s = st(g);
+    bool *dropped = arena_alloc(g->a, sizeof(bool) * (size_t)(s->nlines + 1));
+    for (bool again = true; again;) {
+        again = false;
+        for (int i = s->nlines - 1; i >= 0; i--)
+            if (!dropped[i] && s->lines[i].declares && !read_elsewhere(s, dropped, i, s->lines[i].declares))
+                dropped[i] = again = true;
+    }
+    for (int i = 0; i < s->nparams; i++)
+        if (!read_elsewhere(s, dropped, -1, s->params[i].name))
+            fprintf(s->out, "    (void)%s;\n", s->params[i].name);
+    for (int i = 0; i < s->nlines; i++)
+        if (!dropped[i])
+            fprintf(s->out, "%s\n", s->lines[i].text);
+    s->nlines = 0;
 }
 
 static const char *ctype(CgType t) {
@@ -67,13 +136,14 @@ static void func_begin(Cg *g, const char *name, CgType ret, int n, const CgParam
     }
     fputs(")\n{\n", out);
     st(g)->depth = 1;
-    for (int i = 0; i < n; i++) /* not every function reads every parameter */
-        line(g, "(void)%s;", params[i].name);
+    st(g)->params = params;
+    st(g)->nparams = n;
 }
 
 static void func_end(Cg *g, CgV ret) {
     if (ret)
         line(g, "return %s;", (const char *)ret);
+    flush_body(g);
     fputs("}\n\n", st(g)->out);
     st(g)->depth = 0;
 }
@@ -85,10 +155,10 @@ static void comment(Cg *g, const char *text) {
         fprintf(st(g)->out, "/* %s */\n", text);
 }
 
-static CgV let(Cg *g, CgType t, const char *name, CgV value) {
+static CgV let(Cg *g, CgType t, const char *name, CgV value, const char *note) {
     const char *ty = ctype(t);
-    line(g, "%s%s%s = %s;", ty, ty[strlen(ty) - 1] == '*' ? "" : " ", name, (const char *)value);
-    line(g, "(void)%s;", name);
+    line_declaring(g, name, "%s%s%s = %s;%s%s%s", ty, ty[strlen(ty) - 1] == '*' ? "" : " ", name,
+                   (const char *)value, note ? " /* " : "", note ? note : "", note ? " */" : "");
     return (CgV)name;
 }
 
@@ -112,8 +182,32 @@ static CgV float_const(Cg *g, double v) {
     return str(g, "(%.9ef)", v);
 }
 static CgV double_const(Cg *g, double v) { return isfinite(v) ? str(g, "%.17g", v) : nonfinite(v); }
-static CgV int_op(Cg *g, char op, CgV a, CgV b) { return str(g, "(%s %c %s)", (char *)a, op, (char *)b); }
-static CgV ptr_add(Cg *g, CgType t, CgV p, CgV i) { (void)t; return str(g, "(%s + %s)", (char *)p, (char *)i); }
+/* An integer literal's value, or false. */
+static bool literal(CgV x, long long *v) {
+    char *end;
+    *v = strtoll(x, &end, 10);
+    return *(const char *)x && !*end;
+}
+
+/* Integer arithmetic, folded where an operand is a literal: 2 * 3 is 6,
+ * 0 + x and x * 1 are x. */
+static CgV int_op(Cg *g, char op, CgV a, CgV b) {
+    long long x, y;
+    bool ka = literal(a, &x), kb = literal(b, &y);
+    if (ka && kb && op != '%' && op != '<')
+        return str(g, "%lld", op == '+' ? x + y : op == '-' ? x - y : x * y);
+    if ((op == '+' && ka && x == 0) || (op == '*' && ka && x == 1))
+        return b;
+    if (((op == '+' || op == '-') && kb && y == 0) || (op == '*' && kb && y == 1))
+        return a;
+    if (op == '*' && ((ka && x == 0) || (kb && y == 0)))
+        return "0";
+    return str(g, "(%s %c %s)", (char *)a, op, (char *)b);
+}
+static CgV ptr_add(Cg *g, CgType t, CgV p, CgV i) {
+    (void)t;
+    return strcmp(i, "0") ? str(g, "(%s + %s)", (char *)p, (char *)i) : p;
+}
 static CgV load(Cg *g, CgType t, CgV p, CgV i) { (void)t; return str(g, "%s[%s]", (char *)p, (char *)i); }
 
 static void store(Cg *g, CgV p, CgV i, CgV v, bool add) {
@@ -140,7 +234,7 @@ static CgV not_null(Cg *g, CgV p) { return str(g, "(%s != NULL)", (char *)p); }
 
 static CgV select_(Cg *g, CgType t, CgV c, CgV a, CgV b) {
     (void)t;
-    return str(g, "(%s ? %s : %s)", (char *)c, (char *)a, (char *)b);
+    return strcmp(a, b) ? str(g, "(%s ? %s : %s)", (char *)c, (char *)a, (char *)b) : a;
 }
 
 static CgV to_i64(Cg *g, CgV v) { return str(g, "(int64_t)%s", (char *)v); }

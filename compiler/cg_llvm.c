@@ -45,7 +45,7 @@ LLVMTypeRef llvm_type(LlvmModule *m, CgType t) {
     case CGT_PCF32: return llvm_ptr(c, LLVMFloatTypeInContext(c));
     case CGT_PI32: return llvm_ptr(c, LLVMInt32TypeInContext(c));
     case CGT_PPF32: return llvm_ptr(c, llvm_ptr(c, LLVMFloatTypeInContext(c)));
-    case CGT_PCTX: return llvm_ptr(c, m->ctx_type);
+    case CGT_PCTX: return llvm_ptr(c, m->abi.ctx);
     case CGT_PVOID: return llvm_ptr(c, LLVMInt8TypeInContext(c));
     }
     unreachable();
@@ -89,7 +89,8 @@ static void func_end(Cg *g, CgV ret) {
 
 static void comment(Cg *g, const char *text) { (void)g, (void)text; }
 
-static CgV let(Cg *g, CgType t, const char *name, CgV v) {
+static CgV let(Cg *g, CgType t, const char *name, CgV v, const char *note) {
+    (void)note;
     (void)g;
     (void)t;
     if (!LLVMIsConstant(v))
@@ -356,12 +357,12 @@ static CgV call(Cg *g, CgType ret, const char *fn, int n, const CgV *args) {
     return call_named(g, fn, n, a);
 }
 
-/* rt_train_ctx: {float *tape; float *state; uint64_t rng[4]; int training;} */
+/* ctx->name, a field of rnnrt.h's rt_train_ctx */
 static CgV field(Cg *g, CgV ctx, const char *name) {
     LState *s = ls(g);
-    unsigned index = !strcmp(name, "tape") ? 0 : !strcmp(name, "state") ? 1 : 3;
-    LLVMValueRef at = LLVMBuildStructGEP2(s->b, s->m->ctx_type, ctx, index, "");
-    LLVMTypeRef t = index == 3 ? LLVMInt32TypeInContext(ctx_of(g)) : llvm_type(s->m, CGT_PF32);
+    unsigned index;
+    LLVMTypeRef t = llvm_abi_ctx_field(ctx_of(g), &s->m->abi, name, &index);
+    LLVMValueRef at = LLVMBuildStructGEP2(s->b, s->m->abi.ctx, ctx, index, "");
     return LLVMBuildLoad2(s->b, t, at, name);
 }
 

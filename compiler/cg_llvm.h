@@ -3,12 +3,12 @@
 #ifndef RNNC_CG_LLVM_H
 #define RNNC_CG_LLVM_H
 #include "cg.h"
-#include "llvm_compat.h"
+#include "llvm_abi.h"
 
 typedef struct LlvmModule {
     LLVMContextRef ctx;
     LLVMModuleRef module;
-    LLVMTypeRef ctx_type;   /* struct rt_train_ctx */
+    LlvmAbi abi;            /* rnnrt.h's structs */
 } LlvmModule;
 
 LLVMTypeRef llvm_type(LlvmModule *m, CgType t);

@@ -40,6 +40,41 @@ bool *backward_live(Emit *e, const IrAdjoint *adj, bool want_input) {
     return ir_reaches(e->a, adj->bwd, roots, grad_roots(adj, want_input, roots));
 }
 
+/* ---- names ------------------------------------------------------------- */
+
+/* The source's name of node k (c' as c_next), or NULL. */
+static const char *source_name(Emit *e, const IrStep *s, int k) {
+    const char *src = s->nodes[k].name;
+    if (!src)
+        return NULL;
+    size_t n = strlen(src);
+    bool primed = n && src[n - 1] == '\'';
+    return arena_printf(e->a, "%.*s%s", (int)(primed ? n - 1 : n), src, primed ? "_next" : "");
+}
+
+/* A variable for node k: NAME_k (PREFIX_NAME_k with a prefix) after the
+ * value's name in the source, else PREFIX + k (t + k without one). The
+ * node's number keeps the name apart from every other in the function. */
+static const char *node_var(Emit *e, const char *prefix, const IrStep *s, int k) {
+    const char *src = source_name(e, s, k);
+    if (!src)
+        return arena_printf(e->a, "%s%d", *prefix ? prefix : "t", k);
+    return arena_printf(e->a, "%s%s%s_%d", prefix, *prefix ? "_" : "", src, k);
+}
+
+/* State i's name in the source (from its leaf), or "sI". */
+static const char *state_name(Emit *e, const IrStep *s, int i) {
+    for (int k = 0; k < s->nnodes; k++)
+        if (s->nodes[k].op == IR_STATE && s->nodes[k].index == i && s->nodes[k].name)
+            return s->nodes[k].name;
+    return arena_printf(e->a, "s%d", i);
+}
+
+/* "[B, n]" or "[STEPS, B, n]": a buffer's shape, for its comment. */
+static const char *shape(Emit *e, const char *steps, int n) {
+    return steps ? arena_printf(e->a, "[%s, B, %d]", steps, n) : arena_printf(e->a, "[B, %d]", n);
+}
+
 /* ---- what a layer's scratch holds ---------------------------------------- */
 
 static bool in_all_steps(const IrStep *s, int k) {
@@ -150,12 +185,15 @@ static TapeLayout tape_layout(Emit *e, const IrLayer *l, CgV tape, CgV B, CgV T,
                     arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1))};
     CgV off = I(e, 0);
     for (int i = 0; i < s->nstates; i++) {
-        t.state[i] = let(e, CGT_PF32, name(e, "tst%d", i), e->b->select(e->g, CGT_PF32, has_tape, at(e, tape, off), tape));
+        t.state[i] = let_shaped(e, arena_printf(e->a, "tape_%s", state_name(e, s, i)),
+                                e->b->select(e->g, CGT_PF32, has_tape, at(e, tape, off), tape),
+                                shape(e, "T + 1", s->state_size[i]));
         off = add(e, off, mul(e, mul(e, add(e, T, I(e, 1)), B), I(e, s->state_size[i])));
     }
     for (int k = 0; k < s->nnodes; k++)
         if (l->adj->taped[k]) {
-            t.node[k] = let(e, CGT_PF32, name(e, "tp%d", k), e->b->select(e->g, CGT_PF32, has_tape, at(e, tape, off), tape));
+            t.node[k] = let_shaped(e, node_var(e, "tape", s, k), e->b->select(e->g, CGT_PF32, has_tape, at(e, tape, off), tape),
+                                   shape(e, "T", s->nodes[k].size));
             off = add(e, off, mul(e, mul(e, T, B), I(e, s->nodes[k].size)));
         }
     return t;
@@ -228,7 +266,8 @@ static CgV *loop_buffers(Emit *e, const Layout *lo, Bump *m, CgV B, const char *
     CgV *buf = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
     for (int k = 0; k < s->nnodes; k++)
         if (lo->live[k] && ir_in_scratch(s, k))
-            buf[k] = let(e, CGT_PF32, arena_printf(e->a, "%s%d", prefix, k), at(e, base, mul(e, B, I(e, lo->slot[k]))));
+            buf[k] = let_shaped(e, node_var(e, prefix, s, k), at(e, base, mul(e, B, I(e, lo->slot[k]))),
+                                shape(e, NULL, s->nodes[k].size));
     return buf;
 }
 
@@ -240,8 +279,9 @@ static CgV *all_step_buffers(Emit *e, const Layout *lo, Bump *m, CgV B, CgV T, b
     CgV steps = window ? window_steps(e, T) : T;
     for (int k = 0; k < s->nnodes; k++)
         if (lo->live[k] && in_all_steps(s, k) && in_window(s, k, lo->backward) == window)
-            seq[k] = let(e, CGT_PF32, name(e, window ? "win%d" : "all%d", k),
-                         take(m, mul(e, mul(e, steps, B), I(e, s->nodes[k].size))));
+            seq[k] = let_shaped(e, node_var(e, window ? "win" : "all", s, k),
+                                take(m, mul(e, mul(e, steps, B), I(e, s->nodes[k].size))),
+                                shape(e, window ? "W" : "T", s->nodes[k].size));
     return seq;
 }
 
@@ -281,7 +321,7 @@ void emit_cell_forward(Emit *e, int index) {
     for (int i = 0; i < s->nstates; i++) /* without a tape: two buffers per state */
         st[i] = let(e, CGT_PF32, name(e, "st%d", i),
                     b->select(g, CGT_PF32, has_tape, tl.state[i], take(&m, mul(e, B, I(e, 2 * s->state_size[i])))));
-    CgV *buf = loop_buffers(e, &lo, &m, B, "buf");
+    CgV *buf = loop_buffers(e, &lo, &m, B, "");
     CgV *packed = pack_weights(e, &lo, &m, P, l->params);
     CgV *seq = all_step_buffers(e, &lo, &m, B, T, false);
     CgV *win = all_step_buffers(e, &lo, &m, B, T, true);
@@ -323,8 +363,10 @@ void emit_cell_forward(Emit *e, int index) {
     CgV *sv = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1)), *sn = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
     for (int i = 0; i < s->nstates; i++) {
         CgV row = mul(e, B, I(e, s->state_size[i]));
-        sv[i] = let(e, CGT_PF32, name(e, "s%d", i), at(e, st[i], mul(e, cur, row)));
-        sn[i] = let(e, CGT_PF32, name(e, "s%d_next", i), at(e, st[i], mul(e, next, row)));
+        sv[i] = let_shaped(e, arena_printf(e->a, "%s_cur", state_name(e, s, i)), at(e, st[i], mul(e, cur, row)),
+                           shape(e, NULL, s->state_size[i]));
+        sn[i] = let_shaped(e, arena_printf(e->a, "%s_next", state_name(e, s, i)), at(e, st[i], mul(e, next, row)),
+                           shape(e, NULL, s->state_size[i]));
     }
     CgV *nodes = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
     bool *in_loop = arena_alloc(e->a, sizeof(bool) * (size_t)(s->nnodes + 1));
@@ -334,7 +376,7 @@ void emit_cell_forward(Emit *e, int index) {
             views[k] = view_of(before_rows(e, l, k, seq, win, &tl, has_tape, B, tt), I(e, s->nodes[k].size), 0);
         else if (buf[k])
             nodes[k] = !l->adj->taped[k] ? buf[k]
-                       : let(e, CGT_PF32, name(e, "n%d", k),
+                       : let(e, CGT_PF32, arena_printf(e->a, "%s_t", node_var(e, "", s, k)),
                              b->select(g, CGT_PF32, has_tape, at(e, tl.node[k], mul(e, tt, mul(e, B, I(e, s->nodes[k].size)))), buf[k]));
     }
     StepEnv env = {.rows = B, .P = P, .params = l->params, .buffers = nodes, .packed = packed,
@@ -487,7 +529,8 @@ void emit_cell_backward(Emit *e, int index) {
     CgV *fbuf = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
     for (int k = 0; k < s->nnodes; k++)
         if (adj->taped[k])
-            fbuf[k] = let(e, CGT_PF32, name(e, "n%d", k), at(e, tl.node[k], mul(e, tt, mul(e, B, I(e, s->nodes[k].size)))));
+            fbuf[k] = let(e, CGT_PF32, arena_printf(e->a, "%s_t", node_var(e, "", s, k)),
+                          at(e, tl.node[k], mul(e, tt, mul(e, B, I(e, s->nodes[k].size)))));
     View *fwd = forward_views(e, l, P, B, view_of(x, mul(e, T, I(e, s->in_size)), 0),
                               state_views(e, s->nstates, sv, s->state_size), fbuf);
     StepEnv env = {.rows = B, .P = P, .params = l->params, .fwd = fwd, .packed = packed};

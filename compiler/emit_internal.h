@@ -20,7 +20,11 @@ static inline CgV add(Emit *e, CgV x, CgV y) { return cg_add(e->g, x, y); }
 static inline CgV mul(Emit *e, CgV x, CgV y) { return cg_mul(e->g, x, y); }
 static inline CgV at(Emit *e, CgV p, CgV i) { return e->b->ptr_add(e->g, CGT_PF32, p, i); }
 static inline CgV let(Emit *e, CgType t, const char *name, CgV v) {
-    return e->b->let(e->g, t, arena_strdup(e->a, name), v);
+    return e->b->let(e->g, t, arena_strdup(e->a, name), v, NULL);
+}
+/* A buffer of floats, with its shape as a comment where the backend keeps one. */
+static inline CgV let_shaped(Emit *e, const char *name, CgV v, const char *shape) {
+    return e->b->let(e->g, CGT_PF32, arena_strdup(e->a, name), v, shape);
 }
 /* min(x, y) of sizes, without a branch: y + (x - y) (x < y). */
 static inline CgV min_of(Emit *e, CgV x, CgV y) {

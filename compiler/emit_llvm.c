@@ -8,6 +8,7 @@
 #include "emit_llvm.h"
 #include "cg_llvm.h"
 #include "emit_c.h"
+#include "llvm_abi.h"
 #include "util.h"
 #include <llvm-c/Analysis.h>
 #include <llvm-c/LLJIT.h>
@@ -20,24 +21,14 @@
 #include <string.h>
 
 typedef struct Types {
-    LLVMTypeRef i8p, i32, i64, f64, type, param_info, train, model, fn;
+    LLVMTypeRef i8p, i32, i64, f64;
+    LlvmAbi abi;   /* rnnrt.h's structs */
 } Types;
 
 static Types types_of(LlvmModule *m) {
     LLVMContextRef c = m->ctx;
-    Types t = {.i8p = llvm_ptr(c, LLVMInt8TypeInContext(c)), .i32 = LLVMInt32TypeInContext(c),
-               .i64 = LLVMInt64TypeInContext(c), .f64 = LLVMDoubleTypeInContext(c)};
-    t.fn = t.i8p; /* function pointers are stored as generic pointers */
-    LLVMTypeRef type[] = {t.i32, t.i32, t.i64};
-    t.type = LLVMStructTypeInContext(c, type, 3, 0);
-    LLVMTypeRef info[] = {t.i8p, t.i32, LLVMArrayType(t.i64, 2), t.i32, t.f64, t.f64};
-    t.param_info = LLVMStructTypeInContext(c, info, 6, 0);
-    LLVMTypeRef train[] = {t.i32, t.f64, t.f64, t.f64, t.f64, t.f64, t.f64, t.f64, t.i64, t.i64, t.i64, t.i64};
-    t.train = LLVMStructTypeInContext(c, train, 12, 0);
-    LLVMTypeRef model[] = {t.i8p, t.i8p, t.i32, t.type, t.type, t.type, t.i32, t.train,
-                           t.i32, t.i32, t.fn,  t.fn,  t.fn,  t.fn,   t.fn, t.i8p, t.i32};
-    t.model = LLVMStructTypeInContext(c, model, 17, 0);
-    return t;
+    return (Types){.i8p = llvm_ptr(c, LLVMInt8TypeInContext(c)), .i32 = LLVMInt32TypeInContext(c),
+                   .i64 = LLVMInt64TypeInContext(c), .f64 = LLVMDoubleTypeInContext(c), .abi = m->abi};
 }
 
 static LLVMValueRef string(LlvmModule *m, Types *t, const char *s) {
@@ -62,29 +53,53 @@ static LLVMValueRef constant_table(LlvmModule *m, Types *t, LLVMValueRef init, c
     return LLVMConstPointerCast(g, t->i8p);
 }
 
+/* A constant struct of type from its fields, every one of them set. */
+static LLVMValueRef filled(LLVMTypeRef type, LLVMValueRef *fields, int n, const char *what) {
+    for (int i = 0; i < n; i++)
+        if (!fields[i])
+            die("%s: field %d is not filled in", what, i);
+    return LLVMConstNamedStruct(type, fields, (unsigned)n);
+}
+
 static LLVMValueRef param_table(LlvmModule *m, Types *t, const ModelInfo *mi) {
-    static const int init[] = {[INIT_DEFAULT] = 2, [INIT_ZEROS] = 0, [INIT_ONES] = 1, [INIT_UNIFORM] = 2,
-                               [INIT_NORMAL] = 3}; /* RT_INIT_* */
+    static const int init[] = {[INIT_DEFAULT] = RT_INIT_UNIFORM, [INIT_ZEROS] = RT_INIT_ZEROS,
+                               [INIT_ONES] = RT_INIT_ONES, [INIT_UNIFORM] = RT_INIT_UNIFORM,
+                               [INIT_NORMAL] = RT_INIT_NORMAL};
     LLVMValueRef *rows = calloc((size_t)mi->nparams + 1, sizeof *rows);
     for (int i = 0; i < mi->nparams; i++) {
         const ParamInfo *p = mi->params[i];
         LLVMValueRef dims[] = {i64c(t, p->dims[0]), i64c(t, p->rank > 1 ? p->dims[1] : 0)};
-        LLVMValueRef f[] = {string(m, t, p->name), i32c(t, p->rank), LLVMConstArray(t->i64, dims, 2),
-                            i32c(t, init[p->init.kind]), f64c(t, p->init.a), f64c(t, p->init.b)};
-        rows[i] = LLVMConstNamedStruct(t->param_info, f, 6);
+        LLVMValueRef f[ABI_PARAM_FIELDS] = {
+            [ABI_PARAM_name] = string(m, t, p->name), [ABI_PARAM_rank] = i32c(t, p->rank),
+            [ABI_PARAM_dims] = LLVMConstArray(t->i64, dims, 2), [ABI_PARAM_init] = i32c(t, init[p->init.kind]),
+            [ABI_PARAM_a] = f64c(t, p->init.a), [ABI_PARAM_b] = f64c(t, p->init.b)};
+        rows[i] = filled(t->abi.param_info, f, ABI_PARAM_FIELDS, "rt_param_info");
     }
-    LLVMValueRef arr = LLVMConstArray(t->param_info, rows, (unsigned)mi->nparams);
+    LLVMValueRef arr = LLVMConstArray(t->abi.param_info, rows, (unsigned)mi->nparams);
     free(rows);
     return constant_table(m, t, arr, "params");
 }
 
 static LLVMValueRef type_const(Types *t, bool seq, bool token, int64_t size) {
-    LLVMValueRef f[] = {i32c(t, seq), i32c(t, token), i64c(t, size)};
-    return LLVMConstNamedStruct(t->type, f, 3);
+    LLVMValueRef f[ABI_TYPE_FIELDS] = {[ABI_TYPE_seq] = i32c(t, seq), [ABI_TYPE_token] = i32c(t, token),
+                                       [ABI_TYPE_size] = i64c(t, size)};
+    return filled(t->abi.type, f, ABI_TYPE_FIELDS, "rt_type");
+}
+
+static LLVMValueRef train_const(Types *t, const TrainConfig *tc) {
+    LLVMValueRef f[ABI_TRAIN_FIELDS] = {
+        [ABI_TRAIN_optimizer] = i32c(t, tc->optimizer == OPT_ADAM ? RT_OPT_ADAM : RT_OPT_SGD),
+        [ABI_TRAIN_lr] = f64c(t, tc->lr), [ABI_TRAIN_momentum] = f64c(t, tc->momentum),
+        [ABI_TRAIN_beta1] = f64c(t, tc->beta1), [ABI_TRAIN_beta2] = f64c(t, tc->beta2),
+        [ABI_TRAIN_eps] = f64c(t, tc->eps), [ABI_TRAIN_clip] = f64c(t, tc->clip),
+        [ABI_TRAIN_valid] = f64c(t, tc->valid), [ABI_TRAIN_batch] = i64c(t, tc->batch),
+        [ABI_TRAIN_bptt] = i64c(t, tc->bptt), [ABI_TRAIN_epochs] = i64c(t, tc->epochs),
+        [ABI_TRAIN_seed] = i64c(t, tc->seed)};
+    return filled(t->abi.train, f, ABI_TRAIN_FIELDS, "rt_train_config");
 }
 
 static LLVMValueRef fn_ptr(LlvmModule *m, Types *t, const char *name) {
-    return LLVMConstPointerCast(LLVMGetNamedFunction(m->module, name), t->fn);
+    return LLVMConstPointerCast(LLVMGetNamedFunction(m->module, name), t->i8p);
 }
 
 /* static const int carry_sizes[] = {...} (one 0 when there are none). */
@@ -104,25 +119,29 @@ static LLVMValueRef carry_table(LlvmModule *m, Types *t, const IrProgram *p, int
 /* const rt_model rnn_model = {...}, as emit_c.c's descriptor. */
 static LLVMValueRef descriptor(LlvmModule *m, Types *t, const IrProgram *p, int state_floats) {
     const ModelInfo *mi = p->model;
-    const TrainConfig *tc = &mi->train;
-    bool bidirectional = ir_is_bidirectional(p);
     int ncarry;
     LLVMValueRef carry = carry_table(m, t, p, &ncarry);
-    LLVMValueRef train[] = {i32c(t, tc->optimizer == OPT_ADAM ? 0 : 1), f64c(t, tc->lr), f64c(t, tc->momentum),
-                            f64c(t, tc->beta1), f64c(t, tc->beta2), f64c(t, tc->eps), f64c(t, tc->clip),
-                            f64c(t, tc->valid), i64c(t, tc->batch), i64c(t, tc->bptt), i64c(t, tc->epochs),
-                            i64c(t, tc->seed)};
-    LLVMValueRef f[] = {
-        string(m, t, mi->name), param_table(m, t, mi), i32c(t, mi->nparams),
-        type_const(t, mi->input->type.seq, mi->input->type.token, mi->input->type.size),
-        type_const(t, mi->target->type.seq, mi->target->type.token, mi->target->type.size),
-        type_const(t, mi->loss_arg->type.seq, false, mi->loss_arg->type.size),
-        i32c(t, mi->loss == LOSS_CROSS_ENTROPY ? 0 : 1), LLVMConstNamedStruct(t->train, train, 12),
-        i32c(t, state_floats), i32c(t, bidirectional), fn_ptr(m, t, "workspace"), fn_ptr(m, t, "tape_size"),
-        fn_ptr(m, t, "forward"), fn_ptr(m, t, "forward_train"), fn_ptr(m, t, "backward"), carry, i32c(t, ncarry),
+    LLVMValueRef f[ABI_MODEL_FIELDS] = {
+        [ABI_MODEL_name] = string(m, t, mi->name),
+        [ABI_MODEL_params] = param_table(m, t, mi),
+        [ABI_MODEL_nparams] = i32c(t, mi->nparams),
+        [ABI_MODEL_input] = type_const(t, mi->input->type.seq, mi->input->type.token, mi->input->type.size),
+        [ABI_MODEL_target] = type_const(t, mi->target->type.seq, mi->target->type.token, mi->target->type.size),
+        [ABI_MODEL_output] = type_const(t, mi->loss_arg->type.seq, false, mi->loss_arg->type.size),
+        [ABI_MODEL_loss] = i32c(t, mi->loss == LOSS_CROSS_ENTROPY ? RT_LOSS_CROSS_ENTROPY : RT_LOSS_MSE),
+        [ABI_MODEL_train] = train_const(t, &mi->train),
+        [ABI_MODEL_state_floats] = i32c(t, state_floats),
+        [ABI_MODEL_bidirectional] = i32c(t, ir_is_bidirectional(p)),
+        [ABI_MODEL_workspace] = fn_ptr(m, t, "workspace"),
+        [ABI_MODEL_tape_size] = fn_ptr(m, t, "tape_size"),
+        [ABI_MODEL_forward] = fn_ptr(m, t, "forward"),
+        [ABI_MODEL_forward_train] = fn_ptr(m, t, "forward_train"),
+        [ABI_MODEL_backward] = fn_ptr(m, t, "backward"),
+        [ABI_MODEL_carry_sizes] = carry,
+        [ABI_MODEL_ncarry] = i32c(t, ncarry),
     };
-    LLVMValueRef init = LLVMConstNamedStruct(t->model, f, 17);
-    LLVMValueRef g = LLVMAddGlobal(m->module, t->model, "rnn_model");
+    LLVMValueRef init = filled(t->abi.model, f, ABI_MODEL_FIELDS, "rt_model");
+    LLVMValueRef g = LLVMAddGlobal(m->module, t->abi.model, "rnn_model");
     LLVMSetInitializer(g, init);
     LLVMSetGlobalConstant(g, 1);
     return g;
@@ -184,7 +203,7 @@ static void verify(LLVMModuleRef module, const char *stage) {
  * with_main: also define main() calling rt_main (not for the JIT). */
 static LlvmModule build_module(Arena *a, const IrProgram *p, const LlvmOptions *o, LLVMTargetMachineRef tm,
                                LLVMContextRef ctx, bool with_main) {
-    LlvmModule m = {ctx, NULL, NULL};
+    LlvmModule m = {.ctx = ctx};
     m.module = LLVMModuleCreateWithNameInContext(p->name, m.ctx);
     char *triple = LLVMGetTargetMachineTriple(tm);
     LLVMSetTarget(m.module, triple);
@@ -192,10 +211,7 @@ static LlvmModule build_module(Arena *a, const IrProgram *p, const LlvmOptions *
     LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
     LLVMSetModuleDataLayout(m.module, layout);
     LLVMDisposeTargetData(layout);
-    LLVMTypeRef pf = llvm_ptr(m.ctx, LLVMFloatTypeInContext(m.ctx));
-    LLVMTypeRef ctx_fields[] = {pf, pf, LLVMArrayType(LLVMInt64TypeInContext(m.ctx), 4), LLVMInt32TypeInContext(m.ctx)};
-    m.ctx_type = LLVMStructCreateNamed(m.ctx, "rt_train_ctx");
-    LLVMStructSetBody(m.ctx_type, ctx_fields, 4, 0);
+    m.abi = llvm_abi_types(m.ctx);
     Cg *g = cg_llvm_new(a, &m);
     emit_program(g, p);
     cg_llvm_free(g);

@@ -15,38 +15,76 @@ enum { RT_LOSS_CROSS_ENTROPY, RT_LOSS_MSE };
 enum { RT_OPT_ADAM, RT_OPT_SGD };
 enum { RT_IGNORE_INDEX = -100 }; /* cross_entropy skips these targets */
 
-typedef struct rt_param_info {
-    const char *name;       /* PyTorch state_dict name */
-    int rank;               /* 1 or 2 */
-    int64_t dims[2];
-    int init;               /* RT_INIT_* */
-    double a, b;            /* uniform(a, b) or normal(mean a, std b) */
-} rt_param_info;
+/* ---- the ABI, field by field --------------------------------------------
+ * The structs that generated programs share with the runtime, said once:
+ * these lists declare them below; the C emitter (compiler/emit_c.c) names
+ * the fields it fills in; the LLVM emitter (compiler/emit_llvm.c) lays out
+ * its structs from the kinds and fills them in by field; the LLVM backend
+ * (compiler/cg_llvm.c) finds rt_train_ctx's fields by name.
+ * tests/unit/test_abi.c checks every LLVM layout against these offsets.
+ *   RT_X_FIELDS(F): F(NAME, KIND) for each field of struct rt_x, in order
+ * KIND: I32 int, I64 int64_t, U64 uint64_t, F64 double, STR const char *,
+ *       PF32 float *, INTS const int *, DIMS int64_t[2], RNG uint64_t[4],
+ *       TYPE rt_type, TRAIN rt_train_config, PARAMS const rt_param_info *,
+ *       WORKSPACE_FN rt_workspace_fn *, FORWARD_FN rt_forward_fn *,
+ *       FORWARD_TRAIN_FN rt_forward_train_fn *, BACKWARD_FN rt_backward_fn * */
 
-typedef struct rt_type {    /* an input, target or output */
-    int seq;                /* [B, T, ...] rather than [B, ...] */
-    int token;              /* int ids in [0, size) rather than float vectors */
-    int64_t size;           /* vocabulary, or vector width */
-} rt_type;
+/* A parameter: its PyTorch state_dict name, rank (1 or 2), dims, RT_INIT_*
+ * initialiser and that initialiser's a and b (uniform(a, b) or normal(mean
+ * a, std b)). */
+#define RT_PARAM_INFO_FIELDS(F) F(name, STR) F(rank, I32) F(dims, DIMS) F(init, I32) F(a, F64) F(b, F64)
 
-typedef struct rt_train_config { /* the model's train { } block, the documented defaults */
-    int optimizer;
-    double lr, momentum, beta1, beta2, eps, clip, valid;
-    int64_t batch, bptt, epochs, seed;
-} rt_train_config;
+/* An input, target or output: [B, T, ...] (seq) or [B, ...]; int ids in
+ * [0, size) (token) or float vectors of size. */
+#define RT_TYPE_FIELDS(F) F(seq, I32) F(token, I32) F(size, I64)
 
-/* What training passes between forward_train and backward. */
-typedef struct rt_train_ctx {
-    float *tape;            /* tape_size(B, T) floats: what backward reads */
-    float *state;           /* [state_floats x B] carried states, in and out; NULL: zeros */
-    uint64_t rng[4];        /* the dropout stream (xoshiro256**) */
-    int training;           /* apply dropout */
-    /* The runtime's own (generated code reads tape, state and training above, never these): */
-    uint64_t key;           /* this window's dropout key, from rng */
-    int64_t first_seq;      /* global index of sequence 0 of this pass */
-    int64_t batch;          /* the pass's B */
-    int64_t calls;          /* dropout layers so far in this pass */
-} rt_train_ctx;
+/* The model's train { } block, with the documented defaults. */
+#define RT_TRAIN_CONFIG_FIELDS(F)                                                                        \
+    F(optimizer, I32) F(lr, F64) F(momentum, F64) F(beta1, F64) F(beta2, F64) F(eps, F64) F(clip, F64) \
+    F(valid, F64) F(batch, I64) F(bptt, I64) F(epochs, I64) F(seed, I64)
+
+/* What training passes between forward_train and backward: the tape
+ * (tape_size(B, T) floats), the carried states ([state_floats x B], in and
+ * out; NULL: zeros), the dropout stream (xoshiro256**), whether dropout
+ * applies; then the runtime's own, which generated code never reads: this
+ * window's dropout key, the global index of the pass's first sequence, the
+ * pass's B and the dropout layers so far in the pass. */
+#define RT_TRAIN_CTX_FIELDS(F)                                                                             \
+    F(tape, PF32) F(state, PF32) F(rng, RNG) F(training, I32) F(key, U64) F(first_seq, I64) F(batch, I64) \
+    F(calls, I64)
+
+/* The model: its name, parameters, types, loss (RT_LOSS_*), train block,
+ * carried floats per sample, whether a layer runs backwards, its functions
+ * and the sizes of its carried state blocks ([B][size] each, in order). */
+#define RT_MODEL_FIELDS(F)                                                                                   \
+    F(name, STR) F(params, PARAMS) F(nparams, I32) F(input, TYPE) F(target, TYPE) F(output, TYPE)            \
+    F(loss, I32) F(train, TRAIN) F(state_floats, I32) F(bidirectional, I32) F(workspace, WORKSPACE_FN)       \
+    F(tape_size, WORKSPACE_FN) F(forward, FORWARD_FN) F(forward_train, FORWARD_TRAIN_FN)                     \
+    F(backward, BACKWARD_FN) F(carry_sizes, INTS) F(ncarry, I32)
+
+/* One field, as C declares it. */
+#define RT_DECLARE(name, kind) RT_DECLARE_##kind(name)
+#define RT_DECLARE_I32(n) int n;
+#define RT_DECLARE_I64(n) int64_t n;
+#define RT_DECLARE_U64(n) uint64_t n;
+#define RT_DECLARE_F64(n) double n;
+#define RT_DECLARE_STR(n) const char *n;
+#define RT_DECLARE_PF32(n) float *n;
+#define RT_DECLARE_INTS(n) const int *n;
+#define RT_DECLARE_DIMS(n) int64_t n[2];
+#define RT_DECLARE_RNG(n) uint64_t n[4];
+#define RT_DECLARE_TYPE(n) rt_type n;
+#define RT_DECLARE_TRAIN(n) rt_train_config n;
+#define RT_DECLARE_PARAMS(n) const rt_param_info *n;
+#define RT_DECLARE_WORKSPACE_FN(n) rt_workspace_fn *n;
+#define RT_DECLARE_FORWARD_FN(n) rt_forward_fn *n;
+#define RT_DECLARE_FORWARD_TRAIN_FN(n) rt_forward_train_fn *n;
+#define RT_DECLARE_BACKWARD_FN(n) rt_backward_fn *n;
+
+typedef struct rt_param_info { RT_PARAM_INFO_FIELDS(RT_DECLARE) } rt_param_info;
+typedef struct rt_type { RT_TYPE_FIELDS(RT_DECLARE) } rt_type;
+typedef struct rt_train_config { RT_TRAIN_CONFIG_FIELDS(RT_DECLARE) } rt_train_config;
+typedef struct rt_train_ctx { RT_TRAIN_CTX_FIELDS(RT_DECLARE) } rt_train_ctx;
 
 /* Forward pass over B sequences of T steps. P[i] is parameter i (row-major,
  * rt_model.params order); x holds int32 ids [B, T] (or [B]) for a token
@@ -66,23 +104,7 @@ typedef void rt_forward_train_fn(float *const *P, const void *x, int64_t B, int6
 typedef void rt_backward_fn(float *const *P, float *const *G, const void *x, int64_t B, int64_t T,
                             const float *d_out, float *ws, rt_train_ctx *ctx);
 
-typedef struct rt_model {
-    const char *name;
-    const rt_param_info *params;
-    int nparams;
-    rt_type input, target, output;
-    int loss;               /* RT_LOSS_* */
-    rt_train_config train;
-    int state_floats;       /* carried state per sample, all cell layers */
-    int bidirectional;      /* some layer runs backwards in time */
-    rt_workspace_fn *workspace;   /* floats, for forward or for forward_train + backward */
-    rt_workspace_fn *tape_size;   /* floats */
-    rt_forward_fn *forward;
-    rt_forward_train_fn *forward_train;
-    rt_backward_fn *backward;
-    const int *carry_sizes; /* the carried states: ncarry blocks of [B][size], in order */
-    int ncarry;
-} rt_model;
+typedef struct rt_model { RT_MODEL_FIELDS(RT_DECLARE) } rt_model;
 
 /* The generated program's command line (docs/programs.md). */
 int rt_main(const rt_model *m, int argc, char **argv);
