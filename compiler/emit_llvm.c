@@ -61,21 +61,21 @@ static LLVMValueRef filled(LLVMTypeRef type, LLVMValueRef *fields, int n, const 
     return LLVMConstNamedStruct(type, fields, (unsigned)n);
 }
 
-static LLVMValueRef param_table(LlvmModule *m, Types *t, const ModelInfo *mi) {
+static LLVMValueRef param_table(LlvmModule *m, Types *t, const IrProgram *prog) {
     static const int init[] = {[INIT_DEFAULT] = RT_INIT_UNIFORM, [INIT_ZEROS] = RT_INIT_ZEROS,
                                [INIT_ONES] = RT_INIT_ONES, [INIT_UNIFORM] = RT_INIT_UNIFORM,
                                [INIT_NORMAL] = RT_INIT_NORMAL};
-    LLVMValueRef *rows = calloc((size_t)mi->nparams + 1, sizeof *rows);
-    for (int i = 0; i < mi->nparams; i++) {
-        const ParamInfo *p = mi->params[i];
-        LLVMValueRef dims[] = {i64c(t, p->dims[0]), i64c(t, p->rank > 1 ? p->dims[1] : 0)};
+    LLVMValueRef *rows = calloc((size_t)prog->nparams + 1, sizeof *rows);
+    for (int i = 0; i < prog->nparams; i++) {
+        const IrParam *p = &prog->params[i];
+        LLVMValueRef dims[] = {i64c(t, p->dims[0]), i64c(t, p->dims[1])};
         LLVMValueRef f[ABI_PARAM_FIELDS] = {
             [ABI_PARAM_name] = string(m, t, p->name), [ABI_PARAM_rank] = i32c(t, p->rank),
             [ABI_PARAM_dims] = LLVMConstArray(t->i64, dims, 2), [ABI_PARAM_init] = i32c(t, init[p->init.kind]),
             [ABI_PARAM_a] = f64c(t, p->init.a), [ABI_PARAM_b] = f64c(t, p->init.b)};
         rows[i] = filled(t->abi.param_info, f, ABI_PARAM_FIELDS, "rt_param_info");
     }
-    LLVMValueRef arr = LLVMConstArray(t->abi.param_info, rows, (unsigned)mi->nparams);
+    LLVMValueRef arr = LLVMConstArray(t->abi.param_info, rows, (unsigned)prog->nparams);
     free(rows);
     return constant_table(m, t, arr, "params");
 }
@@ -118,18 +118,18 @@ static LLVMValueRef carry_table(LlvmModule *m, Types *t, const IrProgram *p, int
 
 /* const rt_model rnn_model = {...}, as emit_c.c's descriptor. */
 static LLVMValueRef descriptor(LlvmModule *m, Types *t, const IrProgram *p, int state_floats) {
-    const ModelInfo *mi = p->model;
+    const IrValue *in = &p->values[p->input], *out = &p->values[p->output];
     int ncarry;
     LLVMValueRef carry = carry_table(m, t, p, &ncarry);
     LLVMValueRef f[ABI_MODEL_FIELDS] = {
-        [ABI_MODEL_name] = string(m, t, mi->name),
-        [ABI_MODEL_params] = param_table(m, t, mi),
-        [ABI_MODEL_nparams] = i32c(t, mi->nparams),
-        [ABI_MODEL_input] = type_const(t, mi->input->type.seq, mi->input->type.token, mi->input->type.size),
-        [ABI_MODEL_target] = type_const(t, mi->target->type.seq, mi->target->type.token, mi->target->type.size),
-        [ABI_MODEL_output] = type_const(t, mi->loss_arg->type.seq, false, mi->loss_arg->type.size),
-        [ABI_MODEL_loss] = i32c(t, mi->loss == LOSS_CROSS_ENTROPY ? RT_LOSS_CROSS_ENTROPY : RT_LOSS_MSE),
-        [ABI_MODEL_train] = train_const(t, &mi->train),
+        [ABI_MODEL_name] = string(m, t, p->name),
+        [ABI_MODEL_params] = param_table(m, t, p),
+        [ABI_MODEL_nparams] = i32c(t, p->nparams),
+        [ABI_MODEL_input] = type_const(t, in->seq, in->token, in->size),
+        [ABI_MODEL_target] = type_const(t, p->target.seq, p->target.token, p->target.size),
+        [ABI_MODEL_output] = type_const(t, out->seq, false, out->size),
+        [ABI_MODEL_loss] = i32c(t, p->loss == LOSS_CROSS_ENTROPY ? RT_LOSS_CROSS_ENTROPY : RT_LOSS_MSE),
+        [ABI_MODEL_train] = train_const(t, &p->train),
         [ABI_MODEL_state_floats] = i32c(t, state_floats),
         [ABI_MODEL_bidirectional] = i32c(t, ir_is_bidirectional(p)),
         [ABI_MODEL_workspace] = fn_ptr(m, t, "workspace"),

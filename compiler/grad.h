@@ -44,7 +44,7 @@ int grad_roots(const IrAdjoint *adj, bool want_input, int *roots);
 void grad_retape(IrAdjoint *adj);
 /* Print the backward equations in the language's notation (emit --target
  * adjoint), with the names of the cell the step instantiates. */
-void grad_print(FILE *out, const IrAdjoint *adj, const CellInfo *cell);
+void grad_print(FILE *out, const IrAdjoint *adj);
 /* Every distinct cell step of a program, with its header. */
 void grad_print_program(FILE *out, const IrProgram *p);
 

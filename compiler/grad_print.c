@@ -12,7 +12,7 @@
 typedef struct Printer {
     FILE *out;
     const IrAdjoint *adj;
-    const CellInfo *cell;
+    const IrStep *names;  /* the forward step: the cell's parameter and state names */
     char **bname;        /* backward node -> its line's name, or NULL to inline */
 } Printer;
 
@@ -48,7 +48,7 @@ static void print_fwd(Printer *p, int k, bool top) {
     const IrStep *f = p->adj->fwd;
     const IrNode *n = &f->nodes[k];
     if (n->op == IR_PARAM)
-        fputs(p->cell->params[n->index]->name, p->out);
+        fputs(p->names->param_names[n->index], p->out);
     else if (n->op == IR_CONST)
         fprintf(p->out, "%.9g", n->value);
     else if (n->name)
@@ -79,10 +79,10 @@ static void print_bwd(Printer *p, int k, bool top) {
     }
     switch (n->op) {
     case IR_FWD: print_fwd(p, n->index, top); return;
-    case IR_PARAM: fputs(p->cell->params[n->index]->name, p->out); return;
+    case IR_PARAM: fputs(p->names->param_names[n->index], p->out); return;
     case IR_CONST: fprintf(p->out, "%.9g", n->value); return;
     case IR_ADJ_OUT: fputs("d_output", p->out); return;
-    case IR_ADJ_STATE: fprintf(p->out, "d%s_next", p->cell->states[n->index]->name); return;
+    case IR_ADJ_STATE: fprintf(p->out, "d%s_next", p->names->state_names[n->index]); return;
     case IR_SLICE:
         print_bwd(p, n->args[0], false);
         fprintf(p->out, "[%d:%d]", n->lo, n->lo + n->size);
@@ -132,9 +132,9 @@ static void line(Printer *p, const char *name, const char *op, int node) {
     fputc('\n', p->out);
 }
 
-void grad_print(FILE *out, const IrAdjoint *adj, const CellInfo *cell) {
+void grad_print(FILE *out, const IrAdjoint *adj) {
     const IrStep *f = adj->fwd, *b = adj->bwd;
-    Printer p = {out, adj, cell, calloc((size_t)b->nnodes + 1, sizeof(char *))};
+    Printer p = {out, adj, f, calloc((size_t)b->nnodes + 1, sizeof(char *))};
     int temps = 0;
     for (int k = f->nnodes - 1; k >= 0; k--) { /* name each adjoint of a computed value */
         int d = adj->adjoint_of[k];
@@ -156,12 +156,12 @@ void grad_print(FILE *out, const IrAdjoint *adj, const CellInfo *cell) {
     for (int i = 0; i < f->nstates; i++)
         if (adj->d_state[i] >= 0) {
             char name[96];
-            snprintf(name, sizeof name, "d%s", cell->states[i]->name);
+            snprintf(name, sizeof name, "d%s", f->state_names[i]);
             line(&p, name, "=", adj->d_state[i]);
         }
     for (int i = 0; i < adj->npgrads; i++) {
         const IrParamGrad *pg = &adj->pgrads[i];
-        fprintf(out, "    d%s += ", cell->params[pg->param]->name);
+        fprintf(out, "    d%s += ", f->param_names[pg->param]);
         if (pg->kind == PGRAD_OUTER) {
             fputs("outer(", out);
             print_bwd(&p, pg->g, true);
@@ -191,17 +191,13 @@ void grad_print_program(FILE *out, const IrProgram *p) {
             seen |= p->layers[j].step == l->step;
         if (l->kind != IRL_CELL || seen)
             continue;
-        const CellInfo *cell = NULL;
-        for (int k = 0; k < p->model->nlayers; k++)
-            if (p->model->layers[k]->kind == LAYER_CELL && !strcmp(p->model->layers[k]->cell->name, l->step->cell))
-                cell = p->model->layers[k]->cell;
         fprintf(out, "\n# %s: input [%d]", l->label, l->step->in_size);
         for (int s = 0; s < l->step->nstates; s++)
-            fprintf(out, ", %s [%d]", cell->states[s]->name, l->step->state_size[s]);
+            fprintf(out, ", %s [%d]", l->step->state_names[s], l->step->state_size[s]);
         fprintf(out, "\n# memory kept per sample and step for this: %d floats (%d bytes)\n", l->adj->tape_floats,
                 4 * l->adj->tape_floats);
         fprintf(out, "adjoint %s {\n", l->step->cell);
-        grad_print(out, l->adj, cell);
+        grad_print(out, l->adj);
         fputs("}\n", out);
     }
 }

@@ -182,8 +182,8 @@ void ir_print(FILE *out, const IrProgram *p) {
     fputs("input ", out);
     print_value(out, p, p->input);
     fputc('\n', out);
-    for (int i = 0; i < p->model->nparams; i++) {
-        const ParamInfo *pi = p->model->params[i];
+    for (int i = 0; i < p->nparams; i++) {
+        const IrParam *pi = &p->params[i];
         if (pi->rank == 2)
             fprintf(out, "param %d %s [%lld, %lld]\n", i, pi->name, (long long)pi->dims[0], (long long)pi->dims[1]);
         else
@@ -215,7 +215,7 @@ void ir_print(FILE *out, const IrProgram *p) {
     }
     fputs("output ", out);
     print_value(out, p, p->output);
-    fprintf(out, "\nloss %s\n", p->model->loss == LOSS_CROSS_ENTROPY ? "cross_entropy" : "mse");
+    fprintf(out, "\nloss %s\n", p->loss == LOSS_CROSS_ENTROPY ? "cross_entropy" : "mse");
 }
 
 int ir_viewed(const IrStep *s, int id) {

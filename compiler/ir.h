@@ -68,6 +68,7 @@ typedef struct IrStep {
     int *state_next;   /* node computing state i at t */
     int output;        /* node emitted at each step */
     int nparams;       /* parameters, in the cell's order */
+    const char **param_names, **state_names; /* the cell's names for them (printing) */
     bool planned;      /* opt_memplan.c gave every buffered loop node a slot */
     int scratch;       /* then: floats per row of the step's scratch */
 } IrStep;
@@ -101,22 +102,35 @@ typedef struct IrLayer {
     const char *label;     /* for printing: "h layer 1 reverse" */
 } IrLayer;
 
+/* A parameter of the program: PyTorch state_dict name and layout, and its
+ * initialiser (the layer's rule resolved). */
+typedef struct IrParam {
+    const char *name;
+    int rank;
+    int64_t dims[2];
+    Init init;
+} IrParam;
+
 typedef struct IrProgram {
     const char *name;
-    ModelInfo *model;      /* params, types, loss, train defaults */
+    IrParam *params;       /* every parameter, in state_dict order (IrLayer.params index it) */
+    int nparams;
     IrValue *values;
     int nvalues;
     IrLayer *layers;
     int nlayers;
     int input, output;     /* value ids: the model input, the loss's first argument */
+    IrValue target;        /* the target's type (not a value the program computes) */
+    LossKind loss;
+    TrainConfig train;     /* the train { } block's defaults */
 } IrProgram;
 
 /* Derive the backward step of every cell and activation layer (grad.c). */
 void grad_program(Arena *a, IrProgram *p);
 /* Lower a checked model to IR (compiler/lower.c). */
-IrProgram *ir_lower(Arena *a, ModelInfo *m);
+IrProgram *ir_lower(Arena *a, const ModelInfo *m);
 /* Build one cell's step with concrete size values (compiler/lower_cell.c). */
-IrStep *ir_lower_cell(Arena *a, CellInfo *c, const int64_t *sizes);
+IrStep *ir_lower_cell(Arena *a, const CellInfo *c, const int64_t *sizes);
 
 /* Whether some layer runs backwards in time. */
 bool ir_is_bidirectional(const IrProgram *p);

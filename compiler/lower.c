@@ -11,7 +11,18 @@ typedef struct Lower {
     Arena *a;
     IrProgram *p;
     PtrVec values, layers; /* IrValue*, IrLayer* while building */
+    const ModelInfo *m;
+    int *value_of;         /* per model layer (sema's order): the value it produces */
 } Lower;
+
+/* The value a model layer produces (layers are lowered in order, so what a
+ * layer reads is done). */
+static int value_of(const Lower *L, const Layer *layer) {
+    for (int i = 0; i < L->m->nlayers; i++)
+        if (L->m->layers[i] == layer)
+            return L->value_of[i];
+    die("layer '%s' is not in the model", layer->name ? layer->name : "?");
+}
 
 static int new_value(Lower *L, bool seq, bool token, int64_t size, const char *name) {
     IrValue *v = arena_alloc(L->a, sizeof *v);
@@ -93,7 +104,7 @@ static IrStep *act_step(Arena *a, IrOp op, int size) {
 }
 
 static int lower_layer(Lower *L, Layer *sl) {
-    int in = sl->arg ? sl->arg->value : -1;
+    int in = sl->arg ? value_of(L, sl->arg) : -1;
     ValType t = sl->type;
     switch (sl->kind) {
     case LAYER_INPUT:
@@ -120,15 +131,28 @@ static int lower_layer(Lower *L, Layer *sl) {
     return out;
 }
 
-IrProgram *ir_lower(Arena *a, ModelInfo *m) {
+/* The IR's parameter table, from the checked model's. */
+static void copy_params(Arena *a, IrProgram *p, const ModelInfo *m) {
+    p->nparams = m->nparams;
+    p->params = arena_alloc(a, sizeof(IrParam) * (size_t)(m->nparams + 1));
+    for (int i = 0; i < m->nparams; i++) {
+        const ParamInfo *pi = m->params[i];
+        p->params[i] = (IrParam){pi->name, pi->rank, {pi->dims[0], pi->rank > 1 ? pi->dims[1] : 0}, pi->init};
+    }
+}
+
+IrProgram *ir_lower(Arena *a, const ModelInfo *m) {
     IrProgram *p = arena_alloc(a, sizeof *p);
     p->name = m->name;
-    p->model = m;
-    Lower L = {a, p, {0}, {0}};
+    copy_params(a, p, m);
+    p->loss = m->loss;
+    p->train = m->train;
+    p->target = (IrValue){m->target->type.seq, m->target->type.token, (int)m->target->type.size, m->target->name};
+    Lower L = {a, p, {0}, {0}, m, arena_alloc(a, sizeof(int) * (size_t)(m->nlayers + 1))};
     for (int i = 0; i < m->nlayers; i++)
-        m->layers[i]->value = lower_layer(&L, m->layers[i]);
-    p->input = m->input->value;
-    p->output = m->loss_arg->value;
+        L.value_of[i] = lower_layer(&L, m->layers[i]);
+    p->input = value_of(&L, m->input);
+    p->output = value_of(&L, m->loss_arg);
     p->nvalues = L.values.len;
     p->values = arena_alloc(a, sizeof(IrValue) * (size_t)(L.values.len + 1));
     for (int i = 0; i < L.values.len; i++)

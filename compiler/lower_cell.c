@@ -16,7 +16,7 @@ typedef struct Val {
 
 typedef struct CellLower {
     Arena *a;
-    CellInfo *c;
+    const CellInfo *c;
     const int64_t *sizes;
     IrStep *s;
     int input;
@@ -136,11 +136,17 @@ static int *filled(Arena *a, int n, int value) {
     return v;
 }
 
-IrStep *ir_lower_cell(Arena *a, CellInfo *c, const int64_t *sizes) {
+IrStep *ir_lower_cell(Arena *a, const CellInfo *c, const int64_t *sizes) {
     IrStep *s = arena_alloc(a, sizeof *s);
     s->cell = c->name;
     s->nstates = c->nstates;
     s->nparams = c->nparams;
+    s->param_names = arena_alloc(a, sizeof(char *) * (size_t)(c->nparams + 1));
+    s->state_names = arena_alloc(a, sizeof(char *) * (size_t)(c->nstates + 1));
+    for (int i = 0; i < c->nparams; i++)
+        s->param_names[i] = c->params[i]->name;
+    for (int i = 0; i < c->nstates; i++)
+        s->state_names[i] = c->states[i]->name;
     s->state_size = filled(a, c->nstates, 0);
     s->state_next = filled(a, c->nstates, -1);
     CellLower L = {a, c, sizes, s, -1, filled(a, c->nstates, -1), filled(a, c->nparams, -1), {0}};

@@ -95,7 +95,6 @@ struct Layer {
     int64_t in, out;      /* LAYER_LINEAR, LAYER_EMBEDDING (vocab, dim) */
     ParamInfo **params;   int nparams;
     bool used;
-    int value;            /* filled by lowering: its IR value id */
 };
 
 typedef enum { LOSS_CROSS_ENTROPY, LOSS_MSE } LossKind;
