@@ -303,20 +303,3 @@ Cg *cg_c_new_prefixed(Arena *a, FILE *out, const char *prefix) {
 }
 
 Cg *cg_c_new(Arena *a, FILE *out) { return cg_c_new_prefixed(a, out, NULL); }
-
-/* ---- shorthands ---------------------------------------------------------- */
-
-CgV cg_i(Cg *g, int64_t v) { return g->b->int_const(g, v); }
-CgV cg_add(Cg *g, CgV a, CgV b) { return g->b->int_op(g, '+', a, b); }
-CgV cg_sub(Cg *g, CgV a, CgV b) { return g->b->int_op(g, '-', a, b); }
-CgV cg_mul(Cg *g, CgV a, CgV b) { return g->b->int_op(g, '*', a, b); }
-
-CgV cg_call(Cg *g, CgType ret, const char *fn, int n, ...) {
-    CgV args[16];
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n && i < 16; i++)
-        args[i] = va_arg(ap, CgV);
-    va_end(ap);
-    return g->b->call(g, ret, fn, n, args);
-}

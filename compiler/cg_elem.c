@@ -1,9 +1,12 @@
-/* cg_elem.c - every elementwise op of the IR on every backend: the FORM
- * column of ir_ops.def, expanded here into calls of the backend's
- * primitives (cg.h). A new op's computation is written once, in its row;
- * the C, LLVM and embedded backends all build it from that. */
+/* cg_elem.c - what the code generator builds the same way on every
+ * backend: every elementwise op of the IR, its FORM column of ir_ops.def
+ * expanded here into calls of the backend's primitives (cg.h), so a new
+ * op's computation is written once, in its row, and the C, LLVM and
+ * embedded backends all build it from that; and the emitters' shorthands
+ * for index arithmetic and calls. */
 #include "cg.h"
 #include "util.h"
+#include <stdarg.h>
 
 CgV cg_elem(Cg *g, IrOp op, CgV a, CgV b) {
     const CgBackend *p = g->b;
@@ -37,4 +40,21 @@ CgV cg_elem(Cg *g, IrOp op, CgV a, CgV b) {
     default:
         die("op %d is not in the table", (int)op);
     }
+}
+
+/* ---- shorthands ---------------------------------------------------------- */
+
+CgV cg_i(Cg *g, int64_t v) { return g->b->int_const(g, v); }
+CgV cg_add(Cg *g, CgV a, CgV b) { return g->b->int_op(g, '+', a, b); }
+CgV cg_sub(Cg *g, CgV a, CgV b) { return g->b->int_op(g, '-', a, b); }
+CgV cg_mul(Cg *g, CgV a, CgV b) { return g->b->int_op(g, '*', a, b); }
+
+CgV cg_call(Cg *g, CgType ret, const char *fn, int n, ...) {
+    CgV args[16];
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n && i < 16; i++)
+        args[i] = va_arg(ap, CgV);
+    va_end(ap);
+    return g->b->call(g, ret, fn, n, args);
 }
