@@ -290,7 +290,7 @@ class Gated(nn.Module):
         super().__init__()
         H = hidden
         self.W = nn.Parameter(torch.randn(2 * H, n_in) * 0.5)
-        self.U = nn.Parameter(torch.randn(2 * H, H) * 0.5)
+        self.U = nn.Parameter(torch.randn(2 * H, H) * 0.25)  # a contracting recurrence, as trained ones are
         self.b = nn.Parameter(torch.randn(2 * H) * 0.1)
         self.H = H
         self.names = ("W", "U", "b")
