@@ -91,11 +91,4 @@ CgV cg_call(Cg *g, CgType ret, const char *fn, int n, ...);
 Cg *cg_c_new(Arena *a, FILE *out);
 Cg *cg_c_new_prefixed(Arena *a, FILE *out, const char *prefix);
 
-/* The numeric backend: the floats workspace(B, T), tape_size(B, T) and the
- * forward-only workspace of a program, computed by its own size functions. */
-int64_t cg_num_sizes(Arena *a, const IrProgram *p, int64_t B, int64_t T, int64_t *tape, int64_t *forward);
-
-/* What emit_c.c emits through any backend (declared here for cg_num.c). */
-void emit_size_functions(Cg *g, const IrProgram *p);
-
 #endif

@@ -95,82 +95,72 @@ static CgV value_size(Emit *e, int v, CgV B, CgV T) {
     return mul(e, rows_of(e, val, B, T), I(e, val->size));
 }
 
-/* The most scratch any one layer needs, as c0 + B c1 + B T c2 + B W c3
- * floats (the largest of each term: cells in both directions; activations'
- * backward steps run over every row). */
-static void max_scratch(Emit *e, size_t most[4], bool forward_only) {
-    most[0] = most[1] = most[2] = most[3] = 0;
+static int64_t larger(int64_t a, size_t b) { return (int64_t)b > a ? (int64_t)b : a; }
+
+/* The most scratch any one layer needs (the largest of each term: cells
+ * in both directions; activations' backward steps run over every row). */
+static IrSize max_scratch(Emit *e, bool forward_only) {
+    IrSize most = {0, 0, 0, 0};
     for (int i = 0; i < e->p->nlayers; i++) {
         const IrLayer *l = &e->p->layers[i];
         size_t c[4] = {0, 0, 0, 0};
         for (int backward = 0; backward <= !forward_only && l->kind == IRL_CELL; backward++) {
             cell_scratch(e, l, backward, c);
-            for (int k = 0; k < 4; k++)
-                most[k] = c[k] > most[k] ? c[k] : most[k];
+            most = (IrSize){larger(most.one, c[0]), larger(most.b, c[1]), larger(most.bt, c[2]), larger(most.bw, c[3])};
         }
-        if (l->kind == IRL_ACT && !forward_only) {
-            size_t r = (size_t)l->adj->bwd->nnodes * (size_t)e->p->values[l->in].size;
-            most[2] = r > most[2] ? r : most[2];
-        }
+        if (l->kind == IRL_ACT && !forward_only)
+            most.bt = larger(most.bt, (size_t)l->adj->bwd->nnodes * (size_t)e->p->values[l->in].size);
     }
+    return most;
 }
 
-static CgV scratch_size(Emit *e, const size_t c[4], CgV B, CgV T) {
-    CgV n = add(e, add(e, I(e, (int64_t)c[0]), mul(e, B, I(e, (int64_t)c[1]))), mul(e, mul(e, B, T), I(e, (int64_t)c[2])));
-    return c[3] ? add(e, n, mul(e, mul(e, B, window_steps(e, T)), I(e, (int64_t)c[3]))) : n;
+/* s += count times value v's floats */
+static void add_value(IrSize *s, const IrValue *v, int64_t count) {
+    if (v->seq)
+        s->bt += count * v->size;
+    else
+        s->b += count * v->size;
 }
 
-static void emit_sizes(Emit *e);
-
-/* The floats forward and forward_train need beyond the tape: the values
- * (forward keeps them there) and the largest cell layer's forward scratch.
- * Only embedded C asks for it (through cg_num.c): it has no gradients. */
-static void emit_forward_workspace(Emit *e) {
-    const IrProgram *p = e->p;
-    CgParam ps[] = {{CGT_I64, "B"}, {CGT_I64, "T"}};
-    CgV v[2];
-    e->b->func_begin(e->g, "forward_workspace", CGT_SIZE, 2, ps, v);
-    size_t most[4];
-    max_scratch(e, most, true);
-    CgV n = scratch_size(e, most, v[0], v[1]);
+ProgramSizes emit_sizes_of(Arena *a, const IrProgram *p, bool packed) {
+    Emit e = {NULL, NULL, a, p, packed};
+    ProgramSizes z = {max_scratch(&e, false), {0, 0, 0, 0}, max_scratch(&e, true)};
     for (int k = 0; k < p->nvalues; k++)
-        if (k != p->input && k != p->output)
-            n = add(e, n, value_size(e, k, v[0], v[1]));
-    e->b->func_end(e->g, n);
-}
-
-void emit_size_functions(Cg *g, const IrProgram *p) {
-    Emit e = {g, g->b, g->a, p, false};
-    emit_sizes(&e);
-    emit_forward_workspace(&e);
-}
-
-static void emit_sizes(Emit *e) {
-    const IrProgram *p = e->p;
-    const CgBackend *b = e->b;
-    CgParam ps[] = {{CGT_I64, "B"}, {CGT_I64, "T"}};
-    CgV v[2];
-    b->func_begin(e->g, "workspace", CGT_SIZE, 2, ps, v);
-    size_t most[4];
-    max_scratch(e, most, false);
-    CgV n = scratch_size(e, most, v[0], v[1]);
-    for (int k = 0; k < p->nvalues; k++)
-        if (k != p->input && k != p->output) /* the value and its gradient */
-            n = add(e, n, mul(e, I(e, 2), value_size(e, k, v[0], v[1])));
-    b->func_end(e->g, n);
-    b->func_begin(e->g, "tape_size", CGT_SIZE, 2, ps, v);
-    n = I(e, 0);
-    for (int k = 0; k < p->nvalues; k++)
-        if (k != p->input && k != p->output)
-            n = add(e, n, value_size(e, k, v[0], v[1]));
+        if (k != p->input && k != p->output) {
+            add_value(&z.workspace, &p->values[k], 2); /* the value and its gradient */
+            add_value(&z.tape, &p->values[k], 1);
+            add_value(&z.forward, &p->values[k], 1);
+        }
     for (int i = 0; i < p->nlayers; i++) {
         const IrLayer *l = &p->layers[i];
-        if (l->kind == IRL_CELL)
-            n = add(e, n, cell_tape_size(e, l, v[0], v[1]));
+        if (l->kind == IRL_CELL) { /* the states of steps 0..T, the taped nodes of 0..T-1 */
+            int64_t states = 0;
+            for (int s = 0; s < l->step->nstates; s++)
+                states += l->step->state_size[s];
+            z.tape.b += states;
+            z.tape.bt += l->adj->tape_floats;
+        }
         if (l->kind == IRL_DROPOUT) /* its mask */
-            n = add(e, n, value_size(e, l->out, v[0], v[1]));
+            add_value(&z.tape, &p->values[l->out], 1);
     }
-    b->func_end(e->g, n);
+    return z;
+}
+
+/* A size's value in generated code. */
+static CgV size_code(Emit *e, IrSize s, CgV B, CgV T) {
+    CgV n = add(e, add(e, I(e, s.one), mul(e, B, I(e, s.b))), mul(e, mul(e, B, T), I(e, s.bt)));
+    return s.bw ? add(e, n, mul(e, mul(e, B, window_steps(e, T)), I(e, s.bw))) : n;
+}
+
+/* size_t workspace(int64_t B, int64_t T) and tape_size(B, T). */
+static void emit_sizes(Emit *e) {
+    ProgramSizes z = emit_sizes_of(e->a, e->p, e->pack);
+    CgParam ps[] = {{CGT_I64, "B"}, {CGT_I64, "T"}};
+    CgV v[2];
+    e->b->func_begin(e->g, "workspace", CGT_SIZE, 2, ps, v);
+    e->b->func_end(e->g, size_code(e, z.workspace, v[0], v[1]));
+    e->b->func_begin(e->g, "tape_size", CGT_SIZE, 2, ps, v);
+    e->b->func_end(e->g, size_code(e, z.tape, v[0], v[1]));
 }
 
 /* Value pointers: the input, the output, and the rest from *from on. */

@@ -10,4 +10,13 @@ void emit_program(struct Cg *g, const IrProgram *p);
 /* Only the forward functions (the layers, forward, forward_train). */
 void emit_forward_program(struct Cg *g, const IrProgram *p);
 
+/* What a program's functions need, in floats (packed: a host program,
+ * which packs the weights of its time loops' products; embedded C does
+ * not): workspace (forward_train and backward, gradients of the values
+ * included), tape, and forward's workspace (no gradients). */
+typedef struct ProgramSizes {
+    IrSize workspace, tape, forward;
+} ProgramSizes;
+ProgramSizes emit_sizes_of(Arena *a, const IrProgram *p, bool packed);
+
 #endif

@@ -6,9 +6,10 @@
  * on one sample: NAME_step is forward_train over one time step carrying the
  * states in NAME_state; NAME_sequence, for bidirectional models, is forward
  * over a whole sequence of at most NAME_MAX_STEPS. Static buffers are sized
- * by the program's own size functions (cg_num.c), without gradient room. The few kernels and
- * helpers the functions call are static inline copies of the runtime's, in
- * the .c file, only those the code calls (embedded_helpers.c). */
+ * by the program's own sizes (emit_sizes_of: one sample, no gradients, no
+ * packed weights). The few kernels and helpers the functions call are
+ * static inline copies of the runtime's, in the .c file, only those the
+ * code calls (embedded_helpers.c). */
 #include "emit_embedded.h"
 #include "cg.h"
 #include "emit_c.h"
@@ -211,10 +212,9 @@ int embedded_emit(Arena *a, const IrProgram *p, const EmbeddedOptions *o) {
         return 1;
     int max_steps = ir_is_bidirectional(p) ? o->max_steps : 0;
     Sizes z = {0};
-    int64_t training_ws; /* with room for gradients: not needed here */
-    training_ws = cg_num_sizes(a, p, 1, max_steps ? max_steps : 1, &z.tape, &z.ws);
-    (void)training_ws;
-    z.tape = max_steps ? 0 : z.tape;
+    ProgramSizes sizes = emit_sizes_of(a, p, false); /* one sample; no packed weights */
+    z.ws = ir_size_at(sizes.forward, 1, max_steps ? max_steps : 1);
+    z.tape = max_steps ? 0 : ir_size_at(sizes.tape, 1, 1);
     z.state = ir_state_floats(p);
     bool *q = o->int8 ? quantizable(a, p) : NULL;
     for (int i = 0; i < m->nparams; i++) { /* bytes: 4 a float, or 1 an int8 plus 4 a row */

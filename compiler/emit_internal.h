@@ -39,7 +39,7 @@ void emit_cell_backward(Emit *e, int index);
 /* A cell layer's scratch, forward or backward, is c0 + B c1 + B T c2 +
  * B W c3 floats, W = window_steps(T): the forward computes what the loop
  * does not need in order (the input's projections) WINDOW steps at a time. */
-enum { WINDOW = 64 };
+enum { WINDOW = IR_WINDOW };
 void cell_scratch(Emit *e, const IrLayer *l, bool backward, size_t c[4]);
 CgV window_steps(Emit *e, CgV T);
 /* Floats of a cell layer's tape for B samples and T steps. */

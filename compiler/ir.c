@@ -53,6 +53,10 @@ int ir_add(Arena *a, IrStep *s, IrNode node) {
     return s->nnodes++;
 }
 
+int64_t ir_size_at(IrSize s, int64_t B, int64_t T) {
+    return s.one + B * s.b + B * T * s.bt + B * (T < IR_WINDOW ? T : IR_WINDOW) * s.bw;
+}
+
 bool ir_is_bidirectional(const IrProgram *p) {
     for (int i = 0; i < p->nlayers; i++)
         if (p->layers[i].reverse)

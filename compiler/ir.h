@@ -125,6 +125,14 @@ typedef struct IrProgram {
     TrainConfig train;     /* the train { } block's defaults */
 } IrProgram;
 
+/* A buffer's size in floats for B sequences of T steps: one + B b + B T bt
+ * + B W bw, W = min(T, IR_WINDOW) (the steps a cell layer's window holds). */
+enum { IR_WINDOW = 64 };
+typedef struct IrSize {
+    int64_t one, b, bt, bw;
+} IrSize;
+int64_t ir_size_at(IrSize s, int64_t B, int64_t T);
+
 /* Derive the backward step of every cell and activation layer (grad.c). */
 void grad_program(Arena *a, IrProgram *p);
 /* Lower a checked model to IR (compiler/lower.c). */
