@@ -58,7 +58,6 @@ static int lower_cell_layer(Lower *L, Layer *sl, int in) {
     int dirs = sl->bidirectional ? 2 : 1;
     int64_t *sizes = arena_alloc(L->a, sizeof(int64_t) * (size_t)(c->nsizes + 1));
     memcpy(sizes, sl->sizes, sizeof(int64_t) * (size_t)c->nsizes);
-    int per_dir = c->nparams;
     IrStep *step = NULL;
     int width = -1;
     for (int k = 0; k < sl->nlayers; k++) {
@@ -78,7 +77,7 @@ static int lower_cell_layer(Lower *L, Layer *sl, int in) {
             l->step = step;
             l->reverse = d == 1;
             l->offset = d * hidden;
-            take_params(L, l, sl->params + (k * dirs + d) * per_dir, per_dir);
+            take_params(L, l, sema_cell_params(sl, k, d), c->nparams);
         }
         in = out;
         if (!last && sl->dropout > 0) {

@@ -128,6 +128,9 @@ typedef struct Sema {
 } Sema;
 
 /* Check the prelude and the user's program; false when errors were found. */
+/* A cell layer's parameters for stacked layer `layer`, direction 0
+ * (forward) or 1 (reverse): the cell's nparams of them, in its order. */
+ParamInfo **sema_cell_params(const Layer *l, int layer, int direction);
 bool sema_check(Sema *s, Program *prelude, Program *user);
 
 /* Per-stage entry points (sema.c calls them in order). */

@@ -378,8 +378,14 @@ static bool cell_options(ModelCheck *k, Expr *e, CellInfo *c, Layer *l, const ch
     return ok;
 }
 
+ParamInfo **sema_cell_params(const Layer *l, int layer, int direction) {
+    int dirs = l->bidirectional ? 2 : 1;
+    return l->params + (layer * dirs + direction) * l->cell->nparams;
+}
+
 /* Parameters of every layer and direction, named as PyTorch names them:
- * h.weight_ih_l0, h.weight_ih_l0_reverse, h.weight_ih_l1, ... */
+ * h.weight_ih_l0, h.weight_ih_l0_reverse, h.weight_ih_l1, ... in the
+ * order sema_cell_params finds them by. */
 static bool cell_layers(ModelCheck *k, Expr *e, CellInfo *c, Layer *l, int64_t width) {
     PtrVec list = {0};
     int dirs = l->bidirectional ? 2 : 1;
