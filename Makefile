@@ -193,7 +193,7 @@ tsan-run: all $(BUILD)/tests/test_kernels
 	@tests/tsan/run.sh $(BUILD)
 
 # The random tester: cells RANDOM_FIRST.. (RANDOM_CELLS of them). By
-# default CI re-checks the first 300 of the 2,000 the README reports;
+# default CI re-checks the first 300 of the 2,000 docs/testing.md reports;
 # other seeds explore.
 RANDOM_FIRST ?= 0
 RANDOM_CELLS ?= 300
