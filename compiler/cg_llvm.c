@@ -266,49 +266,53 @@ static void if_end(Cg *g) {
 
 /* ---- calls -------------------------------------------------------------- */
 
+/* A C type of the functions generated code calls: RT_CALLS' kinds. */
+typedef enum { K_VOID, K_INT, K_I64, K_F32, K_F64, K_PF32, K_PCF32, K_PCTX, K_PVOID, K_SIZE } Kind;
+
 typedef struct Extern {
     const char *name;
-    CgType ret;
+    Kind ret;
+    Kind args[10];
     int n;
-    CgType args[10];
-    int int_arg;      /* the argument that is a C int (32 bits), or -1 */
 } Extern;
 
-/* The C functions generated code calls (runtime/rnnrt.h, string.h, math.h). */
+#define KIND_OF(kind, name) K_##kind
+#define ARGS(...) __VA_ARGS__
+#define EXTERN(name, result, args) \
+    {#name, K_##result, {ARGS args}, (int)(sizeof((Kind[]){ARGS args}) / sizeof(Kind))},
+
+/* The functions generated code calls: the runtime's (rnnrt.h's RT_CALLS,
+ * the one list of them) and the C library's (string.h, math.h). */
 static const Extern externs[] = {
-    {"rt_gemm_nt", CGT_VOID, 10, {CGT_I64, CGT_I64, CGT_I64, CGT_PF32, CGT_I64, CGT_PF32, CGT_I64, CGT_PF32, CGT_I64, CGT_I64}, 9},
-    {"rt_gemm_nn", CGT_VOID, 10, {CGT_I64, CGT_I64, CGT_I64, CGT_PF32, CGT_I64, CGT_PF32, CGT_I64, CGT_PF32, CGT_I64, CGT_I64}, 9},
-    {"rt_gemm_tn", CGT_VOID, 10, {CGT_I64, CGT_I64, CGT_I64, CGT_PF32, CGT_I64, CGT_PF32, CGT_I64, CGT_PF32, CGT_I64, CGT_I64}, 9},
-    {"rt_gemm_packed", CGT_VOID, 10, {CGT_I64, CGT_I64, CGT_I64, CGT_PF32, CGT_I64, CGT_I64, CGT_PF32, CGT_PF32, CGT_I64, CGT_I64}, 9},
-    {"rt_pack_part", CGT_VOID, 10, {CGT_I64, CGT_I64, CGT_I64, CGT_I64, CGT_I64, CGT_I64, CGT_PF32, CGT_I64, CGT_I64, CGT_PF32}, -1},
-    {"memcpy", CGT_PVOID, 3, {CGT_PVOID, CGT_PVOID, CGT_SIZE}, -1},
-    {"memset", CGT_PVOID, 3, {CGT_PVOID, CGT_I64, CGT_SIZE}, 1},
-    {"rt_exp", CGT_F32, 1, {CGT_F32}, -1},
-    {"rt_tanh", CGT_F32, 1, {CGT_F32}, -1},
-    {"logf", CGT_F32, 1, {CGT_F32}, -1},
-    {"log1pf", CGT_F32, 1, {CGT_F32}, -1},
-    {"fabsf", CGT_F32, 1, {CGT_F32}, -1},
-    {"sqrtf", CGT_F32, 1, {CGT_F32}, -1},
+    RT_CALLS(EXTERN, KIND_OF)
+    {"memcpy", K_PVOID, {K_PVOID, K_PVOID, K_SIZE}, 3},
+    {"memset", K_PVOID, {K_PVOID, K_INT, K_SIZE}, 3},
+    {"logf", K_F32, {K_F32}, 1},
+    {"log1pf", K_F32, {K_F32}, 1},
+    {"fabsf", K_F32, {K_F32}, 1},
+    {"sqrtf", K_F32, {K_F32}, 1},
 };
+
+static LLVMTypeRef kind_type(LlvmModule *m, Kind k) {
+    switch (k) {
+    case K_INT: return LLVMInt32TypeInContext(m->ctx);
+    case K_F64: return LLVMDoubleTypeInContext(m->ctx);
+    case K_VOID: return llvm_type(m, CGT_VOID);
+    case K_I64: return llvm_type(m, CGT_I64);
+    case K_SIZE: return llvm_type(m, CGT_SIZE);
+    case K_F32: return llvm_type(m, CGT_F32);
+    case K_PF32:
+    case K_PCF32: return llvm_type(m, CGT_PF32);
+    case K_PCTX: return llvm_type(m, CGT_PCTX);
+    default: return llvm_type(m, CGT_PVOID);
+    }
+}
 
 static LLVMTypeRef extern_type(Cg *g, const Extern *x, LLVMTypeRef *params) {
     LlvmModule *m = ls(g)->m;
-    LLVMTypeRef i32 = LLVMInt32TypeInContext(m->ctx);
     for (int i = 0; i < x->n; i++)
-        params[i] = llvm_type(m, x->args[i]);
-    if (x->int_arg >= 0)
-        params[x->int_arg] = i32;
-    return LLVMFunctionType(llvm_type(m, x->ret), params, (unsigned)x->n, 0);
-}
-
-/* rt_dropout(rt_train_ctx *, double, int64_t, const float *, float *, float *) */
-static LLVMTypeRef dropout_type(Cg *g, LLVMTypeRef *params) {
-    LlvmModule *m = ls(g)->m;
-    params[0] = llvm_type(m, CGT_PCTX);
-    params[1] = LLVMDoubleTypeInContext(m->ctx);
-    params[2] = llvm_type(m, CGT_I64);
-    params[3] = params[4] = params[5] = llvm_type(m, CGT_PF32);
-    return LLVMFunctionType(llvm_type(m, CGT_VOID), params, 6, 0);
+        params[i] = kind_type(m, x->args[i]);
+    return LLVMFunctionType(kind_type(m, x->ret), params, (unsigned)x->n, 0);
 }
 
 /* Convert an argument to a parameter's type: integers by width, pointers by cast. */
@@ -331,8 +335,6 @@ static LLVMValueRef call_named(Cg *g, const char *fn, int n, LLVMValueRef *args)
     for (size_t i = 0; !fty && i < sizeof externs / sizeof *externs; i++)
         if (!strcmp(externs[i].name, fn))
             fty = extern_type(g, &externs[i], params);
-    if (!fty && !strcmp(fn, "rt_dropout"))
-        fty = dropout_type(g, params);
     if (!fty && f) { /* one of the module's own functions */
         fty = LLVMGlobalGetValueType(f);
         LLVMGetParamTypes(fty, params);

@@ -124,28 +124,51 @@ int64_t rt_packed_floats(int64_t K, int64_t N);
  * matrix B into Bp, reading B(k, j) = src[(k - k0) * sk + (j - j0) * sn]:
  * the blocks of stacked weights come from several sources. A block that
  * ends at column N zeroes its rows' padding. */
-void rt_pack_part(int64_t K, int64_t N, int64_t k0, int64_t nk, int64_t j0, int64_t nj, const float *src, int64_t sk,
-                  int64_t sn, float *Bp);
 /* C[i, j] (+)= sum_k A[i * sai + k * sak] * B(k, j), B packed. */
-void rt_gemm_packed(int64_t M, int64_t N, int64_t K, const float *A, int64_t sai, int64_t sak, const float *Bp,
-                    float *C, int64_t ldc, int accumulate);
 
 /* C[i, j] (+)= sum_k A[i, k] * W[j, k] for i < M, j < N: rows of A times
  * rows of W, which is x W^T for the row-major weights PyTorch stores. */
-void rt_gemm_nt(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *W, int64_t ldw,
-                float *C, int64_t ldc, int accumulate);
 
 /* C[i, j] (+)= sum_k A[i, k] * W[k, j]: rows of A times W. */
-void rt_gemm_nn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *W, int64_t ldw,
-                float *C, int64_t ldc, int accumulate);
 /* C[i, j] (+)= sum_k A[k, i] * Bm[k, j]: the sum over rows of outer products. */
-void rt_gemm_tn(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *Bm, int64_t ldb,
-                float *C, int64_t ldc, int accumulate);
 /* out = in * mask, the mask (0 or 1/(1-p)) drawn by hashing ctx->key, the
  * layer's index in the pass and each element's global position (values are
  * [B][...] per sequence), and kept;
  * outside training the identity with a mask of ones. */
-void rt_dropout(rt_train_ctx *ctx, double p, int64_t n, const float *in, float *out, float *mask);
+
+/* The runtime functions generated code calls (the products, packing and
+ * dropout above; rt_exp and rt_tanh below), said once: declared here from
+ * this list, and by the LLVM backend (compiler/cg_llvm.c) from the same.
+ *   F(NAME, RESULT, (ARG(KIND, name), ...)); kinds: VOID, INT int, I64
+ *   int64_t, F32 float, F64 double, PF32 float *, PCF32 const float *,
+ *   PCTX rt_train_ctx * */
+#define RT_CALLS(F, ARG)                                                                                        \
+    F(rt_pack_part, VOID, (ARG(I64, K), ARG(I64, N), ARG(I64, k0), ARG(I64, nk), ARG(I64, j0), ARG(I64, nj),      \
+                           ARG(PCF32, src), ARG(I64, sk), ARG(I64, sn), ARG(PF32, Bp)))                           \
+    F(rt_gemm_packed, VOID, (ARG(I64, M), ARG(I64, N), ARG(I64, K), ARG(PCF32, A), ARG(I64, sai), ARG(I64, sak), \
+                             ARG(PCF32, Bp), ARG(PF32, C), ARG(I64, ldc), ARG(INT, accumulate)))                 \
+    F(rt_gemm_nt, VOID, (ARG(I64, M), ARG(I64, N), ARG(I64, K), ARG(PCF32, A), ARG(I64, lda), ARG(PCF32, W),     \
+                         ARG(I64, ldw), ARG(PF32, C), ARG(I64, ldc), ARG(INT, accumulate)))                      \
+    F(rt_gemm_nn, VOID, (ARG(I64, M), ARG(I64, N), ARG(I64, K), ARG(PCF32, A), ARG(I64, lda), ARG(PCF32, W),     \
+                         ARG(I64, ldw), ARG(PF32, C), ARG(I64, ldc), ARG(INT, accumulate)))                      \
+    F(rt_gemm_tn, VOID, (ARG(I64, M), ARG(I64, N), ARG(I64, K), ARG(PCF32, A), ARG(I64, lda), ARG(PCF32, Bm),    \
+                         ARG(I64, ldb), ARG(PF32, C), ARG(I64, ldc), ARG(INT, accumulate)))                      \
+    F(rt_dropout, VOID, (ARG(PCTX, ctx), ARG(F64, p), ARG(I64, n), ARG(PCF32, in), ARG(PF32, out),               \
+                         ARG(PF32, mask)))                                                                       \
+    F(rt_exp, F32, (ARG(F32, x)))                                                                                \
+    F(rt_tanh, F32, (ARG(F32, x)))
+
+#define RT_CTYPE_VOID void
+#define RT_CTYPE_INT int
+#define RT_CTYPE_I64 int64_t
+#define RT_CTYPE_F32 float
+#define RT_CTYPE_F64 double
+#define RT_CTYPE_PF32 float *
+#define RT_CTYPE_PCF32 const float *
+#define RT_CTYPE_PCTX rt_train_ctx *
+#define RT_DECLARE_ARG(kind, name) RT_CTYPE_##kind name
+#define RT_DECLARE_CALL(name, result, args) RT_CTYPE_##result name args;
+RT_CALLS(RT_DECLARE_CALL, RT_DECLARE_ARG)
 
 /* Elementwise functions as PyTorch defines them. rt_expf and rt_tanhf
  * are branch-free IEEE arithmetic without library calls, so the loops of
@@ -201,9 +224,8 @@ static inline float rt_tanhf(float x) {
     uint32_t signed_big = rt_bits(big) | (rt_bits(x) & 0x80000000u);
     return rt_float((rt_bits(small) & near0) | (signed_big & ~near0));
 }
-/* The same, out of line: what the LLVM backend calls (runtime/mathfn.c). */
-float rt_tanh(float x);
-float rt_exp(float x);
+/* rt_tanh and rt_exp (RT_CALLS above): the same, out of line, which the
+ * LLVM backend calls (runtime/mathfn.c). */
 static inline float rt_gt0f(float x) { return x > 0.0f ? 1.0f : 0.0f; }
 static inline float rt_signf(float x) { return (float)((x > 0.0f) - (x < 0.0f)); }
 
