@@ -110,7 +110,8 @@ $(BUILD)/%.o: compiler/%.c $(wildcard compiler/*.h compiler/*.def) $(BUILD)/pars
 $(BUILD)/cg_llvm.o $(BUILD)/emit_llvm.o $(BUILD)/llvm_abi.o: ALL_CFLAGS += $(LLVM_CFLAGS) -Iruntime
 # The embedded emitter reads weights with the runtime's safetensors reader;
 # every output is written with the runtime's writer (rt_file.h).
-$(BUILD)/emit_embedded.o $(BUILD)/build.o $(BUILD)/output.o $(BUILD)/options.o $(BUILD)/main.o: ALL_CFLAGS += -Iruntime
+$(BUILD)/emit_embedded.o $(BUILD)/embedded_helpers.o $(BUILD)/build.o $(BUILD)/output.o $(BUILD)/options.o \
+    $(BUILD)/main.o: ALL_CFLAGS += -Iruntime
 
 $(BUILD):
 	mkdir -p $(BUILD)/tests $(BUILD)/runtime $(BUILD)/include

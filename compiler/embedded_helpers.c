@@ -7,6 +7,7 @@
  * under -Werror, whatever the model. Each helper is listed after the
  * helpers it calls, and is written in that order. */
 #include "emit_embedded.h"
+#include "rnnrt.h"
 #include "strmap.h"
 #include <ctype.h>
 #include <string.h>
@@ -17,11 +18,18 @@ typedef struct Helper {
     size_t len;
 } Helper;
 
+/* rnnrt.h's rt_train_ctx, field for field from its list (NAME.c does not
+ * include rnnrt.h). */
+#define EMB_PF32(n) "float *" n
+#define EMB_RNG(n) "uint64_t " n "[4]"
+#define EMB_I32(n) "int " n
+#define EMB_U64(n) "uint64_t " n
+#define EMB_I64(n) "int64_t " n
+#define CTX_FIELD(name, kind) "    " EMB_##kind(#name) ";\n"
+
 static const char *const element_helpers[] = {
-    "/* the part of the runtime's training context the forward functions read */\n"
-    "typedef struct rt_train_ctx {\n"
-    "    float *tape;\n    float *state;\n    int training;\n"
-    "} rt_train_ctx;\n",
+    "/* the runtime's training context (rnnrt.h); the forward functions read tape, state and training */\n"
+    "typedef struct rt_train_ctx {\n" RT_TRAIN_CTX_FIELDS(CTX_FIELD) "} rt_train_ctx;\n",
     /* the exp and tanh every op's form calls (ir_ops.def), here the C library's */
     "static inline float rt_tanhf(float x) { return tanhf(x); }\n",
     "static inline float rt_expf(float x) { return expf(x); }\n",

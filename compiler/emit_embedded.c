@@ -176,7 +176,9 @@ static void emit_code(FILE *out, Arena *a, const IrProgram *p, const char *name,
     fprintf(out, "void %s_step(%s_state *s, %s, float *y)\n{\n", name, name, token ? "int x" : "const float *x");
     if (token)
         fprintf(out, "    int32_t id = (int32_t)x;\n");
-    fprintf(out, "    rt_train_ctx ctx = {%s_tape, %s, 0};\n", name, z->state ? "s->carry" : "NULL");
+    /* field by field: an initialiser would zero the rest with a call to memset (clang -O0) */
+    fprintf(out, "    rt_train_ctx ctx;\n    ctx.tape = %s_tape;\n    ctx.state = %s;\n    ctx.training = 0;\n", name,
+            z->state ? "s->carry" : "NULL");
     fprintf(out, "    %s_forward_train(%s_params, %s, 1, 1, y, %s_ws, &ctx);\n%s}\n", name, name, token ? "&id" : "x",
             name, z->state ? "" : "    (void)s;\n");
 }
