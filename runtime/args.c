@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Each command's usage; the first is the whole program's. */
+/* Each command's usage line, by command word. */
 static const char *const usages[][2] = {
     {"info", "info"},
     {"init", "init    [--seed N] -o W.safetensors"},
