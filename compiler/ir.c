@@ -179,6 +179,31 @@ static void print_value(FILE *out, const IrProgram *p, int id) {
             v->seq ? "seq " : "", v->token ? "token" : "vector", v->size);
 }
 
+static void print_init(FILE *out, Init i) {
+    switch (i.kind) {
+    case INIT_ZEROS: fputs("zeros", out); break;
+    case INIT_ONES: fputs("ones", out); break;
+    case INIT_UNIFORM: fprintf(out, "uniform(%.6g, %.6g)", i.a, i.b); break;
+    case INIT_NORMAL: fprintf(out, "normal(%.6g, %.6g)", i.a, i.b); break;
+    case INIT_DEFAULT: fputs("default", out); break;
+    }
+}
+
+void ir_print_params(FILE *out, const IrProgram *p) {
+    long long total = 0;
+    for (int i = 0; i < p->nparams; i++) {
+        const IrParam *pi = &p->params[i];
+        total += pi->dims[0] * (pi->rank > 1 ? pi->dims[1] : 1);
+        if (pi->rank > 1)
+            fprintf(out, "  param %-28s [%lld, %lld]  ", pi->name, (long long)pi->dims[0], (long long)pi->dims[1]);
+        else
+            fprintf(out, "  param %-28s [%lld]  ", pi->name, (long long)pi->dims[0]);
+        print_init(out, pi->init);
+        fputc('\n', out);
+    }
+    fprintf(out, "  %d parameter tensors, %lld values\n", p->nparams, total);
+}
+
 static const char *layer_kind[] = {"embedding", "cell", "linear", "activation", "dropout", "last"};
 
 void ir_print(FILE *out, const IrProgram *p) {

@@ -175,5 +175,7 @@ int ir_add(Arena *a, IrStep *s, IrNode node);
 /* Print the program in a readable, deterministic form (emit --target ir). */
 void ir_print(FILE *out, const IrProgram *p);
 void ir_print_step(FILE *out, const IrStep *s);
+/* Print the parameter table: name, shape, initialiser (check -d model). */
+void ir_print_params(FILE *out, const IrProgram *p);
 
 #endif

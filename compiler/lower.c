@@ -2,15 +2,19 @@
  * becomes one or more IR layers over value buffers: a cell use with
  * layers=K and bidirectional=true becomes K x 2 time loops (the reverse one
  * writing the second half of each output), with a dropout layer between
- * stacked layers when dropout=p is given. */
+ * stacked layers when dropout=p is given. Here, and only here, each layer's
+ * parameters become entries of the IR's parameter table, named as the
+ * PyTorch state_dict of the same network names them (h.weight_ih_l0,
+ * h.weight_ih_l0_reverse, h.weight_ih_l1, ...), in its order. */
 #include "ir.h"
 #include "util.h"
+#include <math.h>
 #include <string.h>
 
 typedef struct Lower {
     Arena *a;
     IrProgram *p;
-    PtrVec values, layers; /* IrValue*, IrLayer* while building */
+    PtrVec values, layers, params; /* IrValue*, IrLayer*, IrParam* while building */
     const ModelInfo *m;
     int *value_of;         /* per model layer (sema's order): the value it produces */
 } Lower;
@@ -38,11 +42,48 @@ static IrLayer *new_layer(Lower *L, IrLayerKind kind, int in, int out, const cha
     return l;
 }
 
-static void take_params(Lower *L, IrLayer *l, ParamInfo **params, int n) {
+/* Room for an IR layer's n parameters, added in order by add_param. */
+static void expect_params(Lower *L, IrLayer *l, int n) {
     l->params = arena_alloc(L->a, sizeof(int) * (size_t)(n + 1));
-    for (int i = 0; i < n; i++)
-        l->params[i] = params[i]->index;
-    l->nparams = n;
+    l->nparams = 0;
+}
+
+static void add_param(Lower *L, IrLayer *l, const char *name, int rank, int64_t d0, int64_t d1, Init init) {
+    IrParam *p = arena_alloc(L->a, sizeof *p);
+    *p = (IrParam){name, rank, {d0, rank > 1 ? d1 : 0}, init};
+    vec_push(L->a, &L->params, p);
+    l->params[l->nparams++] = L->params.len - 1;
+}
+
+/* A cell's parameters for stacked layer k, direction d, at the sizes its
+ * step was built with; an initialiser left to the default is PyTorch's
+ * uniform(-1/sqrt(H), 1/sqrt(H)), H the size of the cell's first state. */
+static void cell_params(Lower *L, IrLayer *l, const Layer *sl, const int64_t *sizes, int k, int d) {
+    const CellInfo *c = sl->cell;
+    double bound = 1.0 / sqrt((double)l->step->state_size[0]);
+    expect_params(L, l, c->nparams);
+    for (int i = 0; i < c->nparams; i++) {
+        const Sym *sym = c->params[i];
+        Init init = sym->init.kind == INIT_DEFAULT ? (Init){INIT_UNIFORM, -bound, bound} : sym->init;
+        const char *name = arena_printf(L->a, "%s.%s_l%d%s", sl->name, sym->name, k, d ? "_reverse" : "");
+        add_param(L, l, name, sym->shape.rank, sema_dim(sym->shape.dim[0], sizes),
+                  sym->shape.rank > 1 ? sema_dim(sym->shape.dim[1], sizes) : 0, init);
+    }
+}
+
+/* embedding: weight [vocab, dim] ~ normal(0, 1); linear: weight [out, in]
+ * and bias [out] ~ uniform(-1/sqrt(in), 1/sqrt(in)), as PyTorch's. */
+static void layer_params(Lower *L, IrLayer *l, const Layer *sl) {
+    double bound = 1.0 / sqrt((double)sl->in);
+    Init uniform = {INIT_UNIFORM, -bound, bound};
+    if (sl->kind == LAYER_EMBEDDING) {
+        expect_params(L, l, 1);
+        add_param(L, l, arena_printf(L->a, "%s.weight", sl->name), 2, sl->in, sl->out, (Init){INIT_NORMAL, 0, 1});
+    } else if (sl->kind == LAYER_LINEAR) {
+        expect_params(L, l, 2);
+        add_param(L, l, arena_printf(L->a, "%s.weight", sl->name), 2, sl->out, sl->in, uniform);
+        add_param(L, l, arena_printf(L->a, "%s.bias", sl->name), 1, sl->out, 0, uniform);
+    }
 }
 
 static IrOp act_op(const char *name) {
@@ -77,7 +118,7 @@ static int lower_cell_layer(Lower *L, Layer *sl, int in) {
             l->step = step;
             l->reverse = d == 1;
             l->offset = d * hidden;
-            take_params(L, l, sema_cell_params(sl, k, d), c->nparams);
+            cell_params(L, l, sl, sizes, k, d);
         }
         in = out;
         if (!last && sl->dropout > 0) {
@@ -120,7 +161,7 @@ static int lower_layer(Lower *L, Layer *sl) {
                                         [LAYER_ACTIVATION] = IRL_ACT};
     int out = new_value(L, t.seq, false, t.size, sl->name);
     IrLayer *l = new_layer(L, kinds[sl->kind], in, out, sl->name ? sl->name : sl->func ? sl->func : "");
-    take_params(L, l, sl->params, sl->nparams);
+    layer_params(L, l, sl);
     if (sl->kind == LAYER_ACTIVATION) {
         l->act = act_op(sl->func);
         l->step = act_step(L->a, l->act, (int)t.size);
@@ -130,24 +171,13 @@ static int lower_layer(Lower *L, Layer *sl) {
     return out;
 }
 
-/* The IR's parameter table, from the checked model's. */
-static void copy_params(Arena *a, IrProgram *p, const ModelInfo *m) {
-    p->nparams = m->nparams;
-    p->params = arena_alloc(a, sizeof(IrParam) * (size_t)(m->nparams + 1));
-    for (int i = 0; i < m->nparams; i++) {
-        const ParamInfo *pi = m->params[i];
-        p->params[i] = (IrParam){pi->name, pi->rank, {pi->dims[0], pi->rank > 1 ? pi->dims[1] : 0}, pi->init};
-    }
-}
-
 IrProgram *ir_lower(Arena *a, const ModelInfo *m) {
     IrProgram *p = arena_alloc(a, sizeof *p);
     p->name = m->name;
-    copy_params(a, p, m);
     p->loss = m->loss;
     p->train = m->train;
     p->target = (IrValue){m->target->type.seq, m->target->type.token, (int)m->target->type.size, m->target->name};
-    Lower L = {a, p, {0}, {0}, m, arena_alloc(a, sizeof(int) * (size_t)(m->nlayers + 1))};
+    Lower L = {a, p, {0}, {0}, {0}, m, arena_alloc(a, sizeof(int) * (size_t)(m->nlayers + 1))};
     for (int i = 0; i < m->nlayers; i++)
         L.value_of[i] = lower_layer(&L, m->layers[i]);
     p->input = value_of(&L, m->input);
@@ -156,6 +186,10 @@ IrProgram *ir_lower(Arena *a, const ModelInfo *m) {
     p->values = arena_alloc(a, sizeof(IrValue) * (size_t)(L.values.len + 1));
     for (int i = 0; i < L.values.len; i++)
         p->values[i] = *(IrValue *)L.values.items[i];
+    p->nparams = L.params.len;
+    p->params = arena_alloc(a, sizeof(IrParam) * (size_t)(L.params.len + 1));
+    for (int i = 0; i < L.params.len; i++)
+        p->params[i] = *(IrParam *)L.params.items[i];
     p->nlayers = L.layers.len;
     p->layers = arena_alloc(a, sizeof(IrLayer) * (size_t)(L.layers.len + 1));
     for (int i = 0; i < L.layers.len; i++)

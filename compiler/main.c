@@ -39,8 +39,10 @@ static int cmd_check(Options *o) {
     bool ok = check_file(&f, o->file);
     if (o->dump && !strcmp(o->dump, "ast"))
         ast_print(stdout, &f.user);
-    for (int i = 0; ok && o->dump && !strcmp(o->dump, "model") && i < f.sema.model_list.len; i++)
+    for (int i = 0; ok && o->dump && !strcmp(o->dump, "model") && i < f.sema.model_list.len; i++) {
         sema_dump_model(stdout, f.sema.model_list.items[i]);
+        ir_print_params(stdout, ir_lower(&f.arena, f.sema.model_list.items[i]));
+    }
     frontend_free(&f);
     return ok ? 0 : 1;
 }

@@ -71,14 +71,6 @@ typedef enum {
     LAYER_LAST, LAYER_DROPOUT, LAYER_ACTIVATION,
 } LayerKind;
 
-typedef struct ParamInfo {
-    const char *name;     /* PyTorch state_dict name, e.g. h.weight_ih_l0 */
-    int index;            /* position in ModelInfo.params */
-    int rank;
-    int64_t dims[2];
-    Init init;            /* INIT_DEFAULT resolved to the layer's rule */
-} ParamInfo;
-
 typedef struct Layer Layer;
 struct Layer {
     LayerKind kind;
@@ -93,7 +85,6 @@ struct Layer {
     bool bidirectional;
     double dropout;       /* LAYER_CELL between layers; LAYER_DROPOUT p */
     int64_t in, out;      /* LAYER_LINEAR, LAYER_EMBEDDING (vocab, dim) */
-    ParamInfo **params;   int nparams;
     bool used;
 };
 
@@ -117,7 +108,6 @@ typedef struct ModelInfo {
     LossKind loss;
     Layer *loss_arg;                /* what `forward` writes */
     TrainConfig train;
-    ParamInfo **params; int nparams;/* every parameter, state_dict order */
 } ModelInfo;
 
 typedef struct Sema {
@@ -128,9 +118,6 @@ typedef struct Sema {
 } Sema;
 
 /* Check the prelude and the user's program; false when errors were found. */
-/* A cell layer's parameters for stacked layer `layer`, direction 0
- * (forward) or 1 (reverse): the cell's nparams of them, in its order. */
-ParamInfo **sema_cell_params(const Layer *l, int layer, int direction);
 bool sema_check(Sema *s, Program *prelude, Program *user);
 
 /* Per-stage entry points (sema.c calls them in order). */
@@ -144,7 +131,7 @@ int64_t *sema_instantiate(Sema *s, CellInfo *c, const int64_t *given, int64_t in
 /* A concrete dimension of a cell symbol under sizes vals. */
 int64_t sema_dim(const Poly *p, const int64_t *vals);
 
-/* Print a model's layers and parameters (rnnc check -d model). */
+/* Print a model's layers and loss (rnnc check -d model). */
 void sema_dump_model(FILE *out, const ModelInfo *m);
 
 /* Helpers shared by the sema files. */

@@ -14,16 +14,6 @@ static void print_type(FILE *out, ValType t) {
     fprintf(out, "%s%s(%lld)", t.seq ? "seq " : "", t.token ? "token" : "vector", (long long)t.size);
 }
 
-static void print_init(FILE *out, Init i) {
-    switch (i.kind) {
-    case INIT_ZEROS: fputs("zeros", out); break;
-    case INIT_ONES: fputs("ones", out); break;
-    case INIT_UNIFORM: fprintf(out, "uniform(%.6g, %.6g)", i.a, i.b); break;
-    case INIT_NORMAL: fprintf(out, "normal(%.6g, %.6g)", i.a, i.b); break;
-    case INIT_DEFAULT: fputs("default", out); break;
-    }
-}
-
 static void print_layer(FILE *out, const Layer *l) {
     fprintf(out, "  %-10s %-10s ", l->name ? l->name : "-", layer_kind[l->kind]);
     print_type(out, l->type);
@@ -47,17 +37,4 @@ void sema_dump_model(FILE *out, const ModelInfo *m) {
     for (int i = 0; i < m->nlayers; i++)
         print_layer(out, m->layers[i]);
     fprintf(out, "  loss %s\n", m->loss == LOSS_CROSS_ENTROPY ? "cross_entropy" : "mse");
-    long long total = 0;
-    for (int i = 0; i < m->nparams; i++) {
-        const ParamInfo *p = m->params[i];
-        long long n = p->dims[0] * (p->rank > 1 ? p->dims[1] : 1);
-        total += n;
-        if (p->rank > 1)
-            fprintf(out, "  param %-28s [%lld, %lld]  ", p->name, (long long)p->dims[0], (long long)p->dims[1]);
-        else
-            fprintf(out, "  param %-28s [%lld]  ", p->name, (long long)p->dims[0]);
-        print_init(out, p->init);
-        fputc('\n', out);
-    }
-    fprintf(out, "  %d parameter tensors, %lld values\n", m->nparams, total);
 }

@@ -2,7 +2,7 @@
  * with concrete sizes, the loss, and the train { } settings. Every cell
  * use is instantiated once per stacked layer (sema_instantiate), so a size
  * or slice that only fails for these sizes is reported here, at the use.
- * Parameters get the names of the PyTorch state_dict of the same network. */
+ * The parameters the layers imply are laid out by lowering (lower.c). */
 #include "ir.h" /* the op table: which functions the language has */
 #include "sema.h"
 #include <math.h>
@@ -14,7 +14,7 @@ typedef struct ModelCheck {
     ModelInfo *m;
     StrMap scope;     /* model name -> Layer */
     StrMap reported;  /* undefined names already reported */
-    PtrVec layers, params;
+    PtrVec layers;
     bool quiet;       /* the block had a syntax error */
     Stmt *loss;       /* the first loss statement */
     int64_t state_floats; /* carried states so far, per sample */
@@ -157,26 +157,6 @@ static Layer *layer_new(ModelCheck *k, LayerKind kind, const char *name, Loc loc
     return l;
 }
 
-static ParamInfo *add_param(ModelCheck *k, Layer *l, const char *name, int rank, int64_t d0, int64_t d1,
-                            Init init, PtrVec *list) {
-    ParamInfo *p = arena_alloc(k->s->arena, sizeof *p);
-    p->name = name;
-    p->rank = rank;
-    p->dims[0] = d0;
-    p->dims[1] = d1;
-    p->init = init;
-    p->index = k->params.len;
-    vec_push(k->s->arena, list, p);
-    vec_push(k->s->arena, &k->params, p);
-    (void)l;
-    return p;
-}
-
-static void set_params(Layer *l, PtrVec *list) {
-    l->params = (ParamInfo **)list->items;
-    l->nparams = list->len;
-}
-
 static Layer *check_value(ModelCheck *k, Expr *e, const char *name);
 
 /* The argument a layer reads: a vector (or token) value. */
@@ -225,9 +205,6 @@ static Layer *embedding(ModelCheck *k, Expr *e, const char *name) {
     l->in = in->type.size;
     l->out = d;
     l->type = (ValType){in->type.seq, false, false, d};
-    PtrVec list = {0};
-    add_param(k, l, arena_printf(k->s->arena, "%s.weight", name), 2, l->in, d, (Init){INIT_NORMAL, 0, 1}, &list);
-    set_params(l, &list);
     return l;
 }
 
@@ -253,12 +230,6 @@ static Layer *linear(ModelCheck *k, Expr *e, const char *name) {
     l->in = in->type.size;
     l->out = n;
     l->type = (ValType){in->type.seq, false, false, n};
-    double bound = 1.0 / sqrt((double)l->in);
-    Init init = {INIT_UNIFORM, -bound, bound};
-    PtrVec list = {0};
-    add_param(k, l, arena_printf(k->s->arena, "%s.weight", name), 2, n, l->in, init, &list);
-    add_param(k, l, arena_printf(k->s->arena, "%s.bias", name), 1, n, 0, init, &list);
-    set_params(l, &list);
     return l;
 }
 
@@ -378,16 +349,10 @@ static bool cell_options(ModelCheck *k, Expr *e, CellInfo *c, Layer *l, const ch
     return ok;
 }
 
-ParamInfo **sema_cell_params(const Layer *l, int layer, int direction) {
-    int dirs = l->bidirectional ? 2 : 1;
-    return l->params + (layer * dirs + direction) * l->cell->nparams;
-}
-
-/* Parameters of every layer and direction, named as PyTorch names them:
- * h.weight_ih_l0, h.weight_ih_l0_reverse, h.weight_ih_l1, ... in the
- * order sema_cell_params finds them by. */
+/* Check every stacked layer's sizes (each reads the previous one's output)
+ * and find the layer's output width; the parameters these sizes give are
+ * named and laid out by lowering. */
 static bool cell_layers(ModelCheck *k, Expr *e, CellInfo *c, Layer *l, int64_t width) {
-    PtrVec list = {0};
     int dirs = l->bidirectional ? 2 : 1;
     int64_t out = 0;
     /* an inferred size may also be given by name, but must then agree */
@@ -408,21 +373,8 @@ static bool cell_layers(ModelCheck *k, Expr *e, CellInfo *c, Layer *l, int64_t w
             diag_error(k->s->diags, e->loc, "%s: the output would have %lld elements per step", what, (long long)(out * dirs));
             return false;
         }
-        double bound = 1.0 / sqrt((double)sema_dim(c->states[0]->shape.dim[0], vals));
-        for (int dir = 0; dir < dirs; dir++)
-            for (int p = 0; p < c->nparams; p++) {
-                Sym *sym = c->params[p];
-                Init init = sym->init;
-                if (init.kind == INIT_DEFAULT)
-                    init = (Init){INIT_UNIFORM, -bound, bound};
-                const char *name = arena_printf(k->s->arena, "%s.%s_l%d%s", l->name, sym->name, layer,
-                                                dir ? "_reverse" : "");
-                add_param(k, l, name, sym->shape.rank, sema_dim(sym->shape.dim[0], vals),
-                          sym->shape.rank > 1 ? sema_dim(sym->shape.dim[1], vals) : 0, init, &list);
-            }
         width = out * dirs;
     }
-    set_params(l, &list);
     l->type = (ValType){true, false, false, width};
     int64_t state = 0; /* carried between BPTT windows, per sample */
     for (int i = 0; i < c->nstates; i++)
@@ -792,7 +744,5 @@ ModelInfo *sema_model(Sema *s, Block *b) {
     }
     m->layers = (Layer **)k.layers.items;
     m->nlayers = k.layers.len;
-    m->params = (ParamInfo **)k.params.items;
-    m->nparams = k.params.len;
     return m;
 }

@@ -1,7 +1,8 @@
 /* test_sema.c - unit tests for semantic analysis through frontend_run():
  * the prelude checks clean; models get docs/language.md parameter names
- * and shapes (lstm stacked and bidirectional, gru, rnn resolving to
- * rnn_tanh or rnn_relu, linear, embedding); a cell's input size is
+ * and shapes in the parameter table lowering lays out from sema's layers
+ * (lstm stacked and bidirectional, gru, rnn resolving to rnn_tanh or
+ * rnn_relu, linear, embedding); a cell's input size is
  * inferred per stacked layer; train settings are read; and error cases
  * report the right number of errors with messages that say what is wrong. */
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "frontend.h"
+#include "ir.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,10 +66,15 @@ static const Layer *layer(const ModelInfo *m, const char *name) {
     return NULL;
 }
 
-/* Parameter i of m is called name and has shape [d0] (d1 == 0) or [d0, d1]. */
-static void expect_param(const ModelInfo *m, int i, const char *name, int64_t d0, int64_t d1) {
+/* The model's parameter table, as lowering lays it out. */
+static IrProgram *lowered(Frontend *f, const ModelInfo *m) {
+    return ir_lower(&f->arena, m);
+}
+
+/* Parameter i of p is called name and has shape [d0] (d1 == 0) or [d0, d1]. */
+static void expect_param(const IrProgram *m, int i, const char *name, int64_t d0, int64_t d1) {
     assert_true(i < m->nparams);
-    const ParamInfo *p = m->params[i];
+    const IrParam *p = &m->params[i];
     assert_string_equal(p->name, name);
     assert_int_equal(p->rank, d1 ? 2 : 1);
     assert_int_equal(p->dims[0], d0);
@@ -117,7 +124,7 @@ static const char lstm_model[] =
 static void test_lstm_stacked_bidirectional_names(void **state) {
     (void)state;
     Frontend *f = run(lstm_model);
-    ModelInfo *m = only_model(f);
+    IrProgram *m = lowered(f, only_model(f));
     assert_int_equal(m->nparams, 2 * 2 * 4 + 2);
     static const char *const order[] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
     int i = 0;
@@ -126,10 +133,10 @@ static void test_lstm_stacked_bidirectional_names(void **state) {
             for (int p = 0; p < 4; p++) {
                 char name[64];
                 snprintf(name, sizeof name, "h.%s_l%d%s", order[p], l, dir ? "_reverse" : "");
-                assert_string_equal(m->params[i++]->name, name);
+                assert_string_equal(m->params[i++].name, name);
             }
-    assert_string_equal(m->params[16]->name, "out.weight");
-    assert_string_equal(m->params[17]->name, "out.bias");
+    assert_string_equal(m->params[16].name, "out.weight");
+    assert_string_equal(m->params[17].name, "out.bias");
     done(f);
 }
 
@@ -137,14 +144,15 @@ static void test_lstm_stacked_bidirectional_shapes(void **state) {
     (void)state;
     Frontend *f = run(lstm_model);
     ModelInfo *m = only_model(f);
-    expect_param(m, 0, "h.weight_ih_l0", 80, 10);
-    expect_param(m, 1, "h.weight_hh_l0", 80, 20);
-    expect_param(m, 2, "h.bias_ih_l0", 80, 0);
-    expect_param(m, 7, "h.bias_hh_l0_reverse", 80, 0);
-    expect_param(m, 8, "h.weight_ih_l1", 80, 40); /* reads both directions */
-    expect_param(m, 13, "h.weight_hh_l1_reverse", 80, 20);
-    expect_param(m, 16, "out.weight", 3, 40);
-    expect_param(m, 17, "out.bias", 3, 0);
+    IrProgram *p = lowered(f, m);
+    expect_param(p, 0, "h.weight_ih_l0", 80, 10);
+    expect_param(p, 1, "h.weight_hh_l0", 80, 20);
+    expect_param(p, 2, "h.bias_ih_l0", 80, 0);
+    expect_param(p, 7, "h.bias_hh_l0_reverse", 80, 0);
+    expect_param(p, 8, "h.weight_ih_l1", 80, 40); /* reads both directions */
+    expect_param(p, 13, "h.weight_hh_l1_reverse", 80, 20);
+    expect_param(p, 16, "out.weight", 3, 40);
+    expect_param(p, 17, "out.bias", 3, 0);
     const Layer *h = layer(m, "h");
     assert_int_equal(h->kind, LAYER_CELL);
     assert_int_equal(h->nlayers, 2);
@@ -159,8 +167,8 @@ static void test_lstm_stacked_bidirectional_shapes(void **state) {
 static void test_default_initialisers(void **state) {
     (void)state;
     Frontend *f = run(lstm_model);
-    ModelInfo *m = only_model(f);
-    const ParamInfo *w = m->params[0], *lin = m->params[16];
+    IrProgram *m = lowered(f, only_model(f));
+    const IrParam *w = &m->params[0], *lin = &m->params[16];
     assert_int_equal(w->init.kind, INIT_UNIFORM); /* +-1/sqrt(hidden) */
     assert_float_equal(w->init.b, 1.0 / sqrt(20.0), 1e-12);
     assert_float_equal(w->init.a, -1.0 / sqrt(20.0), 1e-12);
@@ -185,15 +193,16 @@ static void test_gru_and_rnn(void **state) {
     (void)state;
     Frontend *f = run(gru_rnn_model);
     ModelInfo *m = only_model(f);
-    assert_int_equal(m->nparams, 1 + 4 + 4 + 4 + 2);
-    expect_param(m, 0, "e.weight", 50, 8);
-    expect_param(m, 1, "g.weight_ih_l0", 18, 8);
-    expect_param(m, 2, "g.weight_hh_l0", 18, 6);
-    expect_param(m, 4, "g.bias_hh_l0", 18, 0);
-    expect_param(m, 5, "r.weight_ih_l0", 5, 6);
-    expect_param(m, 9, "t.weight_ih_l0", 5, 5);
-    expect_param(m, 13, "o.weight", 4, 5);
-    assert_int_equal(m->params[0]->init.kind, INIT_NORMAL);
+    IrProgram *p = lowered(f, m);
+    assert_int_equal(p->nparams, 1 + 4 + 4 + 4 + 2);
+    expect_param(p, 0, "e.weight", 50, 8);
+    expect_param(p, 1, "g.weight_ih_l0", 18, 8);
+    expect_param(p, 2, "g.weight_hh_l0", 18, 6);
+    expect_param(p, 4, "g.bias_hh_l0", 18, 0);
+    expect_param(p, 5, "r.weight_ih_l0", 5, 6);
+    expect_param(p, 9, "t.weight_ih_l0", 5, 5);
+    expect_param(p, 13, "o.weight", 4, 5);
+    assert_int_equal(p->params[0].init.kind, INIT_NORMAL);
     assert_string_equal(layer(m, "g")->cell->name, "gru");
     assert_string_equal(layer(m, "r")->cell->name, "rnn_relu");
     assert_string_equal(layer(m, "t")->cell->name, "rnn_tanh");
@@ -237,9 +246,10 @@ static void test_size_inferred_per_layer(void **state) {
     assert_int_equal(mine->inferred, 0);
     assert_int_equal(twice->inferred, -1); /* 2*n is not a size alone */
     assert_int_equal(layer(m, "a")->sizes[0], 10);
-    expect_param(m, 0, "a.W_l0", 8, 10);
-    expect_param(m, 2, "a.W_l1", 8, 8); /* layer 1 reads layer 0's output */
-    expect_param(m, 4, "b.W_l0", 4, 8);
+    IrProgram *p = lowered(f, m);
+    expect_param(p, 0, "a.W_l0", 8, 10);
+    expect_param(p, 2, "a.W_l1", 8, 8); /* layer 1 reads layer 0's output */
+    expect_param(p, 4, "b.W_l0", 4, 8);
     done(f);
 }
 
