@@ -267,7 +267,7 @@ static void if_end(Cg *g) {
 /* ---- calls -------------------------------------------------------------- */
 
 /* A C type of the functions generated code calls: RT_CALLS' kinds. */
-typedef enum { K_VOID, K_INT, K_I64, K_F32, K_F64, K_PF32, K_PCF32, K_PCTX, K_PVOID, K_SIZE } Kind;
+typedef enum { K_VOID, K_INT, K_I64, K_F32, K_F64, K_PF32, K_PCF32, K_PCI32, K_PCTX, K_PVOID, K_SIZE } Kind;
 
 typedef struct Extern {
     const char *name;
@@ -303,6 +303,7 @@ static LLVMTypeRef kind_type(LlvmModule *m, Kind k) {
     case K_F32: return llvm_type(m, CGT_F32);
     case K_PF32:
     case K_PCF32: return llvm_type(m, CGT_PF32);
+    case K_PCI32: return llvm_type(m, CGT_PI32);
     case K_PCTX: return llvm_type(m, CGT_PCTX);
     default: return llvm_type(m, CGT_PVOID);
     }

@@ -15,6 +15,22 @@
 
 /* ---- layers without time loops ---------------------------------------- */
 
+/* Whether layer l's function takes the sequence lengths: cells and last. */
+static bool takes_lengths(const Emit *e, const IrLayer *l) {
+    return e->lengths && (l->kind == IRL_CELL || l->kind == IRL_LAST);
+}
+
+/* The step `last` takes of sequence b: its last valid one. */
+static CgV last_step(Emit *e, CgV len, CgV b, CgV T) {
+    return e->lengths ? cg_call(e->g, CGT_I64, "rt_last_step", 3, len, b, T) : cg_sub(e->g, T, I(e, 1));
+}
+
+/* Zero a sequence value's padding steps (programs with lengths). */
+static void mask_value(Emit *e, int v, CgV buf, CgV len, CgV B, CgV T) {
+    if (e->lengths && e->p->values[v].seq)
+        cg_call(e->g, CGT_VOID, "rt_mask_seq", 5, buf, len, B, T, I(e, e->p->values[v].size));
+}
+
 static CgV rows_of(Emit *e, const IrValue *v, CgV B, CgV T) { return v->seq ? mul(e, B, T) : B; }
 
 static void emit_plain_forward(Emit *e, int index) {
@@ -24,9 +40,9 @@ static void emit_plain_forward(Emit *e, int index) {
     Cg *g = e->g;
     b->comment(g, l->label);
     CgParam ps[] = {{CGT_PPF32, "P"}, {in->token ? CGT_PI32 : CGT_PF32, "in"}, {CGT_PF32, "out"}, {CGT_I64, "B"},
-                    {CGT_I64, "T"}};
-    CgV v[5];
-    b->func_begin(g, arena_printf(e->a, "layer%d", index), CGT_VOID, 5, ps, v);
+                    {CGT_I64, "T"}, {CGT_PI32, "len"}};
+    CgV v[6];
+    b->func_begin(g, arena_printf(e->a, "layer%d", index), CGT_VOID, takes_lengths(e, l) ? 6 : 5, ps, v);
     CgV P = v[0], x = v[1], out = v[2], R = let(e, CGT_I64, "rows", rows_of(e, in, v[3], v[4]));
     CgV W = l->nparams ? b->load(g, CGT_PPF32, P, I(e, l->params[0])) : NULL;
     switch (l->kind) {
@@ -58,7 +74,7 @@ static void emit_plain_forward(Emit *e, int index) {
         break;
     case IRL_LAST: {
         CgV bb = b->for_begin(g, "b", v[3]);
-        CgV src = mul(e, add(e, mul(e, bb, v[4]), cg_sub(g, v[4], I(e, 1))), I(e, in->size));
+        CgV src = mul(e, add(e, mul(e, bb, v[4]), last_step(e, v[5], bb, v[4])), I(e, in->size));
         cg_call(g, CGT_VOID, "memcpy", 3, at(e, out, mul(e, bb, I(e, o->size))), at(e, x, src), bytes(e, I(e, in->size)));
         b->for_end(g);
         break;
@@ -123,7 +139,7 @@ static void add_value(IrSize *s, const IrValue *v, int64_t count) {
 }
 
 ProgramSizes emit_sizes_of(Arena *a, const IrProgram *p, bool packed) {
-    Emit e = {NULL, NULL, a, p, packed};
+    Emit e = {NULL, NULL, a, p, packed, false};
     ProgramSizes z = {max_scratch(&e, false), {0, 0, 0, 0}, max_scratch(&e, true)};
     for (int k = 0; k < p->nvalues; k++)
         if (k != p->input && k != p->output) {
@@ -204,13 +220,33 @@ static int carry_offset(const IrProgram *p, int index) {
     return n;
 }
 
-static void call_layer(Emit *e, int i, CgV P, CgV *vals, CgV B, CgV T, CgV ws, CgV tape, CgV carry) {
+static void call_layer(Emit *e, int i, CgV P, CgV *vals, CgV len, CgV B, CgV T, CgV ws, CgV tape, CgV carry) {
     const IrLayer *l = &e->p->layers[i];
     const char *fn = arena_printf(e->a, "layer%d", i);
-    if (l->kind == IRL_CELL)
+    bool lengths = takes_lengths(e, l);
+    if (l->kind == IRL_CELL && lengths)
+        cg_call(e->g, CGT_VOID, fn, 9, P, vals[l->in], vals[l->out], B, T, ws, tape, carry, len);
+    else if (l->kind == IRL_CELL)
         cg_call(e->g, CGT_VOID, fn, 8, P, vals[l->in], vals[l->out], B, T, ws, tape, carry);
+    else if (lengths)
+        cg_call(e->g, CGT_VOID, fn, 6, P, vals[l->in], vals[l->out], B, T, len);
     else
         cg_call(e->g, CGT_VOID, fn, 5, P, vals[l->in], vals[l->out], B, T);
+    mask_value(e, l->out, vals[l->out], len, B, T);
+}
+
+/* An entry point's parameters: ps with "len" (the third) left out unless
+ * the program takes lengths; v receives them with NULL for len. */
+static void entry_begin(Emit *e, const char *fn, CgParam *ps, int n, CgV *v) {
+    CgParam *kept = arena_alloc(e->a, sizeof(CgParam) * (size_t)n); /* the backend keeps it */
+    CgV got[8];
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (i != 2 || e->lengths)
+            kept[k++] = ps[i];
+    e->b->func_begin(e->g, fn, CGT_VOID, k, kept, got);
+    for (int i = 0, j = 0; i < n; i++)
+        v[i] = i != 2 || e->lengths ? got[j++] : NULL;
 }
 
 static void copy_input_out(Emit *e, CgV x, CgV out, CgV B, CgV T) {
@@ -225,49 +261,50 @@ static CgV layer_carry(Emit *e, CgV state, CgV B, int i) {
 }
 
 static void emit_forward(Emit *e) {
-    CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PVOID, "x"}, {CGT_I64, "B"},  {CGT_I64, "T"},
+    CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PVOID, "x"}, {CGT_PI32, "len"}, {CGT_I64, "B"},  {CGT_I64, "T"},
                     {CGT_PF32, "out"}, {CGT_PF32, "ws"}, {CGT_PF32, "state"}};
-    CgV v[7], end;
-    e->b->func_begin(e->g, "forward", CGT_VOID, 7, ps, v);
-    CgV *vals = declare_values(e, v[1], v[4], v[5], v[2], v[3], &end);
-    CgV ws = let(e, CGT_PF32, "scratch", at(e, v[5], end));
+    CgV v[8], end;
+    entry_begin(e, "forward", ps, 8, v);
+    CgV B = v[3], T = v[4], len = v[2];
+    CgV *vals = declare_values(e, v[1], v[5], v[6], B, T, &end);
+    CgV ws = let(e, CGT_PF32, "scratch", at(e, v[6], end));
     CgV null = e->b->cast(e->g, CGT_PF32, I(e, 0));
     for (int i = 0; i < e->p->nlayers; i++)
-        call_layer(e, i, v[0], vals, v[2], v[3], ws, null,
-                   e->p->layers[i].kind == IRL_CELL ? layer_carry(e, v[6], v[2], i) : NULL);
-    copy_input_out(e, v[1], v[4], v[2], v[3]);
+        call_layer(e, i, v[0], vals, len, B, T, ws, null,
+                   e->p->layers[i].kind == IRL_CELL ? layer_carry(e, v[7], B, i) : NULL);
+    copy_input_out(e, v[1], v[5], B, T);
     e->b->func_end(e->g, NULL);
 }
 
 static void emit_forward_train(Emit *e) {
     const CgBackend *b = e->b;
     Cg *g = e->g;
-    CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PVOID, "x"}, {CGT_I64, "B"}, {CGT_I64, "T"},
+    CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PVOID, "x"}, {CGT_PI32, "len"}, {CGT_I64, "B"}, {CGT_I64, "T"},
                     {CGT_PF32, "out"}, {CGT_PF32, "ws"}, {CGT_PCTX, "ctx"}};
-    CgV v[7], end;
-    b->func_begin(g, "forward_train", CGT_VOID, 7, ps, v);
-    CgV B = v[2], T = v[3], ctx = v[6];
+    CgV v[8], end;
+    entry_begin(e, "forward_train", ps, 8, v);
+    CgV B = v[3], T = v[4], ctx = v[7], len = v[2];
     CgV tape = let(e, CGT_PF32, "tape", b->field(g, ctx, "tape"));
     CgV state = let(e, CGT_PF32, "state", b->field(g, ctx, "state"));
-    CgV *vals = declare_values(e, v[1], v[4], tape, B, T, &end);
+    CgV *vals = declare_values(e, v[1], v[5], tape, B, T, &end);
     CgV *tapes = declare_layer_tapes(e, tape, end, B, T);
     for (int i = 0; i < e->p->nlayers; i++) {
         const IrLayer *l = &e->p->layers[i];
         if (l->kind == IRL_CELL) {
-            call_layer(e, i, v[0], vals, B, T, v[5], tapes[i], layer_carry(e, state, B, i));
+            call_layer(e, i, v[0], vals, len, B, T, v[6], tapes[i], layer_carry(e, state, B, i));
         } else if (l->kind == IRL_DROPOUT) {
             cg_call(g, CGT_VOID, "rt_dropout", 6, ctx, b->double_const(g, l->p), value_size(e, l->out, B, T), vals[l->in],
                     vals[l->out], tapes[i]);
         } else {
-            call_layer(e, i, v[0], vals, B, T, NULL, NULL, NULL);
+            call_layer(e, i, v[0], vals, len, B, T, NULL, NULL, NULL);
         }
     }
-    copy_input_out(e, v[1], v[4], B, T);
+    copy_input_out(e, v[1], v[5], B, T);
     b->func_end(g, NULL);
 }
 
-static void emit_layer_backward(Emit *e, int i, CgV P, CgV G, CgV *vals, CgV *dv, CgV *tapes, CgV B, CgV T, CgV ws,
-                                CgV ctx) {
+static void emit_layer_backward(Emit *e, int i, CgV P, CgV G, CgV *vals, CgV *dv, CgV *tapes, CgV len, CgV B, CgV T,
+                                CgV ws, CgV ctx) {
     const IrProgram *p = e->p;
     const IrLayer *l = &p->layers[i];
     const IrValue *in = &p->values[l->in], *o = &p->values[l->out];
@@ -275,11 +312,19 @@ static void emit_layer_backward(Emit *e, int i, CgV P, CgV G, CgV *vals, CgV *dv
     Cg *g = e->g;
     bool want_input = l->in != p->input;
     CgV R = rows_of(e, in, B, T), d_out = dv[l->out], d_in = want_input ? dv[l->in] : NULL;
+    bool masked = i + 1 < p->nlayers && p->layers[i + 1].out == l->out; /* by the other direction */
+    if (l->out != p->output && !masked) /* padding steps get no gradient */
+        mask_value(e, l->out, d_out, len, B, T);
     switch (l->kind) {
-    case IRL_CELL:
-        cg_call(g, CGT_VOID, arena_printf(e->a, "layer%d_backward", i), 9, P, G, vals[l->in],
-                want_input ? d_in : b->cast(g, CGT_PF32, I(e, 0)), d_out, B, T, ws, tapes[i]);
+    case IRL_CELL: {
+        const char *fn = arena_printf(e->a, "layer%d_backward", i);
+        CgV dx = want_input ? d_in : b->cast(g, CGT_PF32, I(e, 0));
+        if (e->lengths)
+            cg_call(g, CGT_VOID, fn, 10, P, G, vals[l->in], dx, d_out, B, T, ws, tapes[i], len);
+        else
+            cg_call(g, CGT_VOID, fn, 9, P, G, vals[l->in], dx, d_out, B, T, ws, tapes[i]);
         break;
+    }
     case IRL_EMBED: {
         CgV r = b->for_begin(g, "r", R);
         CgV row = at(e, b->load(g, CGT_PPF32, G, I(e, l->params[0])), mul(e, b->to_i64(g, b->load(g, CGT_PI32, vals[l->in], r)), I(e, o->size)));
@@ -314,7 +359,13 @@ static void emit_layer_backward(Emit *e, int i, CgV P, CgV G, CgV *vals, CgV *dv
         }
         break;
     case IRL_LAST:
-        if (want_input) {
+        if (want_input && e->lengths) { /* each sequence's own last step */
+            CgV bb = b->for_begin(g, "seq", B);
+            CgV row = add(e, mul(e, bb, T), last_step(e, len, bb, T));
+            View dy = view_of(at(e, d_out, mul(e, bb, I(e, in->size))), NULL, 0);
+            emit_rows(g, I(e, 1), at(e, d_in, mul(e, row, I(e, in->size))), I(e, 0), I(e, 0), &dy, in->size, true);
+            b->for_end(g);
+        } else if (want_input) {
             View dy = view_of(d_out, I(e, in->size), 0);
             emit_rows(g, B, d_in, mul(e, T, I(e, in->size)), mul(e, cg_sub(g, T, I(e, 1)), I(e, in->size)), &dy,
                       in->size, true);
@@ -341,12 +392,12 @@ static void emit_backward(Emit *e) {
     const IrProgram *p = e->p;
     const CgBackend *b = e->b;
     Cg *g = e->g;
-    CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PPF32, "G"}, {CGT_PVOID, "x"}, {CGT_I64, "B"},
+    CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PPF32, "G"}, {CGT_PVOID, "x"}, {CGT_PI32, "len"}, {CGT_I64, "B"},
                     {CGT_I64, "T"},   {CGT_PCF32, "d_out"}, {CGT_PF32, "ws"}, {CGT_PCTX, "ctx"}};
-    CgV v[8], end;
-    b->func_begin(g, "backward", CGT_VOID, 8, ps, v);
-    CgV B = v[3], T = v[4], ws = v[6];
-    CgV tape = let(e, CGT_PF32, "tape", b->field(g, v[7], "tape"));
+    CgV v[9], end;
+    b->func_begin(g, "backward", CGT_VOID, 9, ps, v);
+    CgV len = v[3], B = v[4], T = v[5], ws = v[7];
+    CgV tape = let(e, CGT_PF32, "tape", b->field(g, v[8], "tape"));
     CgV *vals = declare_values(e, v[2], b->cast(g, CGT_PF32, I(e, 0)), tape, B, T, &end);
     CgV *tapes = declare_layer_tapes(e, tape, end, B, T);
     CgV *dv = arena_alloc(e->a, sizeof(CgV) * (size_t)(p->nvalues + 1)), off = I(e, 0);
@@ -354,7 +405,7 @@ static void emit_backward(Emit *e) {
         if (k == p->input)
             continue;
         if (k == p->output) {
-            dv[k] = v[5];
+            dv[k] = v[6];
             continue;
         }
         dv[k] = let(e, CGT_PF32, name(e, "d%d", k), at(e, ws, off));
@@ -365,7 +416,7 @@ static void emit_backward(Emit *e) {
     bool *needed = needed_layers(e);
     for (int i = p->nlayers - 1; i >= 0; i--)
         if (needed[i])
-            emit_layer_backward(e, i, v[0], v[1], vals, dv, tapes, B, T, scratch, v[7]);
+            emit_layer_backward(e, i, v[0], v[1], vals, dv, tapes, len, B, T, scratch, v[8]);
     b->func_end(g, NULL);
 }
 
@@ -417,7 +468,7 @@ static void emit_descriptor(FILE *out, const IrProgram *p) {
 
 /* Everything the program computes, through any backend. */
 void emit_program(Cg *g, const IrProgram *p) {
-    Emit e = {g, g->b, g->a, p, true};
+    Emit e = {g, g->b, g->a, p, true, true};
     for (int i = 0; i < p->nlayers; i++) {
         if (p->layers[i].kind == IRL_CELL) {
             emit_cell_forward(&e, i);
@@ -434,7 +485,7 @@ void emit_program(Cg *g, const IrProgram *p) {
 
 /* Only the forward functions: the layers, forward and forward_train. */
 void emit_forward_program(Cg *g, const IrProgram *p) {
-    Emit e = {g, g->b, g->a, p, false};
+    Emit e = {g, g->b, g->a, p, false, false};
     for (int i = 0; i < p->nlayers; i++) {
         if (p->layers[i].kind == IRL_CELL)
             emit_cell_forward(&e, i);

@@ -310,9 +310,9 @@ void emit_cell_forward(Emit *e, int index) {
     b->comment(g, arena_printf(e->a, "%s: cell %s over time%s; tape: %d floats per sample per step", l->label, s->cell,
                                l->reverse ? ", reversed" : "", l->adj->tape_floats));
     CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PF32, "in"}, {CGT_PF32, "out"}, {CGT_I64, "B"},
-                    {CGT_I64, "T"},   {CGT_PF32, "ws"}, {CGT_PF32, "tape"}, {CGT_PF32, "carry"}};
-    CgV v[8];
-    b->func_begin(g, arena_printf(e->a, "layer%d", index), CGT_VOID, 8, ps, v);
+                    {CGT_I64, "T"},   {CGT_PF32, "ws"}, {CGT_PF32, "tape"}, {CGT_PF32, "carry"}, {CGT_PI32, "len"}};
+    CgV v[9];
+    b->func_begin(g, arena_printf(e->a, "layer%d", index), CGT_VOID, e->lengths ? 9 : 8, ps, v);
     CgV P = v[0], in = v[1], out = v[2], B = v[3], T = v[4], tape = v[6], carry = v[7];
     CgV has_tape = let(e, CGT_I64, "has_tape", b->select(g, CGT_I64, b->not_null(g, tape), I(e, 1), I(e, 0)));
     TapeLayout tl = tape_layout(e, l, tape, B, T, has_tape);
@@ -387,6 +387,8 @@ void emit_cell_forward(Emit *e, int index) {
               s->nodes[s->output].size, false);
     for (int i = 0; i < s->nstates; i++)
         emit_rows(g, B, sn[i], I(e, s->state_size[i]), I(e, 0), &views[s->state_next[i]], s->state_size[i], false);
+    for (int i = 0; e->lengths && i < s->nstates; i++) /* past its length a sequence's states hold */
+        cg_call(g, CGT_VOID, "rt_mask_hold", 6, sn[i], sv[i], v[8], B, t, I(e, s->state_size[i]));
     b->for_end(g);
     CgV last = b->select(g, CGT_I64, has_tape, T, b->int_op(g, '%', T, I(e, 2)));
     for (int i = 0, a0 = 0; i < s->nstates; a0 += s->state_size[i], i++) {
@@ -493,9 +495,9 @@ void emit_cell_backward(Emit *e, int index) {
     lo.live = backward_live(e, adj, want_input); /* emitted for this one: maybe without d input */
     int width = e->p->values[l->out].size;
     CgParam ps[] = {{CGT_PPF32, "P"}, {CGT_PPF32, "G"}, {CGT_PF32, "in"}, {CGT_PF32, "d_in"}, {CGT_PCF32, "d_out"},
-                    {CGT_I64, "B"},   {CGT_I64, "T"},   {CGT_PF32, "ws"}, {CGT_PF32, "tape"}};
-    CgV v[9];
-    b->func_begin(g, arena_printf(e->a, "layer%d_backward", index), CGT_VOID, 9, ps, v);
+                    {CGT_I64, "B"},   {CGT_I64, "T"},   {CGT_PF32, "ws"}, {CGT_PF32, "tape"}, {CGT_PI32, "len"}};
+    CgV v[10];
+    b->func_begin(g, arena_printf(e->a, "layer%d_backward", index), CGT_VOID, e->lengths ? 10 : 9, ps, v);
     CgV P = v[0], G = v[1], in = v[2], d_in = v[3], d_out = v[4], B = v[5], T = v[6], tape = v[8];
     TapeLayout tl = tape_layout(e, l, tape, B, T, I(e, 1));
     Bump m = {e, v[7], I(e, 0)};
@@ -525,6 +527,8 @@ void emit_cell_backward(Emit *e, int index) {
         ds[i] = let(e, CGT_PF32, name(e, "ds%d", i), at(e, dst[i], mul(e, b->int_op(g, '%', tt, I(e, 2)), row)));
         dp[i] = let(e, CGT_PF32, name(e, "ds%d_prev", i),
                     at(e, dst[i], mul(e, b->int_op(g, '%', add(e, tt, I(e, 1)), I(e, 2)), row)));
+        if (e->lengths) /* a padding step's state only held: no gradient goes through its cell */
+            cg_call(g, CGT_VOID, "rt_mask_rows", 5, ds[i], v[9], B, t, I(e, s->state_size[i]));
     }
     CgV *fbuf = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
     for (int k = 0; k < s->nnodes; k++)

@@ -13,6 +13,7 @@ typedef struct Emit {
     Arena *a;
     const IrProgram *p;
     bool pack;   /* pack the weights of the time loop's products once (host programs) */
+    bool lengths;/* entry points and time loops take sequence lengths (host programs) */
 } Emit;
 
 static inline CgV I(Emit *e, int64_t v) { return cg_i(e->g, v); }

@@ -15,11 +15,12 @@
 static const char *const usages[][2] = {
     {"info", "info"},
     {"init", "init    [--seed N] -o W.safetensors"},
-    {"forward", "forward --weights W --input X.npy (-o Y.npy | --expect REF.npy [--tol F | --rtol F])"},
-    {"eval", "eval    --weights W --input X.npy --target T.npy"},
-    {"grad", "grad    --weights W --input X.npy --target T.npy (-o G.safetensors | --expect REF.safetensors "
-             "[--tol F])"},
-    {"train", "train   [--weights W | --seed N] (--input X.npy --target T.npy | --text FILE)\n"
+    {"forward", "forward --weights W --input X.npy [--lengths L.npy] (-o Y.npy | --expect REF.npy "
+                "[--tol F | --rtol F])"},
+    {"eval", "eval    --weights W --input X.npy --target T.npy [--lengths L.npy]"},
+    {"grad", "grad    --weights W --input X.npy --target T.npy [--lengths L.npy] (-o G.safetensors | "
+             "--expect REF.safetensors [--tol F])"},
+    {"train", "train   [--weights W | --seed N] (--input X.npy --target T.npy [--lengths L.npy] | --text FILE)\n"
               "                -o W.safetensors [--optimizer sgd|adam] [--lr F] [--epochs N] [--batch N]\n"
               "                [--bptt N] [--clip F] [--valid F] [--checkpoint PATH] [--checkpoint-every N]\n"
               "                [--resume CKPT]"},
@@ -39,7 +40,7 @@ typedef struct Option {
 static const Option options[] = {
     STR("o", out), STR("weights", weights), STR("input", input), STR("target", target),
     STR("expect", expect), STR("text", text), STR("optimizer", optimizer),
-    STR("checkpoint", checkpoint), STR("resume", resume), STR("prime", prime),
+    STR("checkpoint", checkpoint), STR("resume", resume), STR("prime", prime), STR("lengths", lengths),
     {"tol", ARG_REAL, offsetof(rt_args, tol), OPT_TOL},
     {"rtol", ARG_REAL, offsetof(rt_args, rtol), OPT_RTOL},
     {"lr", ARG_REAL, offsetof(rt_args, lr), OPT_LR},

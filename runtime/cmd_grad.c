@@ -3,7 +3,8 @@
  * compares every gradient with a reference file instead of writing one and
  * prints a line per tensor (an extension, for golden tests in CI). Across
  * ranks each takes its share of the sequences and the gradients are summed
- * (grad_sum.c); rank 0 prints and writes. */
+ * (grad_sum.c); rank 0 prints and writes. With --lengths each sequence
+ * counts its valid steps only. */
 #include "rt_driver.h"
 #include <math.h>
 #include <stdio.h>
@@ -46,11 +47,15 @@ int rt_cmd_grad(const rt_model *m, const rt_args *a) {
     rt_data x, y;
     rt_trainer t = {0};
     rt_error err;
-    int rc = -1;
-    if (rt_params_load(m, a->weights, &p, &err))
-        return rt_fail(a, err.msg);
-    if (rt_data_load_pair(m, a->input, a->target, &x, &y, &err)) {
+    rt_lengths l;
+    int rc = rt_lengths_arg(m, a, &l, &err);
+    if (rc)
+        return rc > 0 ? rc : rt_fail(a, err.msg);
+    rc = -1;
+    if (rt_params_load(m, a->weights, &p, &err) || rt_data_load_pair(m, a->input, a->target, l.len ? &l : NULL, &x, &y,
+                                                                     &err)) {
         rt_params_free(&p);
+        rt_lengths_free(&l);
         return rt_fail(a, err.msg);
     }
     int64_t first, B;
@@ -63,7 +68,10 @@ int rt_cmd_grad(const rt_model *m, const rt_args *a) {
         const void *yin = y.tokens ? (const void *)(y.tokens + first * ty) : (const void *)(y.floats + first * ty * y.width);
         rt_loss_sum s = {0};
         int64_t tokens = B * x.T;
-        rt_train_pass(&t, p.data, xin, yin, B, x.T, &s);
+        int32_t *lw = l.len ? malloc(sizeof(int32_t) * (size_t)(B + 1)) : NULL;
+        bool padded = lw && rt_lengths_window(l.len + first, B, 0, x.T, lw) < B * x.T;
+        rt_train_pass(&t, p.data, xin, yin, padded ? lw : NULL, B, x.T, &s);
+        free(lw);
         rt_grads_sum_ranks(&t, &s, &tokens);
         rc = 0;
         if (rt_dist_rank() == 0) {
@@ -75,5 +83,6 @@ int rt_cmd_grad(const rt_model *m, const rt_args *a) {
     rt_params_free(&p);
     rt_data_free(&x);
     rt_data_free(&y);
+    rt_lengths_free(&l);
     return rc < 0 ? rt_fail(a, err.msg) : rc;
 }

@@ -75,12 +75,12 @@ int rt_cmd_sample(const rt_model *m, const rt_args *a) {
     memset(t.state, 0, sizeof(float) * (size_t)m->state_floats);
     if (!rc) {
         fwrite(prime, 1, (size_t)plen, stdout);
-        m->forward_train(p.data, ids, 1, plen, t.out, t.ws, &t.ctx);
+        m->forward_train(p.data, ids, NULL, 1, plen, t.out, t.ws, &t.ctx);
         const float *z = t.out + (plen - 1) * V;
         for (int64_t i = 0; i < length; i++) {
             int32_t next = draw(z, V, temperature, &g);
             putchar(next & 0xFF);
-            m->forward_train(p.data, &next, 1, 1, t.out, t.ws, &t.ctx);
+            m->forward_train(p.data, &next, NULL, 1, 1, t.out, t.ws, &t.ctx);
             z = t.out;
         }
         putchar('\n');

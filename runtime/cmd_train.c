@@ -41,6 +41,7 @@ typedef struct Source {        /* the training and validation data */
     rt_data vx, vy;            /* npy validation sequences, loaded (rank 0) */
     int64_t ntrain, nvalid;    /* npy: sequences */
     rt_text corpus;            /* --text: this rank's streams (rank 0: and validation) */
+    rt_lengths lengths;        /* --lengths: every sequence's (len NULL: all T) */
 } Source;
 
 typedef struct Run {
@@ -57,6 +58,7 @@ typedef struct Run {
     float *carry, *gathered;   /* rank 0: the whole batch's carried states, and as sent */
     float *xw, *yw;            /* one window's floats (or ids) */
     int32_t *xt, *yt;
+    int32_t *lw;               /* one window's valid steps per sequence */
     double t0, last_print;
     int64_t tokens, steps_done;
     double total_steps;          /* for the progress line only */
@@ -140,11 +142,14 @@ static int load_validation(const rt_model *m, Source *s, rt_error *err) {
         if (rt_data_read(d[i], s->ntrain * per, n, buf, err))
             return -1;
     }
+    s->vx.lengths = s->lengths.len ? s->lengths.len + s->ntrain : NULL;
     return 0;
 }
 
-static int load_source(const rt_model *m, const rt_args *a, Config *c, Source *s, rt_error *err) {
+static int load_source(const rt_model *m, const rt_args *a, Config *c, const rt_lengths *lengths, Source *s,
+                       rt_error *err) {
     memset(s, 0, sizeof *s);
+    s->lengths = *lengths; /* owned from here */
     if (a->text) {
         if (!m->input.token || !m->input.seq || !m->target.token || !m->target.seq || m->input.size != 256 ||
             m->target.size != 256) {
@@ -155,7 +160,7 @@ static int load_source(const rt_model *m, const rt_args *a, Config *c, Source *s
         return rt_text_open(a->text, c->valid, c->batch, rt_dist_rank(), rt_dist_size(), rt_dist_rank() == 0,
                             &s->corpus, err);
     }
-    if (rt_data_open_pair(m, a->input, a->target, &s->x, &s->y, err))
+    if (rt_data_open_pair(m, a->input, a->target, s->lengths.len ? &s->lengths : NULL, &s->x, &s->y, err))
         return -1;
     s->nvalid = (int64_t)ceil(c->valid * (double)s->x.B);
     s->ntrain = s->x.B - s->nvalid;
@@ -207,8 +212,10 @@ static int64_t global_batch(const Run *r, int64_t batch) {
 }
 
 /* Copy window [t0, t0 + len) of this rank's share of batch `batch` into the
- * window buffers; *B gets the share's size, *first its place in the batch. */
-static int fill_window(Run *r, int64_t batch, int64_t t0, int64_t len, int64_t *B, int64_t *first, rt_error *err) {
+ * window buffers, and each sequence's valid steps in it into r->lw; *B gets
+ * the share's size, *first its place in the batch. Returns the valid steps
+ * of the share, or -1. */
+static int64_t fill_window(Run *r, int64_t batch, int64_t t0, int64_t len, int64_t *B, int64_t *first, rt_error *err) {
     const Source *s = &r->src;
     rt_dist_share_of(global_batch(r, batch), r->rank, r->ranks, first, B);
     if (s->text) {
@@ -218,7 +225,7 @@ static int fill_window(Run *r, int64_t batch, int64_t t0, int64_t len, int64_t *
                 r->xt[b * len + t] = s->corpus.bytes[at];
                 r->yt[b * len + t] = s->corpus.bytes[at + 1];
             }
-        return 0;
+        return *B * len;
     }
     int64_t T = s->x.T, w = s->x.width, wy = s->y.width;
     for (int64_t b = 0; b < *B; b++) {
@@ -228,8 +235,9 @@ static int fill_window(Run *r, int64_t batch, int64_t t0, int64_t len, int64_t *
         void *yd = r->m->target.token ? (void *)(r->yt + b * ty) : (void *)(r->yw + b * ty * wy);
         if (rt_data_read(&s->x, (seq * T + t0) * w, len * w, xd, err) || rt_data_read(&s->y, y0 * wy, ty * wy, yd, err))
             return -1;
+        rt_lengths_window(s->lengths.len ? s->lengths.len + seq : NULL, 1, t0, len, r->lw + b);
     }
-    return 0;
+    return rt_valid_steps(r->lw, *B, len);
 }
 
 /* ---- reporting ---------------------------------------------------------- */
@@ -279,7 +287,8 @@ static int validate(Run *r, rt_error *err) {
         if (m->loss == RT_LOSS_CROSS_ENTROPY)
             rt_cross_entropy(out, r->src.vy.tokens, rows, m->output.size, &s);
         else
-            rt_mse(out, r->src.vy.floats, rows * m->output.size, &s);
+            rt_mse(out, r->src.vy.floats, rows * m->output.size,
+                   (m->output.seq ? rt_valid_steps(vx.lengths, vx.B, vx.T) : vx.B) * m->output.size, &s);
         free(out);
     } else {
         int64_t n = r->src.corpus.len - r->src.corpus.train_len - 1, w = window_len(r);
@@ -295,7 +304,7 @@ static int validate(Run *r, rt_error *err) {
                 r->xt[t] = r->src.corpus.vbytes[t0 + t];
                 r->yt[t] = r->src.corpus.vbytes[t0 + t + 1];
             }
-            m->forward_train(r->p.data, r->xt, 1, len, r->t.out, r->t.ws, &ctx);
+            m->forward_train(r->p.data, r->xt, NULL, 1, len, r->t.out, r->t.ws, &ctx);
             rt_cross_entropy(r->t.out, r->yt, len, m->output.size, &s);
         }
     }
@@ -354,15 +363,16 @@ static int checkpoint(Run *r, rt_error *err) {
 static int step(Run *r, int64_t batch, int64_t window, rt_error *err) {
     int64_t w = window_len(r), t0 = window * w, T = steps_per_seq(r);
     int64_t len = T - t0 < w ? T - t0 : w, B, first;
-    if (fill_window(r, batch, t0, len, &B, &first, err))
+    int64_t valid = fill_window(r, batch, t0, len, &B, &first, err);
+    if (valid < 0)
         return -1;
     const void *x = r->m->input.token ? (const void *)r->xt : (const void *)r->xw;
     const void *y = r->m->target.token ? (const void *)r->yt : (const void *)r->yw;
     rt_grads_zero(&r->t);
     rt_trainer_window(&r->t, first);
     rt_loss_sum s = {0};
-    rt_train_pass(&r->t, r->p.data, x, y, B, len, &s);
-    int64_t tokens = B * len;
+    rt_train_pass(&r->t, r->p.data, x, y, valid < B * len ? r->lw : NULL, B, len, &s);
+    int64_t tokens = valid;
     rt_grads_sum_ranks(&r->t, &s, &tokens);
     r->tokens += tokens;
     if (s.count == 0)
@@ -432,9 +442,10 @@ static int alloc_windows(Run *r, rt_error *err) {
     r->yw = malloc(sizeof(float) * (size_t)(B * w * yw + 1));
     r->xt = malloc(sizeof(int32_t) * (size_t)(B * w + 1));
     r->yt = malloc(sizeof(int32_t) * (size_t)(B * w + 1));
+    r->lw = malloc(sizeof(int32_t) * (size_t)(B + 1));
     r->carry = calloc((size_t)(r->rank == 0 ? whole : 0) + 1, sizeof(float));
     r->gathered = malloc(sizeof(float) * (size_t)((r->rank == 0 ? whole : 0) + 1));
-    if (!r->perm || !r->xw || !r->yw || !r->xt || !r->yt || !r->carry || !r->gathered) {
+    if (!r->perm || !r->xw || !r->yw || !r->xt || !r->yt || !r->lw || !r->carry || !r->gathered) {
         snprintf(err->msg, sizeof err->msg, "out of memory for the training data");
         return -1;
     }
@@ -468,13 +479,15 @@ static int resume(Run *r, const char *path, rt_error *err) {
     return rc;
 }
 
-static int setup(Run *r, const rt_args *a, rt_error *err) {
+static int setup(Run *r, const rt_args *a, rt_lengths *lengths, rt_error *err) {
     const rt_model *m = r->m;
-    if (r->rank == 0 && (rt_check_writable(a->out, err) || rt_check_writable(r->cfg.ckpt, err)))
+    if ((r->rank == 0 && (rt_check_writable(a->out, err) || rt_check_writable(r->cfg.ckpt, err))) ||
+        (a->weights ? rt_params_load(m, a->weights, &r->p, err) : rt_params_init(m, r->cfg.seed, &r->p, err))) {
+        rt_lengths_free(lengths);
         return -1;
-    if (a->weights ? rt_params_load(m, a->weights, &r->p, err) : rt_params_init(m, r->cfg.seed, &r->p, err))
-        return -1;
-    if (load_source(m, a, &r->cfg, &r->src, err) || alloc_windows(r, err) || rt_optim_init(&r->o, m, &r->cfg.opt, err))
+    }
+    if (load_source(m, a, &r->cfg, lengths, &r->src, err) || alloc_windows(r, err) ||
+        rt_optim_init(&r->o, m, &r->cfg.opt, err))
         return -1;
     r->t.ctx.training = 1;
     rt_rng g;
@@ -501,6 +514,8 @@ static void teardown(Run *r) {
     free(r->yw);
     free(r->xt);
     free(r->yt);
+    free(r->lw);
+    rt_lengths_free(&r->src.lengths);
 }
 
 int rt_cmd_train(const rt_model *m, const rt_args *a) {
@@ -509,9 +524,13 @@ int rt_cmd_train(const rt_model *m, const rt_args *a) {
     if (a->weights && a->resume)
         return rt_usage_error(a, "%s", "--resume continues from its own weights; drop --weights");
     Run r = {.m = m, .rank = rt_dist_rank(), .ranks = rt_dist_size()};
+    rt_error err = {{0}};
+    rt_lengths lengths;
     int rc = configure(m, a, &r.cfg);
+    if (!rc)
+        rc = rt_lengths_arg(m, a, &lengths, &err);
     if (rc)
-        return rc;
+        return rc > 0 ? rc : rt_fail(a, err.msg);
     char *ckpt = NULL;
     if (a->checkpoint) {
         r.cfg.ckpt = a->checkpoint;
@@ -519,9 +538,8 @@ int rt_cmd_train(const rt_model *m, const rt_args *a) {
         sprintf(ckpt, "%s.ckpt", a->out);
         r.cfg.ckpt = ckpt;
     }
-    rt_error err = {{0}};
     r.t0 = r.last_print = now();
-    rc = !ckpt && !a->checkpoint ? -1 : setup(&r, a, &err);
+    rc = !ckpt && !a->checkpoint ? (rt_lengths_free(&lengths), -1) : setup(&r, a, &lengths, &err);
     int64_t T = rc ? 0 : steps_per_seq(&r);
     if (!rc && m->bidirectional && r.cfg.bptt > 0 && r.cfg.bptt < T) {
         teardown(&r);

@@ -2,7 +2,9 @@
  * types (docs/programs.md): tokens as <i4 or <i8 within the vocabulary
  * (targets may also be -100, skipped by cross_entropy), vectors as <f4
  * (<f8 is converted), shaped [B, T(, N)] for sequences, [B(, N)] otherwise.
- * Every value must be finite. A data set is opened (its header checked,
+ * Every value must be finite. With sequence lengths, steps past a
+ * sequence's length are padding: never checked, and read as 0 (a target id
+ * as -100, which every loss and metric skips). A data set is opened (its header checked,
  * its values read through once) and then read by offset (training: each rank reads its own
  * sequences), or loaded whole; both go through rt_data_read, which
  * converts and checks every value it reads. */
@@ -60,6 +62,10 @@ static const char *position(const rt_data *d, int64_t i, char *buf, size_t n) {
     return buf;
 }
 
+static bool is_padding(const rt_data *d, int64_t i) {
+    return d->lengths && i / d->width % d->T >= d->lengths[i / (d->T * d->width)];
+}
+
 /* n raw values of d's dtype at flat index first into dst, checked: ids
  * within the vocabulary, vectors finite. */
 static int convert(const rt_data *d, const void *raw, int64_t first, int64_t n, void *dst, rt_error *err) {
@@ -67,6 +73,13 @@ static int convert(const rt_data *d, const void *raw, int64_t first, int64_t n, 
     const char *what = d->is_target ? "target" : "input";
     char at[64];
     for (int64_t i = 0; i < n; i++) {
+        if (is_padding(d, first + i)) {
+            if (t->token)
+                ((int32_t *)dst)[i] = d->is_target ? RT_IGNORE_INDEX : 0;
+            else
+                ((float *)dst)[i] = 0;
+            continue;
+        }
         if (!t->token) {
             double v = d->dtype == RT_F32 ? ((const float *)raw)[i] : ((const double *)raw)[i];
             float f = (float)v;
@@ -108,8 +121,8 @@ int rt_data_read(const rt_data *d, int64_t first, int64_t count, void *dst, rt_e
 }
 
 /* Open and check the header; with check_values, read every value once. */
-static int open_data(const char *path, const rt_type *t, bool is_target, bool check_values, rt_data *out,
-                     rt_error *err) {
+static int open_data(const char *path, const rt_type *t, bool is_target, const rt_lengths *lengths, bool check_values,
+                     rt_data *out, rt_error *err) {
     memset(out, 0, sizeof *out);
     rt_array a;
     if (rt_npy_open(path, &a, &out->file, &out->offset, err))
@@ -129,6 +142,9 @@ static int open_data(const char *path, const rt_type *t, bool is_target, bool ch
     out->type = t;
     out->is_target = is_target;
     out->path = path;
+    if (!rc && lengths)
+        rc = rt_lengths_fit(lengths, path, out->B, t->seq ? out->T : INT64_MAX, err);
+    out->lengths = lengths && t->seq ? lengths->len : NULL;
     static _Thread_local int32_t values[CHUNK]; /* ids or floats */
     for (int64_t at = 0; !rc && check_values && at < a.count; at += CHUNK)
         rc = rt_data_read(out, at, a.count - at < CHUNK ? a.count - at : CHUNK, values, err);
@@ -137,14 +153,16 @@ static int open_data(const char *path, const rt_type *t, bool is_target, bool ch
     return rc;
 }
 
-int rt_data_open(const char *path, const rt_type *t, bool is_target, rt_data *out, rt_error *err) {
-    return open_data(path, t, is_target, true, out, err);
+int rt_data_open(const char *path, const rt_type *t, bool is_target, const rt_lengths *lengths, rt_data *out,
+                 rt_error *err) {
+    return open_data(path, t, is_target, lengths, true, out, err);
 }
 
 /* Opened, then read whole (every value checked as it is read). */
-int rt_data_load(const char *path, const rt_type *t, bool is_target, rt_data *out, rt_error *err) {
+int rt_data_load(const char *path, const rt_type *t, bool is_target, const rt_lengths *lengths, rt_data *out,
+                 rt_error *err) {
     rt_data file;
-    if (open_data(path, t, is_target, false, &file, err))
+    if (open_data(path, t, is_target, lengths, false, &file, err))
         return -1;
     int64_t n = file.B * file.T * file.width;
     *out = file;
@@ -166,14 +184,15 @@ void rt_data_free(rt_data *d) {
     memset(d, 0, sizeof *d);
 }
 
-typedef int data_reader(const char *path, const rt_type *t, bool is_target, rt_data *out, rt_error *err);
+typedef int data_reader(const char *path, const rt_type *t, bool is_target, const rt_lengths *lengths, rt_data *out,
+                        rt_error *err);
 
-static int pair(data_reader *read, const rt_model *m, const char *input, const char *target, rt_data *x, rt_data *y,
-                rt_error *err) {
+static int pair(data_reader *read, const rt_model *m, const char *input, const char *target, const rt_lengths *lengths,
+                rt_data *x, rt_data *y, rt_error *err) {
     memset(y, 0, sizeof *y);
-    if (read(input, &m->input, false, x, err))
+    if (read(input, &m->input, false, lengths, x, err))
         return -1;
-    if (read(target, &m->target, true, y, err)) {
+    if (read(target, &m->target, true, lengths, y, err)) {
         rt_data_free(x);
         return -1;
     }
@@ -187,12 +206,12 @@ static int pair(data_reader *read, const rt_model *m, const char *input, const c
     return 0;
 }
 
-int rt_data_load_pair(const rt_model *m, const char *input, const char *target, rt_data *x, rt_data *y,
-                      rt_error *err) {
-    return pair(rt_data_load, m, input, target, x, y, err);
+int rt_data_load_pair(const rt_model *m, const char *input, const char *target, const rt_lengths *lengths, rt_data *x,
+                      rt_data *y, rt_error *err) {
+    return pair(rt_data_load, m, input, target, lengths, x, y, err);
 }
 
-int rt_data_open_pair(const rt_model *m, const char *input, const char *target, rt_data *x, rt_data *y,
-                      rt_error *err) {
-    return pair(rt_data_open, m, input, target, x, y, err);
+int rt_data_open_pair(const rt_model *m, const char *input, const char *target, const rt_lengths *lengths, rt_data *x,
+                      rt_data *y, rt_error *err) {
+    return pair(rt_data_open, m, input, target, lengths, x, y, err);
 }

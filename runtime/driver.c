@@ -63,13 +63,24 @@ static void gather_steps(const rt_data *x, int64_t b0, int64_t nb, int64_t t0, i
         memcpy((char *)dst + (size_t)(b * n) * row, src + (size_t)((b0 + b) * x->T + t0) * row, (size_t)n * row);
 }
 
+/* The valid steps of sequences b0.. b0+nb-1 in steps t0.. t0+n-1, in lw;
+ * NULL when all are valid (the model then runs exactly as without lengths). */
+static const int32_t *window_lengths(const rt_data *x, int64_t b0, int64_t nb, int64_t t0, int64_t n, int32_t *lw) {
+    if (!x->lengths)
+        return NULL;
+    return rt_lengths_window(x->lengths + b0, nb, t0, n, lw) < nb * n ? lw : NULL;
+}
+
 /* Run the model over every sequence of x, FORWARD_CHUNK sequences at a
  * time. A unidirectional model runs FORWARD_STEPS steps at a time with its
  * states carried across: the same operations in the same order, so the
- * same bits as one call over the whole sequence. */
+ * same bits as one call over the whole sequence (not with lengths and
+ * `last`, whose step may lie in any part). */
 int rt_run_forward(const rt_model *m, const rt_params *p, const rt_data *x, float *out, rt_error *err) {
     int64_t chunk = x->B < FORWARD_CHUNK ? x->B : FORWARD_CHUNK;
-    int64_t steps = m->bidirectional || x->T <= FORWARD_STEPS ? x->T : FORWARD_STEPS;
+    bool whole = m->bidirectional || x->T <= FORWARD_STEPS || (x->lengths && !m->output.seq);
+    int64_t steps = whole ? x->T : FORWARD_STEPS;
+    int32_t lw[FORWARD_CHUNK];
     int64_t out_step = m->output.size, out_row = (m->output.seq ? x->T : 1) * out_step;
     int64_t in_floats = chunk * steps * (x->tokens ? 1 : x->width);
     int64_t part_floats = chunk * (m->output.seq ? steps : 1) * out_step;
@@ -87,14 +98,14 @@ int rt_run_forward(const rt_model *m, const rt_params *p, const rt_data *x, floa
         int64_t nb = x->B - b0 < chunk ? x->B - b0 : chunk;
         if (!split) {
             const void *from = x->tokens ? (const void *)(x->tokens + b0 * x->T) : (const void *)(x->floats + b0 * x->T * x->width);
-            m->forward(p->data, from, nb, x->T, out + b0 * out_row, ws, NULL);
+            m->forward(p->data, from, window_lengths(x, b0, nb, 0, x->T, lw), nb, x->T, out + b0 * out_row, ws, NULL);
             continue;
         }
         memset(state, 0, sizeof(float) * (size_t)(nb * m->state_floats));
         for (int64_t t0 = 0; t0 < x->T; t0 += steps) {
             int64_t n = x->T - t0 < steps ? x->T - t0 : steps;
             gather_steps(x, b0, nb, t0, n, in);
-            m->forward(p->data, in, nb, n, part, ws, state);
+            m->forward(p->data, in, window_lengths(x, b0, nb, t0, n, lw), nb, n, part, ws, state);
             for (int64_t b = 0; m->output.seq && b < nb; b++)
                 memcpy(out + (b0 + b) * out_row + t0 * out_step, part + b * n * out_step, sizeof(float) * (size_t)(n * out_step));
         }
@@ -105,12 +116,25 @@ int rt_run_forward(const rt_model *m, const rt_params *p, const rt_data *x, floa
     return 0;
 }
 
+int rt_lengths_arg(const rt_model *m, const rt_args *a, rt_lengths *l, rt_error *err) {
+    memset(l, 0, sizeof *l);
+    if (!a->lengths)
+        return 0;
+    if (a->text)
+        return rt_usage_error(a, "%s", "--lengths goes with --input data, not --text (a corpus has no sequences)");
+    if (!m->input.seq)
+        return rt_usage_error(a, "--lengths %s: the model's input is one %s per sequence, not a sequence", a->lengths,
+                              m->input.token ? "token" : "vector");
+    return rt_lengths_load(a->lengths, l, err);
+}
+
 /* Load weights and input, run forward; *out has B x out_row floats. */
-static int load_and_run(const rt_model *m, const rt_args *a, rt_data *x, float **out, rt_error *err) {
+static int load_and_run(const rt_model *m, const rt_args *a, const rt_lengths *l, rt_data *x, float **out,
+                        rt_error *err) {
     rt_params p = {0};
     *out = NULL;
     memset(x, 0, sizeof *x);
-    if (rt_params_load(m, a->weights, &p, err) || rt_data_load(a->input, &m->input, false, x, err)) {
+    if (rt_params_load(m, a->weights, &p, err) || rt_data_load(a->input, &m->input, false, l->len ? l : NULL, x, err)) {
         rt_params_free(&p);
         return -1;
     }
@@ -159,10 +183,15 @@ static int compare(const rt_args *a, const float *out, const int64_t *dims, int 
 static int cmd_forward(const rt_model *m, const rt_args *a) {
     if (!a->weights || !a->input || (!a->out == !a->expect))
         return rt_usage_error(a, "%s", "forward needs --weights, --input, and either -o or --expect");
-    rt_data x;
-    float *out;
+    rt_data x = {0};
+    float *out = NULL;
     rt_error err;
-    int rc = load_and_run(m, a, &x, &out, &err);
+    rt_lengths l;
+    int rc = rt_lengths_arg(m, a, &l, &err);
+    if (rc > 0)
+        return rc;
+    if (!rc)
+        rc = load_and_run(m, a, &l, &x, &out, &err);
     int64_t dims[3] = {x.B, m->output.seq ? x.T : m->output.size, m->output.size};
     int rank = m->output.seq ? 3 : 2;
     if (!rc && a->out)
@@ -171,18 +200,24 @@ static int cmd_forward(const rt_model *m, const rt_args *a) {
         rc = compare(a, out, dims, rank, &err);
     free(out);
     rt_data_free(&x);
+    rt_lengths_free(&l);
     return rc < 0 ? rt_fail(a, err.msg) : rc;
 }
 
 static int cmd_eval(const rt_model *m, const rt_args *a) {
     if (!a->weights || !a->input || !a->target)
         return rt_usage_error(a, "%s", "eval needs --weights, --input and --target");
-    rt_data x, y = {0};
-    float *out;
+    rt_data x = {0}, y = {0};
+    float *out = NULL;
     rt_error err;
-    int rc = load_and_run(m, a, &x, &out, &err);
+    rt_lengths l;
+    int rc = rt_lengths_arg(m, a, &l, &err);
+    if (rc > 0)
+        return rc;
     if (!rc)
-        rc = rt_data_load(a->target, &m->target, true, &y, &err);
+        rc = load_and_run(m, a, &l, &x, &out, &err);
+    if (!rc)
+        rc = rt_data_load(a->target, &m->target, true, l.len ? &l : NULL, &y, &err);
     if (!rc && (y.B != x.B || (m->target.seq && y.T != x.T))) {
         snprintf(err.msg, sizeof err.msg, "%s: %lld sequences of %lld steps, but the input has %lld of %lld",
                  a->target, (long long)y.B, (long long)y.T, (long long)x.B, (long long)x.T);
@@ -194,7 +229,8 @@ static int cmd_eval(const rt_model *m, const rt_args *a) {
         if (m->loss == RT_LOSS_CROSS_ENTROPY)
             rt_cross_entropy(out, y.tokens, rows, m->output.size, &s);
         else
-            rt_mse(out, y.floats, rows * m->output.size, &s);
+            rt_mse(out, y.floats, rows * m->output.size,
+                   (m->output.seq ? rt_valid_steps(l.len, x.B, x.T) : x.B) * m->output.size, &s);
         if (s.count == 0) {
             snprintf(err.msg, sizeof err.msg, "%s: every target is -100, so no position counts", a->target);
             rc = -1;
@@ -210,6 +246,7 @@ static int cmd_eval(const rt_model *m, const rt_args *a) {
     free(out);
     rt_data_free(&x);
     rt_data_free(&y);
+    rt_lengths_free(&l);
     return rc ? rt_fail(a, err.msg) : 0;
 }
 

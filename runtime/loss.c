@@ -1,6 +1,8 @@
 /* loss.c - the two losses of docs/language.md, accumulated in double over
  * chunks of a batch: cross-entropy as F.cross_entropy (mean over positions
- * whose target is not -100) and mean squared error as F.mse_loss. */
+ * whose target is not -100) and mean squared error as F.mse_loss. With
+ * sequence lengths, padding positions hold target -100 and, for MSE, zeros
+ * in both arrays, counted out by the caller. */
 #include "rt_internal.h"
 
 void rt_cross_entropy(const float *logits, const int32_t *targets, int64_t rows, int64_t V, rt_loss_sum *acc) {
@@ -24,10 +26,17 @@ void rt_cross_entropy(const float *logits, const int32_t *targets, int64_t rows,
     }
 }
 
-void rt_mse(const float *out, const float *target, int64_t n, rt_loss_sum *acc) {
+void rt_mse(const float *out, const float *target, int64_t n, int64_t counted, rt_loss_sum *acc) {
     for (int64_t i = 0; i < n; i++) {
         double d = (double)out[i] - (double)target[i];
         acc->total += d * d;
     }
-    acc->count += n;
+    acc->count += counted;
+}
+
+int64_t rt_valid_steps(const int32_t *len, int64_t B, int64_t T) {
+    int64_t n = 0;
+    for (int64_t b = 0; b < B; b++)
+        n += len ? len[b] : T;
+    return n;
 }

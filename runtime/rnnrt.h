@@ -88,20 +88,25 @@ typedef struct rt_train_ctx { RT_TRAIN_CTX_FIELDS(RT_DECLARE) } rt_train_ctx;
 
 /* Forward pass over B sequences of T steps. P[i] is parameter i (row-major,
  * rt_model.params order); x holds int32 ids [B, T] (or [B]) for a token
- * input, else floats [B, T, N] (or [B, N]); out receives the loss's first
- * argument, [B, T, N] or [B, N]; ws has workspace(B, T) floats; state is
- * NULL (every state starts at zero) or [state_floats x B] carried states,
- * in and out, as in rt_train_ctx. */
-typedef void rt_forward_fn(float *const *P, const void *x, int64_t B, int64_t T, float *out, float *ws, float *state);
+ * input, else floats [B, T, N] (or [B, N]); len is NULL (every step of
+ * every sequence is valid) or each sequence's valid steps [B], each in
+ * [0, T] (its states hold after them, `last` takes the last of them, and
+ * every sequence value, out included, is 0 past them; x is 0 there too);
+ * out receives the loss's first argument, [B, T, N] or [B, N]; ws has
+ * workspace(B, T) floats; state is NULL (every state starts at zero) or
+ * [state_floats x B] carried states, in and out, as in rt_train_ctx. */
+typedef void rt_forward_fn(float *const *P, const void *x, const int32_t *len, int64_t B, int64_t T, float *out,
+                           float *ws, float *state);
 typedef size_t rt_workspace_fn(int64_t B, int64_t T);
 /* The same forward pass, keeping in ctx->tape what backward needs, and
  * starting from (and leaving) the carried states in ctx->state. */
-typedef void rt_forward_train_fn(float *const *P, const void *x, int64_t B, int64_t T, float *out, float *ws,
-                                 rt_train_ctx *ctx);
+typedef void rt_forward_train_fn(float *const *P, const void *x, const int32_t *len, int64_t B, int64_t T,
+                                 float *out, float *ws, rt_train_ctx *ctx);
 /* Back-propagation through time: from d_out (the loss's gradient with
- * respect to the output of forward_train, same layout) add every
- * parameter's gradient into G[i]. Gradients do not flow into ctx->state. */
-typedef void rt_backward_fn(float *const *P, float *const *G, const void *x, int64_t B, int64_t T,
+ * respect to the output of forward_train, same layout and len; 0 past
+ * each sequence's length) add every parameter's gradient into G[i].
+ * Gradients do not flow into ctx->state. */
+typedef void rt_backward_fn(float *const *P, float *const *G, const void *x, const int32_t *len, int64_t B, int64_t T,
                             const float *d_out, float *ws, rt_train_ctx *ctx);
 
 typedef struct rt_model { RT_MODEL_FIELDS(RT_DECLARE) } rt_model;
@@ -137,11 +142,17 @@ int64_t rt_packed_floats(int64_t K, int64_t N);
  * outside training the identity with a mask of ones. */
 
 /* The runtime functions generated code calls (the products, packing and
- * dropout above; rt_exp and rt_tanh below), said once: declared here from
- * this list, and by the LLVM backend (compiler/cg_llvm.c) from the same.
+ * dropout above; rt_exp and rt_tanh below; the padding helpers of
+ * variable-length sequences), said once: declared here from this list, and
+ * by the LLVM backend (compiler/cg_llvm.c) from the same.
  *   F(NAME, RESULT, (ARG(KIND, name), ...)); kinds: VOID, INT int, I64
  *   int64_t, F32 float, F64 double, PF32 float *, PCF32 const float *,
- *   PCTX rt_train_ctx * */
+ *   PCI32 const int32_t *, PCTX rt_train_ctx *
+ * The padding helpers (runtime/lengths.c) do nothing when len is NULL:
+ * rt_mask_seq zeroes steps t >= len[b] of a [B, T, width] value;
+ * rt_mask_hold copies row b of cur to next, rt_mask_rows zeroes row b of
+ * [B, width] rows, for each b with t >= len[b]; rt_last_step is len[b] - 1
+ * (T - 1 without lengths). */
 #define RT_CALLS(F, ARG)                                                                                        \
     F(rt_pack_part, VOID, (ARG(I64, K), ARG(I64, N), ARG(I64, k0), ARG(I64, nk), ARG(I64, j0), ARG(I64, nj),      \
                            ARG(PCF32, src), ARG(I64, sk), ARG(I64, sn), ARG(PF32, Bp)))                           \
@@ -156,7 +167,12 @@ int64_t rt_packed_floats(int64_t K, int64_t N);
     F(rt_dropout, VOID, (ARG(PCTX, ctx), ARG(F64, p), ARG(I64, n), ARG(PCF32, in), ARG(PF32, out),               \
                          ARG(PF32, mask)))                                                                       \
     F(rt_exp, F32, (ARG(F32, x)))                                                                                \
-    F(rt_tanh, F32, (ARG(F32, x)))
+    F(rt_tanh, F32, (ARG(F32, x)))                                                                               \
+    F(rt_mask_seq, VOID, (ARG(PF32, v), ARG(PCI32, len), ARG(I64, B), ARG(I64, T), ARG(I64, width)))            \
+    F(rt_mask_hold, VOID, (ARG(PF32, next), ARG(PCF32, cur), ARG(PCI32, len), ARG(I64, B), ARG(I64, t),         \
+                           ARG(I64, width)))                                                                     \
+    F(rt_mask_rows, VOID, (ARG(PF32, rows), ARG(PCI32, len), ARG(I64, B), ARG(I64, t), ARG(I64, width)))        \
+    F(rt_last_step, I64, (ARG(PCI32, len), ARG(I64, b), ARG(I64, T)))
 
 #define RT_CTYPE_VOID void
 #define RT_CTYPE_INT int
@@ -165,6 +181,7 @@ int64_t rt_packed_floats(int64_t K, int64_t N);
 #define RT_CTYPE_F64 double
 #define RT_CTYPE_PF32 float *
 #define RT_CTYPE_PCF32 const float *
+#define RT_CTYPE_PCI32 const int32_t *
 #define RT_CTYPE_PCTX rt_train_ctx *
 #define RT_DECLARE_ARG(kind, name) RT_CTYPE_##kind name
 #define RT_DECLARE_CALL(name, result, args) RT_CTYPE_##result name args;

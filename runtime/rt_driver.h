@@ -16,7 +16,7 @@ enum {
 typedef struct rt_args {
     const char *prog, *cmd;
     const char *out, *weights, *input, *target, *expect, *text;
-    const char *optimizer, *checkpoint, *resume, *prime;
+    const char *optimizer, *checkpoint, *resume, *prime, *lengths;
     double tol, rtol, lr, clip, valid, temperature;
     int64_t seed, epochs, batch, bptt, checkpoint_every, length;
     unsigned given;  /* OPT_* bits */
@@ -32,7 +32,12 @@ int rt_cmd_grad(const rt_model *m, const rt_args *a);
 int rt_cmd_train(const rt_model *m, const rt_args *a);
 int rt_cmd_sample(const rt_model *m, const rt_args *a);
 
-/* Shared by the commands: run forward over every sequence of x. */
+/* Shared by the commands: run forward over every sequence of x (its
+ * lengths, if any, from x->lengths). */
 int rt_run_forward(const rt_model *m, const rt_params *p, const rt_data *x, float *out, rt_error *err);
+/* --lengths, if given, loaded into l (else l->len is NULL); 2 after a
+ * usage error (--lengths of a model without a sequence input), -1 after
+ * another error in err. */
+int rt_lengths_arg(const rt_model *m, const rt_args *a, rt_lengths *l, rt_error *err);
 
 #endif

@@ -39,6 +39,9 @@ typedef struct rt_loss_sum { /* a loss accumulated over chunks of a batch */
 
 /* rows x V logits against rows targets; -100 is skipped. */
 void rt_cross_entropy(const float *logits, const int32_t *targets, int64_t rows, int64_t V, rt_loss_sum *acc);
-void rt_mse(const float *out, const float *target, int64_t n, rt_loss_sum *acc);
+/* n elements, of which `counted` count (the others are padding, 0 in both). */
+void rt_mse(const float *out, const float *target, int64_t n, int64_t counted, rt_loss_sum *acc);
+/* Valid steps of B sequences of T steps (len NULL: B T). */
+int64_t rt_valid_steps(const int32_t *len, int64_t B, int64_t T);
 
 #endif

@@ -25,10 +25,11 @@ void rt_grads_zero(rt_trainer *t);
  * batch is split over ranks. */
 void rt_trainer_window(rt_trainer *t, int64_t first_seq);
 /* forward_train from t->state (carried; zero it to start a sequence), the
- * loss against y, and backward adding into t->grads. Returns the window's
- * mean loss (NaN when no position counts) and adds to acc when given. */
-double rt_train_pass(rt_trainer *t, float *const *P, const void *x, const void *y, int64_t B, int64_t T,
-                     rt_loss_sum *acc);
+ * loss against y, and backward adding into t->grads; len: each sequence's
+ * valid steps in the window, or NULL (all T). Returns the window's mean
+ * loss (NaN when no position counts) and adds to acc when given. */
+double rt_train_pass(rt_trainer *t, float *const *P, const void *x, const void *y, const int32_t *len, int64_t B,
+                     int64_t T, rt_loss_sum *acc);
 
 /* Across ranks (grad_sum.c): the gradients of every rank, each
  * normalised by its own count, become the gradients of the whole batch,

@@ -2,7 +2,8 @@
  * its gradient with respect to the model's output, then backward into the
  * parameter gradients. Buffers are sized once for the largest batch and
  * window and reused. The loss gradients are PyTorch's: cross_entropy's is
- * (softmax - onehot) / counted positions, mse's 2 (out - y) / elements. */
+ * (softmax - onehot) / counted positions, mse's 2 (out - y) / elements
+ * (at valid steps: padding steps are 0 in the output and the target). */
 #include "rt_train.h"
 #include <math.h>
 #include <stdio.h>
@@ -84,29 +85,32 @@ static void cross_entropy_grad(const float *z, const int32_t *y, int64_t rows, i
     }
 }
 
-static void mse_grad(const float *out, const float *y, int64_t n, float *d, rt_loss_sum *acc) {
-    rt_mse(out, y, n, acc);
+/* Over n elements of which counted are valid: the rest, padding, are 0 in
+ * out and y alike, so they add nothing but would count. */
+static void mse_grad(const float *out, const float *y, int64_t n, int64_t counted, float *d, rt_loss_sum *acc) {
+    rt_mse(out, y, n, counted, acc);
     for (int64_t i = 0; i < n; i++)
-        d[i] = (float)(2.0 * ((double)out[i] - (double)y[i]) / (double)n);
+        d[i] = (float)(2.0 * ((double)out[i] - (double)y[i]) / (double)counted);
 }
 
-double rt_train_pass(rt_trainer *t, float *const *P, const void *x, const void *y, int64_t B, int64_t T,
-                     rt_loss_sum *acc) {
+double rt_train_pass(rt_trainer *t, float *const *P, const void *x, const void *y, const int32_t *len, int64_t B,
+                     int64_t T, rt_loss_sum *acc) {
     const rt_model *m = t->m;
     if (B < 1) /* a rank with no sequences in this batch */
         return NAN;
     t->ctx.state = m->state_floats ? t->state : NULL;
     t->ctx.batch = B;
     t->ctx.calls = 0;
-    m->forward_train(P, x, B, T, t->out, t->ws, &t->ctx);
+    m->forward_train(P, x, len, B, T, t->out, t->ws, &t->ctx);
     int64_t rows = B * (m->output.seq ? T : 1);
     rt_loss_sum s = {0};
-    if (m->loss == RT_LOSS_CROSS_ENTROPY) {
+    if (m->loss == RT_LOSS_CROSS_ENTROPY) { /* padding targets read as -100 */
         cross_entropy_grad(t->out, y, rows, m->output.size, t->d_out, &s);
     } else {
-        mse_grad(t->out, y, rows * m->output.size, t->d_out, &s);
+        int64_t valid = m->output.seq ? rt_valid_steps(len, B, T) : B;
+        mse_grad(t->out, y, rows * m->output.size, valid * m->output.size, t->d_out, &s);
     }
-    m->backward(P, t->grads.data, x, B, T, t->d_out, t->ws, &t->ctx);
+    m->backward(P, t->grads.data, x, len, B, T, t->d_out, t->ws, &t->ctx);
     if (acc) {
         acc->total += s.total;
         acc->count += s.count;

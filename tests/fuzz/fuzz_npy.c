@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const rt_type types[] = {{1, 1, 256}, {1, 0, 3}, {0, 0, 2}, {0, 1, 7}};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         rt_data d;
-        if (rt_data_open(path, &types[i], i == 0, &d, &err) == 0) {
+        if (rt_data_open(path, &types[i], i == 0, NULL, &d, &err) == 0) {
             float buf[16];
             int64_t n = d.B * d.T * d.width < 4 ? d.B * d.T * d.width : 4;
             rt_data_read(&d, 0, n, buf, &err);

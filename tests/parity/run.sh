@@ -19,6 +19,9 @@ pass=0 fail=0
 close() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b; exit !(d <= 1e-4 * m + 1e-5) }'; }
 
 for dir in "$here"/fixtures/*/; do
+  # a fixture of variable-length sequences has lengths.npy (tools/make_length_fixtures.py)
+  lengths=
+  [ -f "$dir/lengths.npy" ] && lengths="--lengths $dir/lengths.npy"
   # PARITY_BUILDS (comma-separated) narrows the builds: the sanitizer pass
   # keeps one LLVM level, as LLVM's objects are not instrumented anyway
   builds=${PARITY_BUILDS:-"-O2 --backend c,-O0 --backend c,-O2 --backend llvm,-O0 --backend llvm,-O3 --backend llvm"}
@@ -31,20 +34,20 @@ for dir in "$here"/fixtures/*/; do
     if ! "$rnnc" build "$dir/model.rnn" $build -o "$prog" 2> "$tmp/err"; then
         echo "FAIL $name: build"; head -5 "$tmp/err"; fail=$((fail + 1)); continue
     fi
-    if "$prog" forward --weights "$dir/weights.safetensors" --input "$dir/input.npy" \
+    if "$prog" forward --weights "$dir/weights.safetensors" --input "$dir/input.npy" $lengths \
             --expect "$dir/output.npy" > "$tmp/out" 2>&1; then
         pass=$((pass + 1))
     else
         echo "FAIL $name: forward differs from PyTorch"; cat "$tmp/out"; fail=$((fail + 1))
     fi
-    if "$prog" grad --weights "$dir/weights.safetensors" --input "$dir/input.npy" --target "$dir/target.npy" \
+    if "$prog" grad --weights "$dir/weights.safetensors" --input "$dir/input.npy" --target "$dir/target.npy" $lengths \
             --expect "$dir/grads.safetensors" > "$tmp/out" 2>&1; then
         pass=$((pass + 1))
     else
         echo "FAIL $name: gradients differ from PyTorch"; cat "$tmp/out"; fail=$((fail + 1))
     fi
     want=$(sed -n 's/^loss: //p' "$dir/loss.txt")
-    got=$("$prog" eval --weights "$dir/weights.safetensors" --input "$dir/input.npy" \
+    got=$("$prog" eval --weights "$dir/weights.safetensors" --input "$dir/input.npy" $lengths \
             --target "$dir/target.npy" 2> "$tmp/err" | sed -n 's/^loss: //p')
     if [ -n "$got" ] && close "$got" "$want"; then
         pass=$((pass + 1))
@@ -54,7 +57,7 @@ for dir in "$here"/fixtures/*/; do
   done
   # the two backends compute the same bits: same kernels, no contraction
   name=$(basename "$dir")
-  w="--weights $dir/weights.safetensors --input $dir/input.npy"
+  w="--weights $dir/weights.safetensors --input $dir/input.npy $lengths"
   if "$rnnc" build "$dir/model.rnn" -o "$tmp/c" && "$rnnc" build "$dir/model.rnn" --backend llvm -o "$tmp/llvm" &&
       "$tmp/c" forward $w -o "$tmp/c.npy" && "$tmp/llvm" forward $w --expect "$tmp/c.npy" --tol 0 > /dev/null &&
       "$tmp/c" grad $w --target "$dir/target.npy" -o "$tmp/c.safetensors" > /dev/null &&
@@ -68,11 +71,13 @@ done
 
 # Two steps of each optimizer, with clipping active, from PyTorch's weights.
 for dir in "$here"/train/*/; do
+  lengths=
+  [ -f "$dir/lengths.npy" ] && lengths="--lengths $dir/lengths.npy"
   for backend in c llvm; do
     name="$(basename "$dir") --backend $backend"
     if "$rnnc" build "$dir/model.rnn" --backend $backend -o "$tmp/prog" 2> "$tmp/err" &&
         "$tmp/prog" train --weights "$dir/weights.safetensors" --input "$dir/input.npy" --target "$dir/target.npy" \
-            -o "$tmp/after.safetensors" 2> "$tmp/err" &&
+            $lengths -o "$tmp/after.safetensors" 2> "$tmp/err" &&
         "$st_compare" "$tmp/after.safetensors" "$dir/after.safetensors" > "$tmp/out"; then
         pass=$((pass + 1))
     else

@@ -111,7 +111,7 @@ static void test_vectors_read_by_offset(void **state) {
     rt_type t = {.seq = 1, .token = 0, .size = 3};
     rt_data d;
     rt_error err = {{0}};
-    assert_int_equal(rt_data_open(p, &t, false, &d, &err), 0);
+    assert_int_equal(rt_data_open(p, &t, false, NULL, &d, &err), 0);
     assert_true(d.B == 4 && d.T == 5 && d.width == 3 && d.floats == NULL);
     float got[6];
     assert_int_equal(rt_data_read(&d, (2 * 5 + 1) * 3, 6, got, &err), 0); /* sequence 2, steps 1-2 */
@@ -128,14 +128,14 @@ static void test_token_ids_checked_at_open(void **state) {
     rt_type t = {.seq = 1, .token = 1, .size = 6};
     rt_data d;
     rt_error err = {{0}};
-    assert_int_equal(rt_data_open(p, &t, true, &d, &err), 0); /* targets may hold -100 */
+    assert_int_equal(rt_data_open(p, &t, true, NULL, &d, &err), 0); /* targets may hold -100 */
     int32_t got[3];
     assert_int_equal(rt_data_read(&d, 3, 3, got, &err), 0);
     assert_true(got[0] == 4 && got[1] == -100 && got[2] == 5);
     rt_data_free(&d);
-    assert_fails(rt_data_open(p, &t, false, &d, &err), err, p, "sequence 1, step 1: input id -100 is outside the vocabulary");
+    assert_fails(rt_data_open(p, &t, false, NULL, &d, &err), err, p, "sequence 1, step 1: input id -100 is outside the vocabulary");
     t.size = 5;
-    assert_fails(rt_data_open(p, &t, true, &d, &err), err, p, "sequence 1, step 2: target id 5 is outside");
+    assert_fails(rt_data_open(p, &t, true, NULL, &d, &err), err, p, "sequence 1, step 2: target id 5 is outside");
 }
 
 /* NaN and infinities are refused where they stand, as they are read. */
@@ -148,16 +148,16 @@ static void test_values_must_be_finite(void **state) {
     rt_error err = {{0}};
     v[7] = NAN; /* sequence 1, step 0 */
     write_npy(scratch(p, "nan.npy"), "<f4", "(2, 3, 2)", v, sizeof v);
-    assert_fails(rt_data_open(p, &t, false, &d, &err), err, p, "sequence 1, step 0: the input holds NaN");
-    assert_fails(rt_data_load(p, &t, true, &d, &err), err, p, "sequence 1, step 0: the target holds NaN");
+    assert_fails(rt_data_open(p, &t, false, NULL, &d, &err), err, p, "sequence 1, step 0: the input holds NaN");
+    assert_fails(rt_data_load(p, &t, true, NULL, &d, &err), err, p, "sequence 1, step 0: the target holds NaN");
     v[7] = 7;
     v[4] = INFINITY; /* sequence 0, step 2 */
     write_npy(scratch(p, "inf.npy"), "<f4", "(2, 3, 2)", v, sizeof v);
-    assert_fails(rt_data_open(p, &t, false, &d, &err), err, p, "sequence 0, step 2: the input holds an infinity");
+    assert_fails(rt_data_open(p, &t, false, NULL, &d, &err), err, p, "sequence 0, step 2: the input holds an infinity");
     double big[2 * 2] = {1, 2, 1e300, 4}; /* per-sequence, finite as a double but not as a float */
     t.seq = 0;
     write_npy(scratch(p, "big.npy"), "<f8", "(2, 2)", big, sizeof big);
-    assert_fails(rt_data_load(p, &t, false, &d, &err), err, p, "sequence 1: the input holds an infinity once converted");
+    assert_fails(rt_data_load(p, &t, false, NULL, &d, &err), err, p, "sequence 1: the input holds an infinity once converted");
 }
 
 static void test_open_checks_the_header(void **state) {
@@ -168,11 +168,11 @@ static void test_open_checks_the_header(void **state) {
     rt_type t = {.seq = 1, .token = 1, .size = 9};
     rt_data d;
     rt_error err = {{0}};
-    assert_fails(rt_data_open(p, &t, false, &d, &err), err, p, "stored as <i4 or <i8, but the file holds <f4");
+    assert_fails(rt_data_open(p, &t, false, NULL, &d, &err), err, p, "stored as <i4 or <i8, but the file holds <f4");
     t.token = 0;
-    assert_fails(rt_data_open(p, &t, false, &d, &err), err, p, "the array must be [batch, time, N]");
+    assert_fails(rt_data_open(p, &t, false, NULL, &d, &err), err, p, "the array must be [batch, time, N]");
     write_npy(p, "<f4", "(2, 3)", v, sizeof v - 4);
-    assert_fails(rt_data_open(p, &t, false, &d, &err), err, p, "truncated");
+    assert_fails(rt_data_open(p, &t, false, NULL, &d, &err), err, p, "truncated");
 }
 
 /* ---- one rank ----------------------------------------------------------- */

@@ -64,7 +64,7 @@ static void check_fixture(const char *name) {
     snprintf(in, sizeof in, "%s/input.npy", dir);
     snprintf(tg, sizeof tg, "%s/target.npy", dir);
     assert_int_equal(rt_params_load(m, w, &p, &err), 0);
-    assert_int_equal(rt_data_load_pair(m, in, tg, &x, &y, &err), 0);
+    assert_int_equal(rt_data_load_pair(m, in, tg, NULL, &x, &y, &err), 0);
     /* forward */
     rt_array ref;
     snprintf(path, sizeof path, "%s/output.npy", dir);
@@ -78,7 +78,7 @@ static void check_fixture(const char *name) {
     rt_grads_zero(&t);
     memset(t.state, 0, sizeof(float) * (size_t)(x.B * m->state_floats));
     rt_train_pass(&t, p.data, x.tokens ? (void *)x.tokens : (void *)x.floats,
-                  y.tokens ? (void *)y.tokens : (void *)y.floats, x.B, x.T, NULL);
+                  y.tokens ? (void *)y.tokens : (void *)y.floats, NULL, x.B, x.T, NULL);
     rt_safetensors g;
     snprintf(path, sizeof path, "%s/grads.safetensors", dir);
     assert_int_equal(rt_st_read(path, &g, &err), 0);
