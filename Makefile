@@ -157,6 +157,7 @@ test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TEST
 	@tests/e2e/programs.sh $(BUILD)/rnnc
 	@tests/e2e/examples.sh $(BUILD)/rnnc
 	@tests/e2e/resume.sh $(BUILD)/rnnc
+	@tests/e2e/lengths.sh $(BUILD)/rnnc
 	@tests/e2e/faults.sh $(BUILD)/rnnc
 	@tests/e2e/outputs.sh $(BUILD)/rnnc
 	@tests/e2e/messages.sh $(BUILD)/rnnc

@@ -86,11 +86,13 @@ static void cross_entropy_grad(const float *z, const int32_t *y, int64_t rows, i
 }
 
 /* Over n elements of which counted are valid: the rest, padding, are 0 in
- * out and y alike, so they add nothing but would count. */
+ * out and y alike, so they add nothing but would count. None valid (a
+ * rank's share of a window past every one of its sequences' ends): no
+ * gradient. */
 static void mse_grad(const float *out, const float *y, int64_t n, int64_t counted, float *d, rt_loss_sum *acc) {
     rt_mse(out, y, n, counted, acc);
     for (int64_t i = 0; i < n; i++)
-        d[i] = (float)(2.0 * ((double)out[i] - (double)y[i]) / (double)counted);
+        d[i] = counted ? (float)(2.0 * ((double)out[i] - (double)y[i]) / (double)counted) : 0.0f;
 }
 
 double rt_train_pass(rt_trainer *t, float *const *P, const void *x, const void *y, const int32_t *len, int64_t B,

@@ -15,6 +15,7 @@
 #     within seconds with mpirun's message, its last checkpoint intact,
 #     and that checkpoint resumes under -np 1 and -np 3 to the weights of
 #     an uninterrupted run, within the same bound;
+#   - with --lengths, training (truncated windows) and grad agree the same way;
 #   - a program built without --mpi does not link MPI, and warns (once)
 #     when mpirun starts several copies of it.
 # As root in a container Open MPI needs the OMPI_ALLOW_RUN_AS_ROOT pair, and
@@ -77,6 +78,19 @@ g="grad --weights $tmp/w0 --input examples/data/${ex}_x.npy --target examples/da
 run 2 "$tmp/$ex" $g -o "$tmp/g2" > "$tmp/l2" || bad "grad -np 2"
 close "$tmp/g2" "$tmp/g1" && ok || bad "grad: -np 2 differs from -np 1"
 [ "$(wc -l < "$tmp/l2")" = 1 ] && ok || bad "grad -np 2 should print one loss line"
+
+# variable-length sequences: lengths travel with their sequences to the
+# ranks; training with windows (some past a sequence's end) and grad under
+# -np 2 agree with -np 1
+python3 "$root/tests/tools/npy.py" "$tmp/len.npy" '<i8' \
+    "$(python3 -c 'import random; random.seed(3); print([random.randint(1, 50) for _ in range(64)])')"
+lt="train --input examples/data/${ex}_x.npy --target examples/data/${ex}_y.npy --lengths $tmp/len.npy --seed 4 --optimizer sgd --lr 0.1 --batch 5 --bptt 20 --valid 0.25 --epochs 1"
+"$tmp/$ex" $lt -o "$tmp/len1" 2> /dev/null || bad "lengths: -np 1"
+run 2 "$tmp/$ex" $lt -o "$tmp/len2" 2> /dev/null || bad "lengths: -np 2"
+close "$tmp/len2" "$tmp/len1" && ok || bad "lengths: training under -np 2 differs from -np 1"
+"$tmp/$ex" $g --lengths "$tmp/len.npy" -o "$tmp/lg1" > /dev/null || bad "lengths: grad -np 1"
+run 2 "$tmp/$ex" $g --lengths "$tmp/len.npy" -o "$tmp/lg2" > /dev/null || bad "lengths: grad -np 2"
+close "$tmp/lg2" "$tmp/lg1" && ok || bad "lengths: grad under -np 2 differs from -np 1"
 
 # kill one rank mid-epoch: the job ends non-zero, the checkpoint survives
 ex=charlm
