@@ -5,7 +5,8 @@
  *      interpreter (tests/tools/step_check.h: every input, state and
  *      parameter gradient within 1e-6 relative; double leaves ~1e-9);
  *   2. used in a model (one or two layers, one or both directions, MSE or
- *      cross-entropy, chosen from the seed), built four ways - the LLVM
+ *      cross-entropy, every step or `last`, sequences of one length or
+ *      of random lengths (--lengths), chosen from the seed), built four ways - the LLVM
  *      backend through LLJIT and the C backend through $CC into a shared
  *      object, each at -O0 and -O3 - and run on the same weights and data:
  *      forward outputs and every parameter gradient must agree within the
@@ -36,6 +37,8 @@ void (*const runtime_used[])(void) = {(void (*)(void))rt_gemm_nt, (void (*)(void
                                       (void (*)(void))rt_gemm_tn, (void (*)(void))rt_dropout,
                                       (void (*)(void))rt_tanh, (void (*)(void))rt_exp,
                                       (void (*)(void))rt_gemm_packed, (void (*)(void))rt_pack_part,
+                                      (void (*)(void))rt_mask_seq, (void (*)(void))rt_mask_hold,
+                                      (void (*)(void))rt_mask_rows, (void (*)(void))rt_last_step,
                                       (void (*)(void))rt_main};
 
 static const char *build_dir = "/tmp";
@@ -110,14 +113,30 @@ static const rt_model *build(const char *source, bool llvm, int level, Frontend 
     return *so ? dlsym(*so, "rnn_model") : NULL;
 }
 
-/* Forward and gradients on seeded weights and data. */
-static bool run(const rt_model *m, uint64_t seed, Result *r) {
+/* Padding as the data reader leaves it: inputs 0, targets 0 or -100. */
+static void pad(const rt_model *m, const int32_t *len, float *x, void *y) {
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t t = len[b]; t < T; t++) {
+            memset(x + (b * T + t) * m->input.size, 0, sizeof(float) * (size_t)m->input.size);
+            if (m->target.seq && m->target.token)
+                ((int32_t *)y)[b * T + t] = RT_IGNORE_INDEX;
+            else if (m->target.seq)
+                memset((float *)y + (b * T + t) * m->target.size, 0, sizeof(float) * (size_t)m->target.size);
+        }
+}
+
+/* Forward and gradients on seeded weights and data (with lengths: each
+ * sequence's drawn from the seed, one of them T). */
+static bool run(const rt_model *m, uint64_t seed, bool lengths, Result *r) {
     rt_params p;
     rt_error err;
     if (rt_params_init(m, seed, &p, &err))
         return false;
-    GenRng g = {seed};
-    rt_data x = {.B = B, .T = T, .width = m->input.size};
+    GenRng g = {seed}, gl = {seed ^ 0x1E6};
+    int32_t len[B];
+    for (int b = 0; b < B; b++)
+        len[b] = b == 1 ? T : 1 + gen_below(&gl, T);
+    rt_data x = {.B = B, .T = T, .width = m->input.size, .lengths = lengths ? len : NULL};
     x.floats = rt_alloc_floats((size_t)(B * T * m->input.size));
     for (int64_t i = 0; i < B * T * m->input.size; i++)
         x.floats[i] = (float)((double)(gen_next(&g) >> 11) * 0x1.0p-52 - 1);
@@ -129,6 +148,8 @@ static bool run(const rt_model *m, uint64_t seed, Result *r) {
         else
             ((float *)y)[i] = (float)((double)(gen_next(&g) >> 11) * 0x1.0p-53);
     }
+    if (lengths)
+        pad(m, len, x.floats, y);
     r->nout = rows * m->output.size;
     r->out = malloc(sizeof(float) * (size_t)r->nout);
     rt_trainer t;
@@ -136,7 +157,7 @@ static bool run(const rt_model *m, uint64_t seed, Result *r) {
     if (ok) {
         rt_grads_zero(&t);
         memset(t.state, 0, sizeof(float) * (size_t)(B * m->state_floats));
-        rt_train_pass(&t, p.data, x.floats, y, B, T, NULL);
+        rt_train_pass(&t, p.data, x.floats, y, x.lengths, B, T, NULL);
         r->grads = calloc((size_t)m->nparams, sizeof(float *));
         for (int i = 0; i < m->nparams; i++) {
             size_t n = (size_t)rt_param_count(&m->params[i]);
@@ -172,7 +193,7 @@ static double over_bound(const float *got, const float *want, int64_t n, bool *n
     return diff / (1e-4 * ref + 1e-5);
 }
 
-static void model_builds(uint64_t seed, const char *source) {
+static void model_builds(uint64_t seed, const char *source, bool lengths) {
     static const char *names[BUILDS] = {"llvm -O0", "llvm -O3", "c -O0", "c -O3"};
     Result res[BUILDS] = {{0}};
     int nparams = 0;
@@ -182,7 +203,7 @@ static void model_builds(uint64_t seed, const char *source) {
         LlvmJit *jit = NULL;
         void *so = NULL;
         const rt_model *m = build(source, b < 2, b % 2 ? 3 : 0, &fe, &jit, &so);
-        if (!m || !run(m, seed, &res[b]))
+        if (!m || !run(m, seed, lengths, &res[b]))
             report(seed, source, "%s: the model does not build or run", names[b]);
         else
             nparams = m->nparams;
@@ -213,17 +234,21 @@ static void model_builds(uint64_t seed, const char *source) {
     }
 }
 
-/* The cell of seed in a model: sizes, layers, direction and loss from the seed. */
-static char *model_source(uint64_t seed, const char *cell, int64_t *in, int64_t *k) {
+/* The cell of seed in a model: sizes, layers, direction, loss, `last`
+ * and whether sequences have lengths from the seed. */
+static char *model_source(uint64_t seed, const char *cell, int64_t *in, int64_t *k, bool *lengths) {
     GenRng r = {seed ^ 0x5EED};
     *in = 1 + gen_below(&r, 5);
     *k = 1 + gen_below(&r, 6);
     int layers = 1 + gen_below(&r, 2), bidi = gen_below(&r, 3) == 0, ce = gen_below(&r, 2);
+    *lengths = gen_below(&r, 2);
+    int last = gen_below(&r, 4) == 0;
     char *s = malloc(strlen(cell) + 512);
-    sprintf(s, "%smodel m {\n  input x : seq vector(%lld)\n  target y : seq %s(%d)\n"
-               "  h = r(x, k=%lld%s%s)\n  o = linear(h, %d)\n  loss %s(o, y)\n}\n",
-            cell, (long long)*in, ce ? "token" : "vector", ce ? 4 : 2, (long long)*k, layers == 2 ? ", layers=2" : "",
-            bidi ? ", bidirectional=true" : "", ce ? 4 : 2, ce ? "cross_entropy" : "mse");
+    sprintf(s, "%smodel m {\n  input x : seq vector(%lld)\n  target y : %s%s(%d)\n"
+               "  h = r(x, k=%lld%s%s)\n  o = linear(%s, %d)\n  loss %s(o, y)\n}\n",
+            cell, (long long)*in, last ? "" : "seq ", ce ? "token" : "vector", ce ? 4 : 2, (long long)*k,
+            layers == 2 ? ", layers=2" : "", bidi ? ", bidirectional=true" : "", last ? "last(h)" : "h", ce ? 4 : 2,
+            ce ? "cross_entropy" : "mse");
     return s;
 }
 
@@ -238,9 +263,10 @@ int main(int argc, char **argv) {
     for (uint64_t seed = first; seed < first + count; seed++) {
         char *cell = gen_cell(seed);
         int64_t in, k;
-        char *source = model_source(seed, cell, &in, &k);
+        bool lengths;
+        char *source = model_source(seed, cell, &in, &k, &lengths);
         step_gradients(seed, cell, in, k);
-        model_builds(seed, source);
+        model_builds(seed, source, lengths);
         free(source);
         free(cell);
         if ((seed - first + 1) % 100 == 0) {
