@@ -62,24 +62,13 @@ static const char *position(const rt_data *d, int64_t i, char *buf, size_t n) {
     return buf;
 }
 
-static bool is_padding(const rt_data *d, int64_t i) {
-    return d->lengths && i / d->width % d->T >= d->lengths[i / (d->T * d->width)];
-}
-
 /* n raw values of d's dtype at flat index first into dst, checked: ids
  * within the vocabulary, vectors finite. */
-static int convert(const rt_data *d, const void *raw, int64_t first, int64_t n, void *dst, rt_error *err) {
+static int convert_values(const rt_data *d, const void *raw, int64_t first, int64_t n, void *dst, rt_error *err) {
     const rt_type *t = d->type;
     const char *what = d->is_target ? "target" : "input";
     char at[64];
     for (int64_t i = 0; i < n; i++) {
-        if (is_padding(d, first + i)) {
-            if (t->token)
-                ((int32_t *)dst)[i] = d->is_target ? RT_IGNORE_INDEX : 0;
-            else
-                ((float *)dst)[i] = 0;
-            continue;
-        }
         if (!t->token) {
             double v = d->dtype == RT_F32 ? ((const float *)raw)[i] : ((const double *)raw)[i];
             float f = (float)v;
@@ -96,6 +85,36 @@ static int convert(const rt_data *d, const void *raw, int64_t first, int64_t n, 
                              position(d, first + i, at, sizeof at), what, (long long)v, (long long)t->size,
                              d->is_target ? " (and is not -100)" : "");
         ((int32_t *)dst)[i] = (int32_t)v;
+    }
+    return 0;
+}
+
+/* n values of padding: 0, or -100 for target ids. */
+static void pad_values(const rt_data *d, int64_t n, void *dst) {
+    for (int64_t i = 0; i < n; i++) {
+        if (d->type->token)
+            ((int32_t *)dst)[i] = d->is_target ? RT_IGNORE_INDEX : 0;
+        else
+            ((float *)dst)[i] = 0;
+    }
+}
+
+/* As convert_values, with the padding steps of sequences with lengths
+ * read as padding, unchecked: run by run of valid values and padding. */
+static int convert(const rt_data *d, const void *raw, int64_t first, int64_t n, void *dst, rt_error *err) {
+    if (!d->lengths)
+        return convert_values(d, raw, first, n, dst, err);
+    size_t in = (size_t)rt_npy_dtype_size(d->dtype), out = d->type->token ? sizeof(int32_t) : sizeof(float);
+    int64_t per_seq = d->T * d->width;
+    for (int64_t done = 0; done < n;) {
+        int64_t at = first + done, seq = at / per_seq, within = at % per_seq, valid = d->lengths[seq] * d->width;
+        int64_t run = (within < valid ? valid : per_seq) - within;
+        run = run < n - done ? run : n - done;
+        if (within >= valid)
+            pad_values(d, run, (char *)dst + (size_t)done * out);
+        else if (convert_values(d, (const char *)raw + (size_t)done * in, at, run, (char *)dst + (size_t)done * out, err))
+            return -1;
+        done += run;
     }
     return 0;
 }

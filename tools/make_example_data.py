@@ -2,7 +2,7 @@
 """tools/make_example_data.py - small data sets for the example models.
 
 Writes examples/data/NAME_x.npy and NAME_y.npy (inputs and targets in the
-layouts of docs/programs.md) with a fixed seed, so the README's commands can
+layouts of docs/programs.md; for sentences also NAME_lengths.npy) with a fixed seed, so the README's commands can
 run every example. Needs only numpy (Debian python3-numpy)."""
 import os
 
@@ -67,6 +67,20 @@ def sensors(B=96, T=40):
     return x.astype("<f4"), label.astype("<i8")
 
 
+def sentences(B=512, T=40, V=16):
+    """Token sentences of 4 to 40 words (ids 1..15), padded with id 0 to 40;
+    label 1 when more of a sentence's words come from the upper half of the
+    vocabulary (8..15) than the lower (1..7). The lengths go with them."""
+    lengths = rng.integers(4, T + 1, B)
+    x = rng.integers(1, V, (B, T))
+    valid = np.arange(T)[None, :] < lengths[:, None]
+    x = np.where(valid, x, 0)
+    upper = ((x >= 8) & valid).sum(1)
+    lower = ((x >= 1) & (x < 8) & valid).sum(1)
+    np.save(os.path.join(OUT, "sentences_lengths.npy"), lengths.astype("<i4"))
+    return x.astype("<i4"), (upper > lower).astype("<i4")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     save("timeseries", *timeseries())
@@ -74,6 +88,7 @@ def main():
     save("peephole", *predictor())
     save("charlm", *charlm())
     save("sensors", *sensors())
+    save("sentences", *sentences())
 
 
 if __name__ == "__main__":

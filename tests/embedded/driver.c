@@ -5,7 +5,10 @@
  * outputs go to an .npy file for `PROG forward --expect`. Compiled by
  * tests/embedded/run.sh with -DMODEL=NAME -include NAME.h, -DTOKENS for a
  * token input, -DBIDIRECTIONAL, and -DSEQ_OUTPUT when every step has an
- * output. Uses the runtime's npy code (the model itself uses none). */
+ * output. With a third argument, LENGTHS.npy ([B] ids of <i8 or <i4), each
+ * sequence is stepped for its own length only, the way firmware steps the
+ * steps it has, and the outputs past it are 0 (as `forward --lengths`
+ * writes them). Uses the runtime's npy code (the model itself uses none). */
 #include "rt_io.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +17,18 @@
 #define XCAT(a, b) CAT(a, b)
 #define M(x) XCAT(MODEL, x)
 
+/* Sequence b's steps: its length from the file, else all T. */
+static int64_t steps_of(const rt_array *lengths, int64_t b, int64_t T) {
+    if (!lengths->data)
+        return T;
+    return lengths->dtype == RT_I64 ? ((int64_t *)lengths->data)[b] : ((int32_t *)lengths->data)[b];
+}
+
 int main(int argc, char **argv) {
-    rt_array in;
+    rt_array in, lengths = {0};
     rt_error err;
-    if (argc != 3 || rt_npy_read(argv[1], &in, &err)) {
-        fprintf(stderr, "driver: %s\n", argc == 3 ? err.msg : "usage: driver IN.npy OUT.npy");
+    if ((argc != 3 && argc != 4) || rt_npy_read(argv[1], &in, &err) || (argc == 4 && rt_npy_read(argv[3], &lengths, &err))) {
+        fprintf(stderr, "driver: %s\n", argc >= 3 ? err.msg : "usage: driver IN.npy OUT.npy [LENGTHS.npy]");
         return 2;
     }
     int64_t B = in.dims[0], T = in.dims[1], N = in.rank > 2 ? in.dims[2] : 1, O = M(_OUTPUT_SIZE);
@@ -31,22 +41,27 @@ int main(int argc, char **argv) {
     int *ids = calloc((size_t)(T + 1), sizeof(int));
     M(_state) s;
     for (int64_t b = 0; b < B; b++) {
+        int64_t L = steps_of(&lengths, b, T);
         M(_reset)(&s);
 #ifdef TOKENS
-        for (int64_t t = 0; t < T; t++)
+        for (int64_t t = 0; t < L; t++)
             ids[t] = in.dtype == RT_I64 ? (int)((int64_t *)in.data)[b * T + t] : ((int32_t *)in.data)[b * T + t];
 #endif
 #ifdef BIDIRECTIONAL
 #ifdef TOKENS
-        if (M(_sequence)(&s, ids, (int)T, y))
+        if (M(_sequence)(&s, ids, (int)L, y))
 #else
-        if (M(_sequence)(&s, (const float *)in.data + b * T * N, (int)T, y))
+        if (M(_sequence)(&s, (const float *)in.data + b * T * N, (int)L, y))
 #endif
             return 3;
+#ifdef SEQ_OUTPUT
+        for (int64_t k = 0; k < L * O; k++)
+#else
         for (int64_t k = 0; k < per_seq; k++)
+#endif
             out[b * per_seq + k] = y[k];
 #else
-        for (int64_t t = 0; t < T; t++) {
+        for (int64_t t = 0; t < L; t++) {
 #ifdef TOKENS
             M(_step)(&s, ids[t], y);
 #else
@@ -84,5 +99,6 @@ int main(int argc, char **argv) {
     free(y);
     free(ids);
     rt_array_free(&in);
+    rt_array_free(&lengths);
     return rc ? 2 : 0;
 }

@@ -6,7 +6,9 @@
 # docs/embedded.md), must compile
 # with -std=c99 -pedantic -Wall -Wextra -Werror, and stepping it one time
 # step at a time (tests/embedded/driver.c) must give what the fixture's
-# `forward` program gives, within the numerics bound.
+# `forward` program gives, within the numerics bound. A fixture of
+# variable-length sequences steps each sequence for its own length: the
+# same outputs as `forward --lengths`.
 rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 build=$(dirname "$rnnc")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,8 +40,9 @@ check() {
     cc $RNNC_CFLAGS -I"$out" -I"$root/runtime" $flags -o "$out/driver" "$here/driver.c" "$out/model.o" \
         "$build/librnnrt.a" -lm -pthread 2> "$tmp/err" || { echo "FAIL $name: driver"; head -5 "$tmp/err"; fail=$((fail + 1)); return; }
     "$rnnc" build "$rnn" -o "$out/prog" 2> /dev/null
-    if "$out/driver" "$input" "$out/y.npy" 2> "$tmp/err" &&
-        "$out/prog" forward --weights "$weights" --input "$input" --expect "$out/y.npy" $bound > "$tmp/out" 2>&1; then
+    if "$out/driver" "$input" "$out/y.npy" $lengths 2> "$tmp/err" &&
+        "$out/prog" forward --weights "$weights" --input "$input" ${lengths:+--lengths $lengths} --expect "$out/y.npy" \
+            $bound > "$tmp/out" 2>&1; then
         pass=$((pass + 1))
     else
         echo "FAIL $name: the embedded model's steps differ from forward"; cat "$tmp/err" "$tmp/out"; fail=$((fail + 1))
@@ -47,6 +50,8 @@ check() {
 }
 
 for dir in "$root"/tests/parity/fixtures/*/; do
+    lengths=
+    [ -f "$dir/lengths.npy" ] && lengths=$dir/lengths.npy
     check "$(basename "$dir")" "$dir/model.rnn" "$dir/weights.safetensors" "$dir/input.npy"
     check "$(basename "$dir")_nolibm" "$dir/model.rnn" "$dir/weights.safetensors" "$dir/input.npy" --no-libm
     check "$(basename "$dir")_int8" "$dir/model.rnn" "$dir/weights.safetensors" "$dir/input.npy" "--quantize int8"
@@ -54,6 +59,8 @@ done
 # the examples, with weights from `init`
 for example in "$root"/examples/*.rnn; do
     base=$(basename "$example" .rnn)
+    lengths=
+    [ -f "$root/examples/data/${base}_lengths.npy" ] && lengths=$root/examples/data/${base}_lengths.npy
     "$rnnc" build "$example" -o "$tmp/init" && "$tmp/init" init --seed 3 -o "$tmp/w_$base.safetensors" ||
         { echo "FAIL $base: init"; fail=$((fail + 1)); continue; }
     check "example_$base" "$example" "$tmp/w_$base.safetensors" "$root/examples/data/${base}_x.npy"
