@@ -4,8 +4,9 @@
 # the LLVM backend against the C backend (backends.sh), training per step
 # against PyTorch with rnnc's GFLOP/s (vs_pytorch.sh), inference per step at
 # batch 1 against PyTorch and the bandwidth limit (inference.sh), the
-# compile time of each example (compile_times.sh), and training across 1
-# and 2 MPI ranks (mpi.sh; skipped without Open MPI).
+# compile time of each example (compile_times.sh), training across 1
+# and 2 MPI ranks (mpi.sh; skipped without Open MPI), and training with
+# --lengths against the same batch without (lengths.sh).
 rnnc=${1:-./rnnc}
 here=$(cd "$(dirname "$0")" && pwd)
 probes=$("$here/probes.sh") || exit 1
@@ -32,3 +33,6 @@ if command -v mpirun > /dev/null; then
 else
     echo "skipped: mpirun not found (Debian: openmpi-bin libopenmpi-dev)"
 fi
+echo
+echo "== training on sequences of different lengths, time per step (bench/lengths.sh) =="
+"$here/lengths.sh" "$rnnc" || exit 1
