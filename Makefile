@@ -103,7 +103,8 @@ $(BUILD)/lexer.o: $(BUILD)/lexer.c $(wildcard compiler/*.h)
 $(BUILD)/%.o: $(BUILD)/%.c $(wildcard compiler/*.h)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/%.o: compiler/%.c $(wildcard compiler/*.h compiler/*.def) $(BUILD)/parser.h | $(BUILD)
+# (runtime/*.h too: several compiler files read the runtime's ABI and helpers)
+$(BUILD)/%.o: compiler/%.c $(wildcard compiler/*.h compiler/*.def runtime/*.h) $(BUILD)/parser.h | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The LLVM backend's files see LLVM's headers.

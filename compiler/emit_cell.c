@@ -297,6 +297,12 @@ static CgV before_rows(Emit *e, const IrLayer *l, int k, const CgV *seq, const C
     return l->adj->taped[k] ? e->b->select(e->g, CGT_PF32, has_tape, at(e, tl->node[k], mul(e, tt, row)), w) : w;
 }
 
+/* How many rows (sequences) a step at time t computes: with lengths, up to
+ * the last one still running; else all B. */
+static CgV active_rows(Emit *e, CgV len, CgV B, CgV t) {
+    return e->lengths ? let(e, CGT_I64, "rows", cg_call(e->g, CGT_I64, "rt_active_rows", 3, len, B, t)) : B;
+}
+
 /* ---- forward ------------------------------------------------------------- */
 
 void emit_cell_forward(Emit *e, int index) {
@@ -356,6 +362,7 @@ void emit_cell_forward(Emit *e, int index) {
         b->if_end(g);
     }
     CgV t = let(e, CGT_I64, "t", time_of(e, l, tt, T));
+    CgV rows = active_rows(e, v[8], B, t);
     CgV x = let(e, CGT_PF32, "x", at(e, in, mul(e, t, I(e, s->in_size))));
     CgV cur = let(e, CGT_I64, "cur", b->select(g, CGT_I64, has_tape, tt, b->int_op(g, '%', tt, I(e, 2))));
     CgV next = let(e, CGT_I64, "next", b->select(g, CGT_I64, has_tape, add(e, tt, I(e, 1)),
@@ -379,16 +386,19 @@ void emit_cell_forward(Emit *e, int index) {
                        : let(e, CGT_PF32, arena_printf(e->a, "%s_t", node_var(e, "", s, k)),
                              b->select(g, CGT_PF32, has_tape, at(e, tl.node[k], mul(e, tt, mul(e, B, I(e, s->nodes[k].size)))), buf[k]));
     }
-    StepEnv env = {.rows = B, .P = P, .params = l->params, .buffers = nodes, .packed = packed,
+    StepEnv env = {.rows = rows, .P = P, .params = l->params, .buffers = nodes, .packed = packed,
                    .input = view_of(x, mul(e, T, I(e, s->in_size)), 0),
                    .states = state_views(e, s->nstates, sv, s->state_size)};
     emit_step_nodes(g, s, in_loop, views, &env);
-    emit_rows(g, B, out, mul(e, T, I(e, width)), add(e, mul(e, t, I(e, width)), I(e, l->offset)), &views[s->output],
+    emit_rows(g, rows, out, mul(e, T, I(e, width)), add(e, mul(e, t, I(e, width)), I(e, l->offset)), &views[s->output],
               s->nodes[s->output].size, false);
     for (int i = 0; i < s->nstates; i++)
-        emit_rows(g, B, sn[i], I(e, s->state_size[i]), I(e, 0), &views[s->state_next[i]], s->state_size[i], false);
+        emit_rows(g, rows, sn[i], I(e, s->state_size[i]), I(e, 0), &views[s->state_next[i]], s->state_size[i], false);
     for (int i = 0; e->lengths && i < s->nstates; i++) /* past its length a sequence's states hold */
         cg_call(g, CGT_VOID, "rt_mask_hold", 6, sn[i], sv[i], v[8], B, t, I(e, s->state_size[i]));
+    for (int k = 0; e->lengths && k < s->nnodes; k++) /* rows the step skipped: kept finite for backward */
+        if (in_loop[k] && buf[k] && l->adj->taped[k])
+            cg_call(g, CGT_VOID, "rt_zero_tail", 4, nodes[k], rows, B, I(e, s->nodes[k].size));
     b->for_end(g);
     CgV last = b->select(g, CGT_I64, has_tape, T, b->int_op(g, '%', T, I(e, 2)));
     for (int i = 0, a0 = 0; i < s->nstates; a0 += s->state_size[i], i++) {
@@ -518,6 +528,7 @@ void emit_cell_backward(Emit *e, int index) {
     CgV rev = b->for_begin(g, "rev", T);
     CgV tt = let(e, CGT_I64, "tt", cg_sub(g, cg_sub(g, T, I(e, 1)), rev));
     CgV t = let(e, CGT_I64, "t", time_of(e, l, tt, T));
+    CgV rows = active_rows(e, v[9], B, t);
     CgV x = let(e, CGT_PF32, "x", at(e, in, mul(e, t, I(e, s->in_size))));
     CgV *sv = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
     CgV *ds = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1)), *dp = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nstates + 1));
@@ -537,7 +548,7 @@ void emit_cell_backward(Emit *e, int index) {
                           at(e, tl.node[k], mul(e, tt, mul(e, B, I(e, s->nodes[k].size)))));
     View *fwd = forward_views(e, l, P, B, view_of(x, mul(e, T, I(e, s->in_size)), 0),
                               state_views(e, s->nstates, sv, s->state_size), fbuf);
-    StepEnv env = {.rows = B, .P = P, .params = l->params, .fwd = fwd, .packed = packed};
+    StepEnv env = {.rows = rows, .P = P, .params = l->params, .fwd = fwd, .packed = packed};
     env.buffers = arena_alloc(e->a, sizeof(CgV) * (size_t)(bw->nnodes + 1));
     bool *in_loop = arena_alloc(e->a, sizeof(bool) * (size_t)(bw->nnodes + 1));
     for (int k = 0; k < bw->nnodes; k++) {
@@ -549,15 +560,20 @@ void emit_cell_backward(Emit *e, int index) {
     View *views = arena_alloc(e->a, sizeof(View) * (size_t)(bw->nnodes + 1));
     emit_step_nodes(g, bw, in_loop, views, &env);
     if (want_input && adj->d_input >= 0 && bw->nodes[adj->d_input].phase != IRP_AFTER)
-        emit_rows(g, B, d_in, mul(e, T, I(e, s->in_size)), mul(e, t, I(e, s->in_size)), &views[adj->d_input],
+        emit_rows(g, rows, d_in, mul(e, T, I(e, s->in_size)), mul(e, t, I(e, s->in_size)), &views[adj->d_input],
                   s->in_size, true);
-    emit_param_grads(e, adj, views, G, B, l->params, false);
+    emit_param_grads(e, adj, views, G, rows, l->params, false);
     for (int i = 0; i < s->nstates; i++) {
         if (adj->d_state[i] >= 0)
-            emit_rows(g, B, dp[i], I(e, s->state_size[i]), I(e, 0), &views[adj->d_state[i]], s->state_size[i], false);
+            emit_rows(g, rows, dp[i], I(e, s->state_size[i]), I(e, 0), &views[adj->d_state[i]], s->state_size[i], false);
         else
-            cg_call(g, CGT_VOID, "memset", 3, dp[i], I(e, 0), bytes(e, mul(e, B, I(e, s->state_size[i]))));
+            cg_call(g, CGT_VOID, "memset", 3, dp[i], I(e, 0), bytes(e, mul(e, rows, I(e, s->state_size[i]))));
+        if (e->lengths) /* padding steps (the rows skipped among them) pass no gradient */
+            cg_call(g, CGT_VOID, "rt_mask_rows", 5, dp[i], v[9], B, t, I(e, s->state_size[i]));
     }
+    for (int k = 0; e->lengths && k < bw->nnodes; k++) /* what the products after the loop read: 0 where skipped */
+        if (in_loop[k] && seq[k])
+            cg_call(g, CGT_VOID, "rt_zero_tail", 4, env.buffers[k], rows, B, I(e, bw->nodes[k].size));
     b->for_end(g);
     if (xT)
         emit_after(e, l, &lo, seq, packed, xT, P, G, want_input ? d_in : NULL, &tl, B, T);

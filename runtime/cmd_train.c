@@ -190,7 +190,20 @@ static int64_t windows_per_batch(const Run *r) {
     return (steps_per_seq(r) + w - 1) / w;
 }
 
-/* The epoch's order: Fisher-Yates from a stream seeded by seed and epoch. */
+/* With lengths: the n sequences of a batch, longest first (a stable
+ * insertion sort: equal lengths keep their order), so that the steps past
+ * the shorter ones' ends compute fewer rows. */
+static void longest_first(int64_t *seqs, int64_t n, const int32_t *len) {
+    for (int64_t i = 1; i < n; i++) {
+        int64_t s = seqs[i], j = i;
+        for (; j > 0 && len[seqs[j - 1]] < len[s]; j--)
+            seqs[j] = seqs[j - 1];
+        seqs[j] = s;
+    }
+}
+
+/* The epoch's order: Fisher-Yates from a stream seeded by seed and epoch;
+ * with lengths, each batch then longest first. */
 static void shuffle(Run *r, int64_t epoch) {
     rt_rng g;
     rt_rng_seed(&g, r->cfg.seed * 0x9E3779B97F4A7C15ULL + (uint64_t)epoch);
@@ -201,6 +214,9 @@ static void shuffle(Run *r, int64_t epoch) {
         r->perm[i] = r->perm[j];
         r->perm[j] = tmp;
     }
+    for (int64_t first = 0; r->src.lengths.len && first < r->src.ntrain; first += r->cfg.batch)
+        longest_first(r->perm + first, r->src.ntrain - first < r->cfg.batch ? r->src.ntrain - first : r->cfg.batch,
+                      r->src.lengths.len);
 }
 
 /* The sequences of batch `batch` (all of them, across ranks). */

@@ -5,7 +5,9 @@
  * result. A pass over window [t0, t0 + n) of some sequences gets each
  * one's valid steps in the window (rt_lengths_window); generated code
  * freezes a cell's states at the rest, and the runtime's helpers below
- * zero values and gradients there. */
+ * zero values and gradients there. A time step computes only the rows up
+ * to the last sequence still running (rt_active_rows), so a batch sorted
+ * by length, longest first, as training sorts it, skips the padding. */
 #include "rt_data.h"
 #include "rt_file.h"
 #include <stdio.h>
@@ -93,3 +95,17 @@ void rt_mask_rows(float *rows, const int32_t *len, int64_t B, int64_t t, int64_t
 }
 
 int64_t rt_last_step(const int32_t *len, int64_t b, int64_t T) { return (len ? len[b] : T) - 1; }
+
+int64_t rt_active_rows(const int32_t *len, int64_t B, int64_t t) {
+    if (!len)
+        return B;
+    int64_t rows = B;
+    while (rows > 0 && t >= len[rows - 1])
+        rows--;
+    return rows;
+}
+
+void rt_zero_tail(float *rows, int64_t from, int64_t B, int64_t width) {
+    if (from < B)
+        memset(rows + from * width, 0, sizeof(float) * (size_t)((B - from) * width));
+}

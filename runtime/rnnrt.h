@@ -152,7 +152,9 @@ int64_t rt_packed_floats(int64_t K, int64_t N);
  * rt_mask_seq zeroes steps t >= len[b] of a [B, T, width] value;
  * rt_mask_hold copies row b of cur to next, rt_mask_rows zeroes row b of
  * [B, width] rows, for each b with t >= len[b]; rt_last_step is len[b] - 1
- * (T - 1 without lengths). */
+ * (T - 1 without lengths); rt_active_rows is how many rows a step at time
+ * t computes, 1 + the last b with t < len[b] (B without lengths), and
+ * rt_zero_tail zeroes rows from..B-1 of [B, width] rows. */
 #define RT_CALLS(F, ARG)                                                                                        \
     F(rt_pack_part, VOID, (ARG(I64, K), ARG(I64, N), ARG(I64, k0), ARG(I64, nk), ARG(I64, j0), ARG(I64, nj),      \
                            ARG(PCF32, src), ARG(I64, sk), ARG(I64, sn), ARG(PF32, Bp)))                           \
@@ -172,7 +174,9 @@ int64_t rt_packed_floats(int64_t K, int64_t N);
     F(rt_mask_hold, VOID, (ARG(PF32, next), ARG(PCF32, cur), ARG(PCI32, len), ARG(I64, B), ARG(I64, t),         \
                            ARG(I64, width)))                                                                     \
     F(rt_mask_rows, VOID, (ARG(PF32, rows), ARG(PCI32, len), ARG(I64, B), ARG(I64, t), ARG(I64, width)))        \
-    F(rt_last_step, I64, (ARG(PCI32, len), ARG(I64, b), ARG(I64, T)))
+    F(rt_last_step, I64, (ARG(PCI32, len), ARG(I64, b), ARG(I64, T)))                                          \
+    F(rt_active_rows, I64, (ARG(PCI32, len), ARG(I64, B), ARG(I64, t)))                                        \
+    F(rt_zero_tail, VOID, (ARG(PF32, rows), ARG(I64, from), ARG(I64, B), ARG(I64, width)))
 
 #define RT_CTYPE_VOID void
 #define RT_CTYPE_INT int

@@ -39,6 +39,7 @@ void (*const runtime_used[])(void) = {(void (*)(void))rt_gemm_nt, (void (*)(void
                                       (void (*)(void))rt_gemm_packed, (void (*)(void))rt_pack_part,
                                       (void (*)(void))rt_mask_seq, (void (*)(void))rt_mask_hold,
                                       (void (*)(void))rt_mask_rows, (void (*)(void))rt_last_step,
+                                      (void (*)(void))rt_active_rows, (void (*)(void))rt_zero_tail,
                                       (void (*)(void))rt_main};
 
 static const char *build_dir = "/tmp";
