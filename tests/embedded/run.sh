@@ -53,6 +53,7 @@ for dir in "$root"/tests/parity/fixtures/*/; do
     lengths=
     [ -f "$dir/lengths.npy" ] && lengths=$dir/lengths.npy
     check "$(basename "$dir")" "$dir/model.rnn" "$dir/weights.safetensors" "$dir/input.npy"
+    [ -n "$lengths" ] && continue # what lengths change is the stepping, the same for every variant
     check "$(basename "$dir")_nolibm" "$dir/model.rnn" "$dir/weights.safetensors" "$dir/input.npy" --no-libm
     check "$(basename "$dir")_int8" "$dir/model.rnn" "$dir/weights.safetensors" "$dir/input.npy" "--quantize int8"
 done
