@@ -567,7 +567,7 @@ void emit_cell_backward(Emit *e, int index) {
         if (adj->d_state[i] >= 0)
             emit_rows(g, rows, dp[i], I(e, s->state_size[i]), I(e, 0), &views[adj->d_state[i]], s->state_size[i], false);
         else
-            cg_call(g, CGT_VOID, "memset", 3, dp[i], I(e, 0), bytes(e, mul(e, rows, I(e, s->state_size[i]))));
+            cg_call(g, CGT_VOID, "memset", 3, dp[i], I(e, 0), bytes(e, mul(e, B, I(e, s->state_size[i]))));
         if (e->lengths) /* padding steps (the rows skipped among them) pass no gradient */
             cg_call(g, CGT_VOID, "rt_mask_rows", 5, dp[i], v[9], B, t, I(e, s->state_size[i]));
     }
