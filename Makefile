@@ -107,7 +107,8 @@ $(BUILD)/onnx.pb-c.c $(BUILD)/onnx.pb-c.h: $(ONNX_PROTO) | $(BUILD)
 $(BUILD)/onnx.pb-c.o: $(BUILD)/onnx.pb-c.c $(BUILD)/onnx.pb-c.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/onnx_file.o: $(BUILD)/onnx.pb-c.h
+$(BUILD)/onnx_file.o $(BUILD)/onnx_graph.o $(BUILD)/onnx_cells.o $(BUILD)/onnx_import.o: $(BUILD)/onnx.pb-c.h
+$(BUILD)/onnx_cells.o $(BUILD)/onnx_import.o: ALL_CFLAGS += -Iruntime
 
 $(BUILD)/lexer.o: $(BUILD)/lexer.c $(wildcard compiler/*.h)
 	$(CC) $(ALL_CFLAGS) -Wno-unused-function -Wno-sign-compare -c -o $@ $<
@@ -171,6 +172,7 @@ test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TEST
 	@tests/e2e/examples.sh $(BUILD)/rnnc
 	@tests/e2e/resume.sh $(BUILD)/rnnc
 	@tests/e2e/lengths.sh $(BUILD)/rnnc
+	@tests/onnx/run.sh $(BUILD)/rnnc
 	@tests/e2e/faults.sh $(BUILD)/rnnc
 	@tests/e2e/outputs.sh $(BUILD)/rnnc
 	@tests/e2e/messages.sh $(BUILD)/rnnc
