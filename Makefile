@@ -48,7 +48,7 @@ COMPILER_OBJS := $(COMPILER_SRCS:compiler/%.c=$(BUILD)/%.o) \
 RUNTIME_SRCS  := $(filter-out runtime/dist_mpi.c,$(wildcard runtime/*.c))
 RUNTIME_OBJS  := $(RUNTIME_SRCS:runtime/%.c=$(BUILD)/runtime/%.o)
 UNIT_TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
-FUZZ_NAMES    := frontend npy safetensors checkpoint text
+FUZZ_NAMES    := frontend npy safetensors checkpoint text onnx
 REPLAYS       := $(FUZZ_NAMES:%=$(BUILD)/tests/replay_%)
 
 .PHONY: all rnnc test test-one test-slow mpi-asan install clean bench fuzz fuzzers test-random tsan tsan-run
@@ -157,7 +157,8 @@ $(BUILD)/tests/random_cells: tests/random/cells.c tests/random/gen_cell.c tests/
 
 # A fuzz harness without libFuzzer: replays its seeds and regressions.
 $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz_input.h $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/librnnc.a $(BUILD)/librnnrt.a -lm -pthread
+	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/librnnc.a $(BUILD)/librnnrt.a -lprotobuf-c -lm \
+	    -pthread
 
 # One full pass of the suite with the compiler in $(BUILD).
 test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TESTS) $(BUILD)/tests/st_compare $(REPLAYS) \
@@ -231,7 +232,8 @@ fuzz:
 
 fuzzers: $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_input.h $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -Iruntime -fsanitize=fuzzer -o $@ $< $(BUILD)/librnnc.a $(BUILD)/librnnrt.a -lm -pthread
+	$(CC) $(ALL_CFLAGS) -Iruntime -fsanitize=fuzzer -o $@ $< $(BUILD)/librnnc.a $(BUILD)/librnnrt.a -lprotobuf-c -lm \
+	    -pthread
 
 # Benchmarks: this machine's sgemm and read bandwidth, then ratios, in one run (bench/run.sh).
 bench: all

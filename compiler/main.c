@@ -177,7 +177,7 @@ static int cmd_import(Options *o) {
     if (!o->file)
         return usage_error(o, "import needs a MODEL.onnx");
     Arena arena = {0};
-    ImportOptions io = {o->file, o->output, o->weights_out};
+    ImportOptions io = {o->file, o->output, o->weights_out, NULL};
     int rc = onnx_import(&arena, &io);
     arena_free(&arena);
     return rc;

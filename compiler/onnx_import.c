@@ -52,13 +52,15 @@ static int opset_of(const Onnx__ModelProto *m) {
     return 0;
 }
 
+static FILE *messages; /* this import's */
+
 /* "rnnc: error: PATH: node 'NAME' (OP): why", or without a node; 1. */
 static int error(const char *path, const Onnx__NodeProto *n, const char *why) {
     if (n)
-        fprintf(stderr, "rnnc: error: %s: node '%s' (%s): %s\n", path, n->name && *n->name ? n->name : "(unnamed)",
+        fprintf(messages, "rnnc: error: %s: node '%s' (%s): %s\n", path, n->name && *n->name ? n->name : "(unnamed)",
                 n->op_type ? n->op_type : "", why);
     else
-        fprintf(stderr, "rnnc: error: %s: %s\n", path, why);
+        fprintf(messages, "rnnc: error: %s: %s\n", path, why);
     return 1;
 }
 
@@ -104,7 +106,7 @@ static void write_source(FILE *out, const char *path, const char *name, const On
 static int write_weights(const char *path, const OnnxWeights *w) {
     rt_error err;
     if (rt_st_write(path, w->items, w->n, NULL, 0, &err)) {
-        fprintf(stderr, "rnnc: error: %s\n", err.msg);
+        fprintf(messages, "rnnc: error: %s\n", err.msg);
         return 1;
     }
     return 0;
@@ -156,8 +158,9 @@ static int translate(Arena *a, const ImportOptions *o, const Onnx__ModelProto *m
 
 int onnx_import(Arena *a, const ImportOptions *o) {
     OnnxFile f;
+    messages = o->messages ? o->messages : stderr;
     if (onnx_file_load(&f, o->path)) {
-        fprintf(stderr, "rnnc: error: %s\n", f.error);
+        fprintf(messages, "rnnc: error: %s\n", f.error);
         return 1;
     }
     int rc = translate(a, o, f.model);
