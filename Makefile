@@ -35,16 +35,20 @@ MPI_OBJ := $(if $(shell command -v $(MPICC)),$(BUILD)/rt_dist_mpi.o)
 LLVM_CONFIG ?= llvm-config
 LLVM_CFLAGS := $(shell $(LLVM_CONFIG) --cflags | sed 's/-D_GNU_SOURCE//')
 LLVM_LIBS   := $(shell $(LLVM_CONFIG) --ldflags --libs)
+# ONNX files are read with protobuf-c (Debian libprotobuf-c-dev), its C
+# generated at build time from the onnx.proto of Debian's libonnx-dev.
+ONNX_PROTO ?= /usr/include/onnx/onnx.proto
+COMPILER_LIBS = $(LLVM_LIBS) -lprotobuf-c
 ALL_CFLAGS = $(CFLAGS) -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra \
              -DRNNC_VERSION='"$(VERSION)"' -Icompiler -I$(BUILD)
 
 COMPILER_SRCS := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
 COMPILER_OBJS := $(COMPILER_SRCS:compiler/%.c=$(BUILD)/%.o) \
-                 $(BUILD)/parser.o $(BUILD)/lexer.o $(BUILD)/prelude.o $(BUILD)/nolibm_text.o
+                 $(BUILD)/parser.o $(BUILD)/lexer.o $(BUILD)/prelude.o $(BUILD)/nolibm_text.o $(BUILD)/onnx.pb-c.o
 RUNTIME_SRCS  := $(filter-out runtime/dist_mpi.c,$(wildcard runtime/*.c))
 RUNTIME_OBJS  := $(RUNTIME_SRCS:runtime/%.c=$(BUILD)/runtime/%.o)
 UNIT_TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
-FUZZ_NAMES    := frontend npy safetensors checkpoint text
+FUZZ_NAMES    := frontend npy safetensors checkpoint text onnx
 REPLAYS       := $(FUZZ_NAMES:%=$(BUILD)/tests/replay_%)
 
 .PHONY: all rnnc test test-one test-slow mpi-asan install clean bench fuzz fuzzers test-random tsan tsan-run
@@ -55,7 +59,7 @@ rnnc: $(BUILD)/rnnc
 	$(if $(filter build,$(BUILD)),ln -sf $(BUILD)/rnnc rnnc)
 
 $(BUILD)/rnnc: $(BUILD)/main.o $(BUILD)/librnnc.a $(BUILD)/librnnrt.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LLVM_LIBS) -lm -pthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(COMPILER_LIBS) -lm -pthread
 
 $(BUILD)/librnnc.a: $(COMPILER_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -97,6 +101,15 @@ $(BUILD)/nolibm_text.c: compiler/embedded_nolibm.h | $(BUILD)
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' $<; \
 	  echo '    ;'; } > $@
 
+$(BUILD)/onnx.pb-c.c $(BUILD)/onnx.pb-c.h: $(ONNX_PROTO) | $(BUILD)
+	protoc-c --proto_path=$(dir $(ONNX_PROTO)) --c_out=$(BUILD) $(notdir $(ONNX_PROTO))
+
+$(BUILD)/onnx.pb-c.o: $(BUILD)/onnx.pb-c.c $(BUILD)/onnx.pb-c.h
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/onnx_file.o $(BUILD)/onnx_graph.o $(BUILD)/onnx_cells.o $(BUILD)/onnx_import.o: $(BUILD)/onnx.pb-c.h
+$(BUILD)/onnx_cells.o $(BUILD)/onnx_import.o: ALL_CFLAGS += -Iruntime
+
 $(BUILD)/lexer.o: $(BUILD)/lexer.c $(wildcard compiler/*.h)
 	$(CC) $(ALL_CFLAGS) -Wno-unused-function -Wno-sign-compare -c -o $@ $<
 
@@ -123,7 +136,7 @@ $(BUILD)/runtime $(BUILD)/include:
 
 # ---- tests ---------------------------------------------------------------
 $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/tools/*.h runtime/*.h) $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -Iruntime -Itests/tools $(LDFLAGS) -rdynamic -o $@ $< $(BUILD)/librnnc.a $(BUILD)/librnnrt.a $(LLVM_LIBS) -lcmocka -lm -pthread
+	$(CC) $(ALL_CFLAGS) -Iruntime -Itests/tools $(LDFLAGS) -rdynamic -o $@ $< $(BUILD)/librnnc.a $(BUILD)/librnnrt.a $(COMPILER_LIBS) -lcmocka -lm -pthread
 
 # The ABI test builds LLVM types.
 $(BUILD)/tests/test_abi: ALL_CFLAGS += $(LLVM_CFLAGS)
@@ -140,11 +153,12 @@ $(BUILD)/tests/fault_shim.so: tests/tools/fault_shim.c | $(BUILD)
 $(BUILD)/tests/random_cells: tests/random/cells.c tests/random/gen_cell.c tests/random/gen_cell.h tests/tools/step_check.h \
                              $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -Iruntime -Itests/random -Itests/tools $(LLVM_CFLAGS) $(LDFLAGS) -rdynamic -o $@ tests/random/cells.c \
-	    tests/random/gen_cell.c $(BUILD)/librnnc.a $(BUILD)/librnnrt.a $(LLVM_LIBS) -ldl -lm -pthread
+	    tests/random/gen_cell.c $(BUILD)/librnnc.a $(BUILD)/librnnrt.a $(COMPILER_LIBS) -ldl -lm -pthread
 
 # A fuzz harness without libFuzzer: replays its seeds and regressions.
 $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz_input.h $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/librnnc.a $(BUILD)/librnnrt.a -lm -pthread
+	$(CC) $(ALL_CFLAGS) -Iruntime $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/librnnc.a $(BUILD)/librnnrt.a -lprotobuf-c -lm \
+	    -pthread
 
 # One full pass of the suite with the compiler in $(BUILD).
 test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TESTS) $(BUILD)/tests/st_compare $(REPLAYS) \
@@ -159,6 +173,7 @@ test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TEST
 	@tests/e2e/examples.sh $(BUILD)/rnnc
 	@tests/e2e/resume.sh $(BUILD)/rnnc
 	@tests/e2e/lengths.sh $(BUILD)/rnnc
+	@ONNX_BACKENDS="$(if $(filter 1,$(SAN)),c,c llvm)" tests/onnx/run.sh $(BUILD)/rnnc
 	@tests/e2e/faults.sh $(BUILD)/rnnc
 	@tests/e2e/outputs.sh $(BUILD)/rnnc
 	@tests/e2e/messages.sh $(BUILD)/rnnc
@@ -217,7 +232,8 @@ fuzz:
 
 fuzzers: $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_input.h $(BUILD)/librnnc.a $(BUILD)/librnnrt.a | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -Iruntime -fsanitize=fuzzer -o $@ $< $(BUILD)/librnnc.a $(BUILD)/librnnrt.a -lm -pthread
+	$(CC) $(ALL_CFLAGS) -Iruntime -fsanitize=fuzzer -o $@ $< $(BUILD)/librnnc.a $(BUILD)/librnnrt.a -lprotobuf-c -lm \
+	    -pthread
 
 # Benchmarks: this machine's sgemm and read bandwidth, then ratios, in one run (bench/run.sh).
 bench: all

@@ -12,6 +12,7 @@
 #include "emit_embedded.h"
 #include "emit_llvm.h"
 #include "options.h"
+#include "onnx_import.h"
 #include "output.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,6 +173,16 @@ static int cmd_emit(Options *o) {
     return with_model(o, "emit");
 }
 
+static int cmd_import(Options *o) {
+    if (!o->file)
+        return usage_error(o, "import needs a MODEL.onnx");
+    Arena arena = {0};
+    ImportOptions io = {o->file, o->output, o->weights_out, NULL};
+    int rc = onnx_import(&arena, &io);
+    arena_free(&arena);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     Options o;
     int rc = options_parse(argc, argv, &o);
@@ -181,5 +192,7 @@ int main(int argc, char **argv) {
         return cmd_check(&o);
     if (!strcmp(o.command, "emit"))
         return cmd_emit(&o);
+    if (!strcmp(o.command, "import"))
+        return cmd_import(&o);
     return with_model(&o, "build");
 }

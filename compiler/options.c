@@ -12,6 +12,7 @@ static const char *const usages[][2] = {
     {"emit", "rnnc emit  FILE.rnn --target c|ir|llvm-ir|embedded|adjoint|prelude [-o OUT] [-O0..-O3]\n"
              "                  [--model NAME] [--print-after-all] [--weights W.safetensors]\n"
              "                  [--max-steps N] [--no-libm] [--quantize int8]"},
+    {"import", "rnnc import MODEL.onnx [-o NAME.rnn] [--weights-out W.safetensors]"},
 };
 
 static const char help_text[] =
@@ -24,6 +25,7 @@ static const char help_text[] =
     "  emit FILE.rnn         write an intermediate form (--target):\n"
     "                          prelude   the built-in cells, as source (FILE optional)\n"
     "                          c, ir, llvm-ir, embedded, adjoint\n"
+    "  import MODEL.onnx     translate an ONNX model into rnnc source and weights\n"
     "\n"
     "options:\n"
     "  -o PATH               output file (emit --target embedded: a directory)\n"
@@ -37,6 +39,7 @@ static const char help_text[] =
     "                        bidirectional model (default 128)\n"
     "  --no-libm             emit --target embedded: no C library at all\n"
     "  --quantize int8       emit --target embedded: matrices as int8 rows\n"
+    "  --weights-out W       import: where the weights go (default NAME.safetensors)\n"
     "  -d ast | -d model     check: print the syntax tree, or each model's layers\n"
     "                        and parameters\n"
     "  -h, --help            this text; 'rnnc COMMAND --help': one command's usage\n"
@@ -46,8 +49,8 @@ static const char help_text[] =
     "prefix of a name will do.\n"
     "exit status: 0 success, 1 errors in the input, 2 usage error\n";
 
-enum { OPT_TARGET = 256, OPT_MODEL, OPT_BACKEND, OPT_WEIGHTS, OPT_MAX_STEPS, OPT_QUANTIZE, OPT_MPI, OPT_NO_LIBM,
-       OPT_PRINT_AFTER_ALL, OPT_VERSION };
+enum { OPT_TARGET = 256, OPT_MODEL, OPT_BACKEND, OPT_WEIGHTS, OPT_MAX_STEPS, OPT_QUANTIZE, OPT_WEIGHTS_OUT, OPT_MPI,
+       OPT_NO_LIBM, OPT_PRINT_AFTER_ALL, OPT_VERSION };
 
 static const struct option long_options[] = {
     {"target", required_argument, NULL, OPT_TARGET},
@@ -56,6 +59,7 @@ static const struct option long_options[] = {
     {"weights", required_argument, NULL, OPT_WEIGHTS},
     {"max-steps", required_argument, NULL, OPT_MAX_STEPS},
     {"quantize", required_argument, NULL, OPT_QUANTIZE},
+    {"weights-out", required_argument, NULL, OPT_WEIGHTS_OUT},
     {"mpi", no_argument, NULL, OPT_MPI},
     {"no-libm", no_argument, NULL, OPT_NO_LIBM},
     {"print-after-all", no_argument, NULL, OPT_PRINT_AFTER_ALL},
@@ -97,7 +101,8 @@ static int take_option(Options *o, int c, const char *arg) {
     const char **value[] = {[OPT_TARGET - OPT_TARGET] = &o->target,   [OPT_MODEL - OPT_TARGET] = &o->model,
                             [OPT_BACKEND - OPT_TARGET] = &o->backend, [OPT_WEIGHTS - OPT_TARGET] = &o->weights,
                             [OPT_MAX_STEPS - OPT_TARGET] = &o->max_steps,
-                            [OPT_QUANTIZE - OPT_TARGET] = &o->quantize};
+                            [OPT_QUANTIZE - OPT_TARGET] = &o->quantize,
+                            [OPT_WEIGHTS_OUT - OPT_TARGET] = &o->weights_out};
     switch (c) {
     case 'o': o->output = arg; return 0;
     case 'd': o->dump = arg; return 0;
@@ -151,9 +156,9 @@ int options_parse(int argc, char **argv, Options *o) {
     if (rc)
         return rc;
     if (!o->command)
-        return usage_error(o, "no command given (check, build or emit)");
+        return usage_error(o, "no command given (check, build, emit or import)");
     if (!usage_of(o->command))
-        return usage_error(o, "unknown command '%s' (expected check, build or emit)", o->command);
+        return usage_error(o, "unknown command '%s' (expected check, build, emit or import)", o->command);
     if (strcmp(o->backend, "c") && strcmp(o->backend, "llvm"))
         return usage_error(o, "unknown backend '%s' (expected c or llvm)", o->backend);
     return 0;

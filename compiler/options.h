@@ -6,10 +6,10 @@
 #include <stdbool.h>
 
 typedef struct Options {
-    const char *command, *file;     /* check | build | emit, and FILE.rnn */
+    const char *command, *file;     /* check | build | emit | import, and FILE.rnn (or MODEL.onnx) */
     const char *output;             /* -o */
     const char *target, *model, *backend, *weights, *dump;
-    const char *max_steps, *quantize;
+    const char *max_steps, *quantize, *weights_out;
     const char *argv0;
     bool no_libm, print_after_all, mpi;
     int opt_level;                  /* -O0 .. -O3, default 2 */

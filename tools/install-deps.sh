@@ -3,7 +3,7 @@
 # testing rnnc need. Does nothing when they are all present; otherwise runs
 # apt-get (as root, or through sudo).
 set -e
-packages="make gcc clang flex bison llvm-dev libcmocka-dev python3 bc groff"
+packages="make gcc clang flex bison llvm-dev libcmocka-dev python3 bc groff libprotobuf-c-dev protobuf-c-compiler libonnx-dev"
 missing=
 for p in $packages; do
     dpkg -s "$p" > /dev/null 2>&1 || missing="$missing $p"

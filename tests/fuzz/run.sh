@@ -11,7 +11,7 @@
 seconds=${1:?usage: run.sh SECONDS [NAME...]}
 shift
 cd "$(dirname "$0")/../.." || exit 2
-names=${*:-"frontend npy safetensors checkpoint text"}
+names=${*:-"frontend npy safetensors checkpoint text onnx"}
 mkdir -p build/fuzz/corpus tests/fuzz/logs
 pids= failed=0
 for name in $names; do

@@ -1,0 +1,54 @@
+#!/bin/sh
+# tests/onnx/run.sh RNNC - rnnc import against ONNX's own recurrent node
+# tests (tests/onnx/node/, from libonnx-testdata) and models of our own
+# against ONNX Runtime (tests/onnx/own/; both by tools/make_onnx_fixtures.py):
+# each model imports, the source builds with both backends, and `forward`
+# on the test's input (with --lengths for its sequence_lens) gives the
+# reference output within the numerics bound (ONNX_BACKENDS narrows the
+# backends: the sanitizer pass builds with C only, LLVM's objects not being
+# instrumented). Also
+# what import refuses: a file that is not ONNX, and graphs beyond what it
+# reads (tests/onnx/refused/), each with a message and exit 1.
+rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d /tmp/rnnc-onnx.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+
+for dir in "$here"/node/*/ "$here"/own/*/; do
+    name=$(basename "$dir")
+    lengths=
+    [ -f "$dir/lengths.npy" ] && lengths="--lengths $dir/lengths.npy"
+    if ! "$rnnc" import "$dir/model.onnx" -o "$tmp/$name.rnn" --weights-out "$tmp/$name.safetensors" 2> "$tmp/err"; then
+        bad "$name: import"; cat "$tmp/err"; continue
+    fi
+    for backend in ${ONNX_BACKENDS:-c llvm}; do
+        if "$rnnc" build "$tmp/$name.rnn" --backend $backend -o "$tmp/prog" 2> "$tmp/err" &&
+            "$tmp/prog" forward --weights "$tmp/$name.safetensors" --input "$dir/input.npy" $lengths \
+                --expect "$dir/output.npy" > "$tmp/out" 2>&1; then ok
+        else bad "$name --backend $backend: output differs from ONNX's"; cat "$tmp/err" "$tmp/out"; fi
+    done
+done
+
+# refused, with a message: not ONNX; an operator outside what import reads
+printf 'model m {}\n' > "$tmp/not.onnx"
+"$rnnc" import "$tmp/not.onnx" -o "$tmp/x.rnn" 2> "$tmp/err"
+[ $? = 1 ] && grep -q "not.onnx: is not an ONNX model" "$tmp/err" && ok || { bad "a text file as ONNX"; cat "$tmp/err"; }
+"$rnnc" import /nonexistent.onnx 2> "$tmp/err"
+[ $? = 1 ] && grep -q "/nonexistent.onnx: cannot open" "$tmp/err" && ok || { bad "a missing file"; cat "$tmp/err"; }
+"$rnnc" import 2> "$tmp/err"
+[ $? = 2 ] && grep -q "import needs a MODEL.onnx" "$tmp/err" && ok || { bad "import without a file"; cat "$tmp/err"; }
+
+# refused NAME MESSAGE: tests/onnx/refused/NAME.onnx fails with MESSAGE, exit 1
+refused() {
+    "$rnnc" import "$here/refused/$1.onnx" -o "$tmp/r.rnn" 2> "$tmp/err"
+    [ $? = 1 ] && grep -qF -- "$2" "$tmp/err" && [ ! -f "$tmp/r.rnn" ] && ok || { bad "refused $1"; cat "$tmp/err"; }
+}
+refused reverse_gru "node '/h/GRU' (GRU): runs in direction 'reverse'; rnnc runs forward or bidirectional"
+refused thresholded_relu "node '/h/GRU' (GRU): uses the activation 'ThresholdedRelu', which rnnc does not have"
+refused relu_after "node '/act/Relu' (Relu): this version imports a graph of one RNN, GRU or LSTM node"
+
+echo "onnx: $pass passed, $fail failed"
+[ "$fail" = 0 ]
