@@ -11,7 +11,6 @@
 #include "onnx_cells.h"
 #include "util.h"
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,15 +32,6 @@ typedef struct Node {
     int nacts;
     float *W, *R, *B, *P;       /* as in the file; B and P NULL when absent */
 } Node;
-
-static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t n, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* ---- the node's attributes ---------------------------------------------- */
 
@@ -82,7 +72,7 @@ static int read_acts(const Onnx__NodeProto *n, Node *d, char *err, size_t len) {
     const Onnx__AttributeProto *alphas = onnx_attr(n, "activation_alpha"), *betas = onnx_attr(n, "activation_beta");
     size_t given = names ? names->n_strings : 0, ai = 0, bi = 0;
     if (given && given != (size_t)(d->nacts * d->dirs))
-        return fail(err, len, "has %zu activations, but %s takes %d per direction", given, d->op_name, d->nacts);
+        return onnx_errorf(err, len, "has %zu activations, but %s takes %d per direction", given, d->op_name, d->nacts);
     Act all[6];
     for (int k = 0; k < d->nacts * (int)d->dirs; k++) {
         Act *a = &all[k];
@@ -94,7 +84,7 @@ static int read_acts(const Onnx__NodeProto *n, Node *d, char *err, size_t len) {
             snprintf(a->name, sizeof a->name, "%s", defaults[d->op][k % d->nacts]);
         }
         if (!known_act(a->name))
-            return fail(err, len, "uses the activation '%s', which rnnc does not have", a->name);
+            return onnx_errorf(err, len, "uses the activation '%s', which rnnc does not have", a->name);
         act_defaults(a);
         if (takes_alpha(a->name) && alphas && ai < alphas->n_floats)
             a->alpha = alphas->floats[ai++];
@@ -104,7 +94,7 @@ static int read_acts(const Onnx__NodeProto *n, Node *d, char *err, size_t len) {
     for (int k = 0; k < d->nacts; k++) {
         if (d->dirs == 2 && (strcmp(all[k].name, all[k + d->nacts].name) || all[k].alpha != all[k + d->nacts].alpha ||
                              all[k].beta != all[k + d->nacts].beta))
-            return fail(err, len, "uses other activations in its reverse direction; rnnc runs one cell both ways");
+            return onnx_errorf(err, len, "uses other activations in its reverse direction; rnnc runs one cell both ways");
         d->acts[k] = all[k];
     }
     return 0;
@@ -119,14 +109,14 @@ static int constant_input(const Onnx__GraphProto *g, const Onnx__NodeProto *n, s
         return 0;
     const Onnx__TensorProto *t = onnx_initializer(g, n->input[k]);
     if (!t)
-        return fail(err, len, "reads its weights '%s' from outside the file's initializers; rnnc needs them constant",
+        return onnx_errorf(err, len, "reads its weights '%s' from outside the file's initializers; rnnc needs them constant",
                     n->input[k]);
     size_t count;
     *out = onnx_floats(t, &count);
     if (!*out || (int64_t)count != want) {
         free(*out);
         *out = NULL;
-        return fail(err, len, "has '%s' of %lld elements, but its sizes need %lld", n->input[k],
+        return onnx_errorf(err, len, "has '%s' of %lld elements, but its sizes need %lld", n->input[k],
                     (long long)onnx_elems(t), (long long)want);
     }
     return 0;
@@ -145,7 +135,7 @@ static int zero_states(const Onnx__GraphProto *g, const Onnx__NodeProto *n, char
             zero = v[i] == 0;
         free(v);
         if (!zero)
-            return fail(err, len, "starts from initial states '%s'; rnnc's states start at zero", n->input[k]);
+            return onnx_errorf(err, len, "starts from initial states '%s'; rnnc's states start at zero", n->input[k]);
     }
     return 0;
 }
@@ -158,7 +148,7 @@ static int read_node(const Onnx__GraphProto *g, const Onnx__NodeProto *n, Node *
     d->hidden = onnx_attr_int(n, "hidden_size", 0);
     const char *dir = onnx_attr_string(n, "direction", "forward");
     if (strcmp(dir, "forward") && strcmp(dir, "bidirectional"))
-        return fail(err, len, "runs in direction '%s'; rnnc runs forward or bidirectional", dir);
+        return onnx_errorf(err, len, "runs in direction '%s'; rnnc runs forward or bidirectional", dir);
     d->dirs = strcmp(dir, "bidirectional") ? 1 : 2;
     d->layout = (int)onnx_attr_int(n, "layout", 0);
     d->lbr = (int)onnx_attr_int(n, "linear_before_reset", 0);
@@ -167,12 +157,12 @@ static int read_node(const Onnx__GraphProto *g, const Onnx__NodeProto *n, Node *
     d->has_clip = clip && clip->has_f;
     d->clip = d->has_clip ? clip->f : 0;
     if (d->hidden < 1 || d->hidden > (1 << 20))
-        return fail(err, len, "has hidden_size %lld", (long long)d->hidden);
+        return onnx_errorf(err, len, "has hidden_size %lld", (long long)d->hidden);
     if (n->n_input < 3 || n->n_output < 1)
-        return fail(err, len, "lacks W or R");
+        return onnx_errorf(err, len, "lacks W or R");
     const Onnx__TensorProto *w = onnx_initializer(g, n->input[1]);
     if (!w || w->n_dims != 3 || w->dims[0] != d->dirs || w->dims[1] != d->gates * d->hidden || w->dims[2] < 1)
-        return fail(err, len, "needs W as a constant [%lld, %lld, input size]", (long long)d->dirs,
+        return onnx_errorf(err, len, "needs W as a constant [%lld, %lld, input size]", (long long)d->dirs,
                     (long long)(d->gates * d->hidden));
     d->in = w->dims[2];
     int64_t G = d->gates, H = d->hidden, D = d->dirs;
@@ -182,7 +172,7 @@ static int read_node(const Onnx__GraphProto *g, const Onnx__NodeProto *n, Node *
         (d->op == OP_LSTM && constant_input(g, n, 7, D * 3 * H, &d->P, err, len)) || zero_states(g, n, err, len))
         return -1;
     if (!d->R)
-        return fail(err, len, "lacks R");
+        return onnx_errorf(err, len, "lacks R");
     return 0;
 }
 

@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t n, const char *fmt, ...) {
+int onnx_errorf(char *err, size_t n, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err, n, fmt, ap);
@@ -47,27 +46,27 @@ static int walk(const ProtobufCMessageDescriptor *d, const uint8_t *p, const uin
     while (p < end) {
         uint64_t key, len;
         if (varint(&p, end, &key) || key >> 3 == 0 || key >> 3 > UINT32_MAX)
-            return fail(err, n, "a malformed field in a %s", d->short_name);
+            return onnx_errorf(err, n, "a malformed field in a %s", d->short_name);
         switch (key & 7) {
         case 0:
             if (varint(&p, end, &len))
-                return fail(err, n, "a truncated number in a %s", d->short_name);
+                return onnx_errorf(err, n, "a truncated number in a %s", d->short_name);
             break;
         case 1:
         case 5: {
             size_t size = (key & 7) == 1 ? 8 : 4;
             if ((size_t)(end - p) < size)
-                return fail(err, n, "a truncated number in a %s", d->short_name);
+                return onnx_errorf(err, n, "a truncated number in a %s", d->short_name);
             p += size;
             break;
         }
         case 2: {
             if (varint(&p, end, &len) || len > (uint64_t)(end - p))
-                return fail(err, n, "a field of a %s runs past the end of its data", d->short_name);
+                return onnx_errorf(err, n, "a field of a %s runs past the end of its data", d->short_name);
             const ProtobufCFieldDescriptor *f = field_of(d, (uint32_t)(key >> 3));
             if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
                 if (depth + 1 > max)
-                    return fail(err, n, "messages are nested more than %d deep (at %s.%s)", max, d->short_name, f->name);
+                    return onnx_errorf(err, n, "messages are nested more than %d deep (at %s.%s)", max, d->short_name, f->name);
                 if (walk(f->descriptor, p, p + len, depth + 1, max, err, n))
                     return -1;
             }
@@ -75,7 +74,7 @@ static int walk(const ProtobufCMessageDescriptor *d, const uint8_t *p, const uin
             break;
         }
         default:
-            return fail(err, n, "a field of wire type %d in a %s", (int)(key & 7), d->short_name);
+            return onnx_errorf(err, n, "a field of wire type %d in a %s", (int)(key & 7), d->short_name);
         }
     }
     return 0;
@@ -110,20 +109,20 @@ static size_t stored_elems(const Onnx__TensorProto *t) {
 static int check_tensor(const Onnx__TensorProto *t, char *err, size_t n) {
     const char *name = t->name && *t->name ? t->name : "(unnamed)";
     if (t->has_data_location && t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
-        return fail(err, n, "tensor '%s' keeps its data in another file; save the model with its weights inside "
+        return onnx_errorf(err, n, "tensor '%s' keeps its data in another file; save the model with its weights inside "
                             "(onnx.save_model(..., save_as_external_data=False))", name);
     uint64_t elems = 1;
     for (size_t i = 0; i < t->n_dims; i++) {
         if (t->dims[i] < 0)
-            return fail(err, n, "tensor '%s' has a negative dimension (%lld)", name, (long long)t->dims[i]);
+            return onnx_errorf(err, n, "tensor '%s' has a negative dimension (%lld)", name, (long long)t->dims[i]);
         if (t->dims[i] > ONNX_MAX_TENSOR_ELEMS || (elems *= (uint64_t)t->dims[i]) > ONNX_MAX_TENSOR_ELEMS)
-            return fail(err, n, "tensor '%s' would have more than %d elements", name, ONNX_MAX_TENSOR_ELEMS);
+            return onnx_errorf(err, n, "tensor '%s' would have more than %d elements", name, ONNX_MAX_TENSOR_ELEMS);
     }
     if (elem_size(t->data_type) && (t->has_raw_data || stored_elems(t)) && stored_elems(t) != elems)
-        return fail(err, n, "tensor '%s' has %llu elements by its shape, but its data holds %zu", name,
+        return onnx_errorf(err, n, "tensor '%s' has %llu elements by its shape, but its data holds %zu", name,
                     (unsigned long long)elems, stored_elems(t));
     if (t->has_raw_data && elem_size(t->data_type) && t->raw_data.len % elem_size(t->data_type))
-        return fail(err, n, "tensor '%s' has %zu bytes of data, not a whole number of elements", name, t->raw_data.len);
+        return onnx_errorf(err, n, "tensor '%s' has %zu bytes of data, not a whole number of elements", name, t->raw_data.len);
     return 0;
 }
 

@@ -26,6 +26,9 @@ int onnx_file_load(OnnxFile *f, const char *path);
 int onnx_file_parse(OnnxFile *f, const char *name, const uint8_t *data, size_t len);
 void onnx_file_free(OnnxFile *f);
 
+/* Write why into err (of n bytes), printf-style; returns -1. */
+int onnx_errorf(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* The wire format's nesting of messages in data, walked with desc's field
  * types: 0 when it stays within max_depth and every field is well formed,
  * else -1 with why in err. */

@@ -128,12 +128,15 @@ int rt_lengths_arg(const rt_model *m, const rt_args *a, rt_lengths *l, rt_error 
     return rt_lengths_load(a->lengths, l, err);
 }
 
-/* Load weights and input, run forward; *out has B x out_row floats. */
-static int load_and_run(const rt_model *m, const rt_args *a, const rt_lengths *l, rt_data *x, float **out,
-                        rt_error *err) {
+/* --lengths into l, weights and input loaded, forward run; *out has B x
+ * out_row floats. 0; 2 after a usage error (printed); -1 with err set. */
+static int load_and_run(const rt_model *m, const rt_args *a, rt_lengths *l, rt_data *x, float **out, rt_error *err) {
     rt_params p = {0};
     *out = NULL;
     memset(x, 0, sizeof *x);
+    int usage = rt_lengths_arg(m, a, l, err);
+    if (usage)
+        return usage;
     if (rt_params_load(m, a->weights, &p, err) || rt_data_load(a->input, &m->input, false, l->len ? l : NULL, x, err)) {
         rt_params_free(&p);
         return -1;
@@ -187,11 +190,9 @@ static int cmd_forward(const rt_model *m, const rt_args *a) {
     float *out = NULL;
     rt_error err;
     rt_lengths l;
-    int rc = rt_lengths_arg(m, a, &l, &err);
+    int rc = load_and_run(m, a, &l, &x, &out, &err);
     if (rc > 0)
         return rc;
-    if (!rc)
-        rc = load_and_run(m, a, &l, &x, &out, &err);
     int64_t dims[3] = {x.B, m->output.seq ? x.T : m->output.size, m->output.size};
     int rank = m->output.seq ? 3 : 2;
     if (!rc && a->out)
@@ -211,11 +212,9 @@ static int cmd_eval(const rt_model *m, const rt_args *a) {
     float *out = NULL;
     rt_error err;
     rt_lengths l;
-    int rc = rt_lengths_arg(m, a, &l, &err);
+    int rc = load_and_run(m, a, &l, &x, &out, &err);
     if (rc > 0)
         return rc;
-    if (!rc)
-        rc = load_and_run(m, a, &l, &x, &out, &err);
     if (!rc)
         rc = rt_data_load(a->target, &m->target, true, l.len ? &l : NULL, &y, &err);
     if (!rc && (y.B != x.B || (m->target.seq && y.T != x.T))) {

@@ -10,11 +10,7 @@ rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$(dirname "$0")/../.." || exit 2
 root=$(pwd)
 npy="python3 $root/tests/tools/npy.py"
-tmp=$(mktemp -d /tmp/rnnc-lengths.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+. tests/e2e/lib.sh
 
 # sequence lengths: lengths.npy N T LO: N lengths in [LO, T], some T and one LO
 lengths() {
@@ -98,25 +94,12 @@ nan="--input $tmp/nan_x.npy --target $root/examples/data/timeseries_y.npy --leng
 grep -q "the input holds NaN" "$tmp/err" && ok || bad "without --lengths, NaN is still an error"
 
 # kill -9 mid-epoch, resume: the uninterrupted run's bits
-rm -f "$tmp/k.safetensors" "$tmp/k.ckpt"
 run="train $data --lengths $tmp/var.npy --seed 5 --epochs 12"
 "$tmp/prog" $run -o "$tmp/want.st" 2> /dev/null || bad "uninterrupted run with lengths"
-"$tmp/prog" $run -o "$tmp/k.safetensors" --checkpoint "$tmp/k.ckpt" --checkpoint-every 7 2> /dev/null &
-pid=$!
-n=0
-while [ ! -f "$tmp/k.ckpt" ] && [ $n -lt 2000 ]; do sleep 0.01; n=$((n + 1)); done
-sleep 0.05
-kill -9 $pid 2> /dev/null
-wait $pid 2> /dev/null
-if [ -f "$tmp/k.safetensors" ]; then
-    bad "resume: training finished before it could be killed"
-else
-    "$tmp/prog" $run -o "$tmp/k.safetensors" --checkpoint "$tmp/k.ckpt" --resume "$tmp/k.ckpt" 2> "$tmp/err" &&
-        cmp -s "$tmp/k.safetensors" "$tmp/want.st" && ok || { bad "resumed weights with lengths differ"; cat "$tmp/err"; }
-fi
+kill_and_resume lengths "$tmp/want.st" "$tmp/prog" $run
 
-# errors: PROG ARGS... -- STATUS TEXT
-expect() {
+# refuses STATUS TEXT ARGS...: the program's exit status and message
+refuses() {
     want_status=$1 want_text=$2
     shift 2
     "$tmp/prog" "$@" > "$tmp/out" 2> "$tmp/err"
@@ -130,16 +113,16 @@ $npy "$tmp/zero.npy" '<i8' "[50] * 63 + [0]"
 $npy "$tmp/long.npy" '<i4' "[50] * 10 + [51] + [50] * 53"
 $npy "$tmp/float.npy" '<f4' "[50.0] * 64"
 $npy "$tmp/few.npy" '<i8' "[50] * 63"
-expect 1 "sequence lengths are one number per sequence, shape [batch], but the file's shape is (64, 2)" \
+refuses 1 "sequence lengths are one number per sequence, shape [batch], but the file's shape is (64, 2)" \
     forward $w $data --lengths "$tmp/2d.npy" -o "$tmp/o.npy"
-expect 1 "sequence 63 has length 0; a length must be at least 1" eval $w $data --lengths "$tmp/zero.npy"
-expect 1 "sequence 10 has length 51, but $root/examples/data/timeseries_x.npy has only 50 steps" \
+refuses 1 "sequence 63 has length 0; a length must be at least 1" eval $w $data --lengths "$tmp/zero.npy"
+refuses 1 "sequence 10 has length 51, but $root/examples/data/timeseries_x.npy has only 50 steps" \
     grad $w $data --lengths "$tmp/long.npy" -o "$tmp/g.st"
-expect 1 "sequence lengths are integers (<i4 or <i8), but the file holds <f4" \
+refuses 1 "sequence lengths are integers (<i4 or <i8), but the file holds <f4" \
     train $w $data --lengths "$tmp/float.npy" -o "$tmp/t.st"
-expect 1 "63 sequence lengths, but $root/examples/data/timeseries_x.npy holds 64 sequences" \
+refuses 1 "63 sequence lengths, but $root/examples/data/timeseries_x.npy holds 64 sequences" \
     forward $w $data --lengths "$tmp/few.npy" -o "$tmp/o.npy"
-expect 1 "missing.npy: cannot open" forward $w $data --lengths "$tmp/missing.npy" -o "$tmp/o.npy"
+refuses 1 "missing.npy: cannot open" forward $w $data --lengths "$tmp/missing.npy" -o "$tmp/o.npy"
 echo "hello" > "$tmp/corpus.txt"
 cat > "$tmp/lm.rnn" <<'MODEL'
 model lm {
@@ -152,8 +135,7 @@ model lm {
 }
 MODEL
 "$rnnc" build "$tmp/lm.rnn" -o "$tmp/prog" || bad "build lm"
-expect 2 "--lengths goes with --input data, not --text" train --text "$tmp/corpus.txt" --lengths "$tmp/all.npy" \
+refuses 2 "--lengths goes with --input data, not --text" train --text "$tmp/corpus.txt" --lengths "$tmp/all.npy" \
     -o "$tmp/t.st"
 
-echo "lengths: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+report lengths

@@ -8,11 +8,7 @@
 rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$(dirname "$0")/../.." || exit 2
 root=$(pwd)
-tmp=$(mktemp -d /tmp/rnnc-resume.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+. tests/e2e/lib.sh
 
 # A GRU with dropout between two layers, small batches: many steps.
 cat > "$tmp/m.rnn" <<'MODEL'
@@ -33,29 +29,7 @@ data="--input $root/examples/data/timeseries_x.npy --target $root/examples/data/
 if cmp -s "$tmp/a.safetensors" "$tmp/b.safetensors"; then ok; else bad "two runs with one seed differ"; fi
 grep -q "epoch 6/6  validation  loss" "$tmp/log_a" && ok || bad "progress and validation lines"
 
-# kill_and_resume NAME ARGS...: kill -9 once a checkpoint exists, resume, compare
-kill_and_resume() {
-    name=$1
-    shift
-    rm -f "$tmp/k.safetensors" "$tmp/k.ckpt"
-    "$tmp/prog" "$@" -o "$tmp/k.safetensors" --checkpoint "$tmp/k.ckpt" --checkpoint-every 7 2> /dev/null &
-    pid=$!
-    n=0
-    while [ ! -f "$tmp/k.ckpt" ] && [ $n -lt 2000 ]; do sleep 0.01; n=$((n + 1)); done
-    sleep 0.05
-    kill -9 $pid 2> /dev/null
-    wait $pid 2> /dev/null
-    if [ -f "$tmp/k.safetensors" ]; then
-        bad "$name: training finished before it could be killed"
-        return
-    fi
-    [ -f "$tmp/k.ckpt" ] && ok || bad "$name: no checkpoint was written"
-    "$tmp/prog" "$@" -o "$tmp/k.safetensors" --checkpoint "$tmp/k.ckpt" --resume "$tmp/k.ckpt" 2> "$tmp/err" || {
-        bad "$name: resume"; cat "$tmp/err"; return; }
-    if cmp -s "$tmp/k.safetensors" "$tmp/$name.want"; then ok; else bad "$name: resumed weights differ from an uninterrupted run"; fi
-}
-cp "$tmp/a.safetensors" "$tmp/npy.want"
-kill_and_resume npy train $data --seed 5
+kill_and_resume npy "$tmp/a.safetensors" "$tmp/prog" train $data --seed 5
 
 # --text: a byte corpus in streams, state carried across windows
 cat > "$tmp/lm.rnn" <<'MODEL'
@@ -73,7 +47,7 @@ cat /usr/share/common-licenses/GPL-3 > "$tmp/corpus.txt"
 text="train --text $tmp/corpus.txt --batch 8 --bptt 16 --epochs 2"
 "$tmp/prog" $text -o "$tmp/text.want" 2> "$tmp/log_t" || bad "text run"
 grep -q "bpc" "$tmp/log_t" && ok || bad "text progress shows bpc"
-kill_and_resume text $text
+kill_and_resume text "$tmp/text.want" "$tmp/prog" $text
 
 # sample: reproducible with a seed, and starts with the prime
 "$tmp/prog" sample --weights "$tmp/text.want" --prime "The " --length 40 --seed 3 > "$tmp/s1" || bad "sample"
@@ -90,5 +64,4 @@ if [ $status = 1 ] && grep -q "loss is \(NaN\|infinite\)\|gradient is not finite
     [ -f "$tmp/n.ckpt" ] && [ ! -f "$tmp/n.safetensors" ]; then ok
 else bad "NaN loss: status $status"; cat "$tmp/err"; fi
 
-echo "resume: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+report resume
