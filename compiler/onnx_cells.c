@@ -140,7 +140,8 @@ static int zero_states(const Onnx__GraphProto *g, const Onnx__NodeProto *n, char
     return 0;
 }
 
-static int read_node(const Onnx__GraphProto *g, const Onnx__NodeProto *n, Node *d, char *err, size_t len) {
+static int read_node(const Onnx__GraphProto *g, const Onnx__NodeProto *n, bool states_zero, Node *d, char *err,
+                     size_t len) {
     memset(d, 0, sizeof *d);
     d->op_name = n->op_type;
     d->op = !strcmp(n->op_type, "RNN") ? OP_RNN : !strcmp(n->op_type, "GRU") ? OP_GRU : OP_LSTM;
@@ -169,7 +170,8 @@ static int read_node(const Onnx__GraphProto *g, const Onnx__NodeProto *n, Node *
     if (read_acts(n, d, err, len) || constant_input(g, n, 1, D * G * H * d->in, &d->W, err, len) ||
         constant_input(g, n, 2, D * G * H * H, &d->R, err, len) ||
         constant_input(g, n, 3, D * 2 * G * H, &d->B, err, len) ||
-        (d->op == OP_LSTM && constant_input(g, n, 7, D * 3 * H, &d->P, err, len)) || zero_states(g, n, err, len))
+        (d->op == OP_LSTM && constant_input(g, n, 7, D * 3 * H, &d->P, err, len)) ||
+        (!states_zero && zero_states(g, n, err, len)))
         return -1;
     if (!d->R)
         return onnx_errorf(err, len, "lacks R");
@@ -208,7 +210,7 @@ static const char *prelude_of(const Node *d) {
 
 /* ---- weights --------------------------------------------------------------- */
 
-static void add_tensor(OnnxWeights *w, char *name, int64_t rows, int64_t cols, float *data) {
+void onnx_weights_add(OnnxWeights *w, char *name, int64_t rows, int64_t cols, float *data) {
     if (w->n == w->cap) {
         w->cap = w->cap ? 2 * w->cap : 16;
         w->items = realloc(w->items, sizeof *w->items * (size_t)w->cap);
@@ -248,10 +250,10 @@ static void prelude_weights(Arena *a, const Node *d, const char *layer, int dir,
     int64_t G = d->gates, H = d->hidden;
     const float *W = d->W + dir * G * H * d->in, *R = d->R + dir * G * H * H;
     const float *Wb = d->B ? d->B + dir * 2 * G * H : NULL, *Rb = d->B ? d->B + dir * 2 * G * H + G * H : NULL;
-    add_tensor(w, param_name(a, layer, "weight_ih", dir), G * H, d->in, blocks(W, H, d->in, order, (int)G));
-    add_tensor(w, param_name(a, layer, "weight_hh", dir), G * H, H, blocks(R, H, H, order, (int)G));
-    add_tensor(w, param_name(a, layer, "bias_ih", dir), G * H, 0, blocks(Wb, H, 1, order, (int)G));
-    add_tensor(w, param_name(a, layer, "bias_hh", dir), G * H, 0, blocks(Rb, H, 1, order, (int)G));
+    onnx_weights_add(w, param_name(a, layer, "weight_ih", dir), G * H, d->in, blocks(W, H, d->in, order, (int)G));
+    onnx_weights_add(w, param_name(a, layer, "weight_hh", dir), G * H, H, blocks(R, H, H, order, (int)G));
+    onnx_weights_add(w, param_name(a, layer, "bias_ih", dir), G * H, 0, blocks(Wb, H, 1, order, (int)G));
+    onnx_weights_add(w, param_name(a, layer, "bias_hh", dir), G * H, 0, blocks(Rb, H, 1, order, (int)G));
 }
 
 /* Weights of direction dir for the user cell, in ONNX's order: W, R (GRU:
@@ -261,23 +263,23 @@ static void user_weights(Arena *a, const Node *d, const char *layer, int dir, On
     int64_t G = d->gates, H = d->hidden;
     const float *W = d->W + dir * G * H * d->in, *R = d->R + dir * G * H * H;
     const float *Wb = d->B ? d->B + dir * 2 * G * H : NULL, *Rb = d->B ? d->B + dir * 2 * G * H + G * H : NULL;
-    add_tensor(w, param_name(a, layer, "W", dir), G * H, d->in, blocks(W, H, d->in, all, (int)G));
+    onnx_weights_add(w, param_name(a, layer, "W", dir), G * H, d->in, blocks(W, H, d->in, all, (int)G));
     if (d->op == OP_GRU) {
         static const int zr[] = {0, 1}, h[] = {2};
-        add_tensor(w, param_name(a, layer, "Rzr", dir), 2 * H, H, blocks(R, H, H, zr, 2));
-        add_tensor(w, param_name(a, layer, "Rh", dir), H, H, blocks(R, H, H, h, 1));
+        onnx_weights_add(w, param_name(a, layer, "Rzr", dir), 2 * H, H, blocks(R, H, H, zr, 2));
+        onnx_weights_add(w, param_name(a, layer, "Rh", dir), H, H, blocks(R, H, H, h, 1));
     } else {
-        add_tensor(w, param_name(a, layer, "R", dir), G * H, H, blocks(R, H, H, all, (int)G));
+        onnx_weights_add(w, param_name(a, layer, "R", dir), G * H, H, blocks(R, H, H, all, (int)G));
     }
-    add_tensor(w, param_name(a, layer, "Wb", dir), G * H, 0, blocks(Wb, H, 1, all, (int)G));
-    add_tensor(w, param_name(a, layer, "Rb", dir), G * H, 0, blocks(Rb, H, 1, all, (int)G));
+    onnx_weights_add(w, param_name(a, layer, "Wb", dir), G * H, 0, blocks(Wb, H, 1, all, (int)G));
+    onnx_weights_add(w, param_name(a, layer, "Rb", dir), G * H, 0, blocks(Rb, H, 1, all, (int)G));
     if (d->op == OP_LSTM) {
         float *P = calloc((size_t)(3 * H + 1), sizeof(float));
         if (!P)
             die("out of memory");
         if (d->P)
             memcpy(P, d->P + dir * 3 * H, sizeof(float) * (size_t)(3 * H));
-        add_tensor(w, param_name(a, layer, "P", dir), 3 * H, 0, P);
+        onnx_weights_add(w, param_name(a, layer, "P", dir), 3 * H, 0, P);
     }
 }
 
@@ -359,11 +361,11 @@ static const char *user_cell(Arena *a, const Node *d, const char *name, const ch
 
 /* ---- the node ---------------------------------------------------------------- */
 
-int onnx_cell(Arena *a, const Onnx__GraphProto *g, const Onnx__NodeProto *n, const char *input, const char *layer,
-              int index, OnnxCell *out, OnnxWeights *w, char *err, size_t err_len) {
+int onnx_cell(Arena *a, const Onnx__GraphProto *g, const Onnx__NodeProto *n, bool states_zero, const char *input,
+              const char *layer, int index, OnnxCell *out, OnnxWeights *w, char *err, size_t err_len) {
     Node d;
     memset(out, 0, sizeof *out);
-    int rc = read_node(g, n, &d, err, err_len);
+    int rc = read_node(g, n, states_zero, &d, err, err_len);
     if (!rc) {
         const char *prelude = prelude_of(&d);
         const char *bidi = d.dirs == 2 ? ", bidirectional=true" : "";

@@ -105,6 +105,12 @@ def refused():
     node, inits, inputs, outputs = gru(activations=["ThresholdedRelu", "Tanh"])
     save("thresholded_relu", [node], inits, inputs, outputs)
     node, inits, inputs, outputs = gru()
+    squeeze = helper.make_node("Squeeze", ["Y", "axes"], ["S"], name="/h/Squeeze")
+    axes = numpy_helper.from_array(np.array([1], dtype=np.int64), "axes")
+    mean = helper.make_node("ReduceMean", ["S"], ["M"], name="/pool/ReduceMean", axes=[0])
+    save("reduce_mean", [node, squeeze, mean], inits + [axes], inputs,
+         [helper.make_tensor_value_info("M", TensorProto.FLOAT, None)])
+    node, inits, inputs, outputs = gru()
     conv = helper.make_node("Relu", ["Y"], ["Z"], name="/act/Relu")
     save("relu_after", [node, conv], inits, inputs, [helper.make_tensor_value_info("Z", TensorProto.FLOAT, None)])
 

@@ -1,0 +1,614 @@
+/* onnx_model.c - an ONNX graph walked node by node (ONNX keeps nodes in
+ * topological order), each value given a meaning:
+ *   a constant (an initializer or a Constant node's tensor);
+ *   a shape: computed from shapes only (Shape, and Gather, Unsqueeze,
+ *     Concat ... of shapes and constants), whatever the data;
+ *   zeros: of a shape (ConstantOfShape, and Slice, Expand ... of zeros):
+ *     the initial states torch.onnx.export writes;
+ *   a sequence: an rnnc value, seen through a view: the order of its axes
+ *     (B batch, T time, F features; a recurrent node's raw output has D
+ *     directions and H hidden units) and whether its time axis has been
+ *     cut to the last step;
+ *   a vector: an rnnc value of one per sequence;
+ *   a recurrent node's final states (Y_h).
+ * Nodes that only move axes (Transpose, Squeeze, Reshape of D and H
+ * together), Dropout and Identity change the view; RNN, GRU and LSTM
+ * (onnx_cells.c), an embedding's Gather, MatMul and Gemm with their bias
+ * Add, elementwise activations and the last step (Gather or Slice of the
+ * time axis at -1) add layers; a final Softmax or LogSoftmax is left out
+ * (the model outputs logits). The first node that fits none of these is
+ * the error. */
+#include "onnx_model.h"
+#include "ir.h"
+#include "strmap.h"
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { V_CONST, V_SHAPE, V_ZEROS, V_SEQ, V_VEC, V_STATE } VKind;
+
+typedef struct Val {
+    VKind kind;
+    const Onnx__TensorProto *t;   /* V_CONST */
+    const char *layer;            /* V_SEQ, V_VEC, V_STATE: the rnnc value */
+    char axes[6];                 /* V_SEQ: "BTF", "TBF", "TDBH", "BTDH", "TBDH", ... */
+    int64_t width;                /* F; with D and H axes, H */
+    int dirs;
+    bool token, last;             /* ids, not vectors; the time axis cut to its last step */
+    int linear;                   /* a linear layer's index whose bias an Add may set, or -1 */
+} Val;
+
+typedef struct Walk {
+    Arena *a;
+    const Onnx__GraphProto *g;
+    OnnxModel *m;
+    OnnxWeights *w;
+    StrMap vals;                  /* value name -> Val* */
+    StrMap names;                 /* layer names taken */
+    float **bias;                 /* per layer: a linear's bias data, or NULL */
+    const char *cells;
+    int ncells;
+    char *err;
+    size_t err_len;
+} Walk;
+
+static Val *val(Walk *k, VKind kind) {
+    Val *v = arena_alloc(k->a, sizeof *v);
+    v->kind = kind;
+    v->linear = -1;
+    return v;
+}
+
+static Val *get(Walk *k, const Onnx__NodeProto *n, size_t i) {
+    return i < n->n_input && n->input[i] && *n->input[i] ? strmap_get(&k->vals, n->input[i]) : NULL;
+}
+
+static void set(Walk *k, const Onnx__NodeProto *n, size_t i, Val *v) {
+    if (i < n->n_output && n->output[i] && *n->output[i])
+        strmap_put(k->a, &k->vals, n->output[i], v);
+}
+
+/* ---- constants ------------------------------------------------------------- */
+
+/* A constant's integers (axes, perm, indices); NULL if not a small integer tensor. */
+static int64_t *ints_of(Walk *k, const Val *v, size_t *n) {
+    if (!v || v->kind != V_CONST)
+        return NULL;
+    size_t count;
+    float *f = onnx_floats(v->t, &count);
+    if (!f || count > 16) {
+        free(f);
+        return NULL;
+    }
+    int64_t *out = arena_alloc(k->a, sizeof(int64_t) * (count + 1));
+    const Onnx__TensorProto *t = v->t;
+    for (size_t i = 0; i < count; i++) /* int64 data exactly, not through float */
+        out[i] = t->n_int64_data ? t->int64_data[i] : (int64_t)f[i];
+    if (t->has_raw_data && t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT64)
+        for (size_t i = 0; i < count; i++)
+            memcpy(&out[i], t->raw_data.data + 8 * i, 8);
+    free(f);
+    *n = count;
+    return out;
+}
+
+/* An attribute's integers, or a constant input's (opset 13 moved axes to inputs). */
+static int64_t *axes_of(Walk *k, const Onnx__NodeProto *n, const char *attr, size_t input, size_t *count) {
+    const Onnx__AttributeProto *at = onnx_attr(n, attr);
+    if (at && at->n_ints) {
+        *count = at->n_ints;
+        return at->ints;
+    }
+    return ints_of(k, get(k, n, input), count);
+}
+
+static bool is_zero_const(const Val *v) {
+    if (!v || v->kind != V_CONST)
+        return false;
+    size_t n;
+    float *f = onnx_floats(v->t, &n);
+    bool zero = f != NULL;
+    for (size_t i = 0; zero && i < n; i++)
+        zero = f[i] == 0;
+    free(f);
+    return zero;
+}
+
+/* ---- layers ---------------------------------------------------------------- */
+
+static int fail(Walk *k, const Onnx__NodeProto *n, const char *why) {
+    snprintf(k->err, k->err_len, "node '%s' (%s): %s", n->name && *n->name ? n->name : "(unnamed)",
+             n->op_type ? n->op_type : "", why);
+    return -1;
+}
+
+/* A layer name from the exporter's node name ("/out/MatMul" -> "out"),
+ * else l1, l2, ...; each used once. */
+static const char *new_name(Walk *k, const Onnx__NodeProto *n) {
+    const char *s = n->name, *base = NULL;
+    if (s && s[0] == '/') {
+        const char *end = strchr(s + 1, '/');
+        size_t len = end ? (size_t)(end - s - 1) : 0;
+        bool ok = len > 0 && len < 48 && !(s[1] >= '0' && s[1] <= '9');
+        for (size_t i = 1; ok && i <= len; i++)
+            ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+                 s[i] == '_';
+        if (ok)
+            base = arena_printf(k->a, "%.*s", (int)len, s + 1);
+    }
+    static const char *const reserved[] = {"x", "y", "input", "target", "model", "cell", "loss", "train", NULL};
+    for (int i = 0; base && reserved[i]; i++)
+        if (!strcmp(base, reserved[i]))
+            base = NULL;
+    const char *name = base;
+    for (int i = 2; !name || strmap_get(&k->names, name); i++)
+        name = base ? arena_printf(k->a, "%s_%d", base, i) : arena_printf(k->a, "l%d", i - 1);
+    strmap_put(k->a, &k->names, name, (void *)name);
+    return name;
+}
+
+/* "NAME (OP)" of node n, for the comment on its layer. */
+static const char *origin(Walk *k, const Onnx__NodeProto *n) {
+    return arena_printf(k->a, "%s (%s)", n->name && *n->name ? n->name : "(unnamed)", n->op_type);
+}
+
+static int add_layer(Walk *k, const char *name, const char *expr, const char *comment) {
+    OnnxModel *m = k->m;
+    if (m->nlayers == m->cap) {
+        m->cap = m->cap ? 2 * m->cap : 16;
+        OnnxLayer *more = arena_alloc(k->a, sizeof *more * (size_t)m->cap);
+        float **bias = arena_alloc(k->a, sizeof *bias * (size_t)m->cap);
+        if (m->nlayers) {
+            memcpy(more, m->layers, sizeof *more * (size_t)m->nlayers);
+            memcpy(bias, k->bias, sizeof *bias * (size_t)m->nlayers);
+        }
+        m->layers = more;
+        k->bias = bias;
+    }
+    m->layers[m->nlayers] = (OnnxLayer){name, expr, comment};
+    k->bias[m->nlayers] = NULL;
+    return m->nlayers++;
+}
+
+/* A sequence or vector of width f named layer, in the view of from. */
+static Val *like(Walk *k, const Val *from, const char *layer, int64_t f) {
+    Val *v = val(k, from->kind);
+    *v = *from;
+    v->layer = layer;
+    v->width = f;
+    v->token = false;
+    v->linear = -1;
+    return v;
+}
+
+/* Per-step (or per-sequence) values a layer may read: F last, no D or H. */
+static bool plain(const Val *v) {
+    return v && (v->kind == V_VEC || (v->kind == V_SEQ && !v->last && !strchr(v->axes, 'D') && !strchr(v->axes, 'H')));
+}
+
+/* ---- nodes ----------------------------------------------------------------- */
+
+static int recurrent(Walk *k, const Onnx__NodeProto *n) {
+    Val *x = get(k, n, 0);
+    int layout = (int)onnx_attr_int(n, "layout", 0);
+    if (!x || x->kind != V_SEQ || x->token || x->last || strcmp(x->axes, layout ? "BTF" : "TBF"))
+        return fail(k, n, layout ? "its input X is not a sequence laid out [batch, time, features]"
+                                 : "its input X is not a sequence laid out [time, batch, features]");
+    bool zero = true;
+    for (size_t i = 5; i <= 6; i++) {
+        Val *s = get(k, n, i);
+        zero = zero && (!s || s->kind == V_ZEROS || is_zero_const(s));
+    }
+    const char *name = new_name(k, n);
+    OnnxCell c;
+    if (onnx_cell(k->a, k->g, n, zero, x->layer, name, ++k->ncells, &c, k->w, k->err, k->err_len))
+        return fail(k, n, arena_strdup(k->a, k->err));
+    if (c.lengths) {
+        if (!onnx_is_graph_input(k->g, c.lengths))
+            return fail(k, n, "its sequence_lens is not a graph input (rnnc takes lengths with the data, --lengths)");
+        if (k->m->lengths && strcmp(k->m->lengths, c.lengths))
+            return fail(k, n, "its sequence_lens is another input than an earlier node's");
+        k->m->lengths = c.lengths;
+    }
+    if (c.cell_source)
+        k->cells = arena_printf(k->a, "%s%s\n", k->cells, c.cell_source);
+    add_layer(k, name, c.layer_call, origin(k, n));
+    Val *y = val(k, V_SEQ);
+    y->layer = name;
+    strcpy(y->axes, layout ? "BTDH" : "TDBH");
+    y->width = c.hidden;
+    y->dirs = (int)c.dirs;
+    set(k, n, 0, y);
+    Val *yh = val(k, V_STATE);
+    yh->layer = name;
+    yh->width = c.hidden;
+    yh->dirs = (int)c.dirs;
+    set(k, n, 1, yh);
+    return 0;
+}
+
+static int transpose(Walk *k, const Onnx__NodeProto *n, Val *v) {
+    const Onnx__AttributeProto *p = onnx_attr(n, "perm");
+    if (v->kind == V_ZEROS || v->kind == V_SHAPE)
+        return set(k, n, 0, v), 0;
+    int rank = (int)strlen(v->axes);
+    if (v->kind != V_SEQ || !p || (int)p->n_ints != rank)
+        return fail(k, n, "transposes something other than a sequence");
+    Val *t = val(k, V_SEQ);
+    *t = *v;
+    for (int i = 0; i < rank; i++) {
+        if (p->ints[i] < 0 || p->ints[i] >= rank)
+            return fail(k, n, "has a permutation out of range");
+        t->axes[i] = v->axes[p->ints[i]];
+    }
+    return set(k, n, 0, t), 0;
+}
+
+static int squeeze(Walk *k, const Onnx__NodeProto *n, Val *v) {
+    size_t count = 0;
+    int64_t *axes = axes_of(k, n, "axes", 1, &count);
+    if (v->kind == V_ZEROS || v->kind == V_SHAPE)
+        return set(k, n, 0, v), 0;
+    if (v->kind == V_STATE && v->dirs == 1 && count == 1 && axes[0] == 0) { /* Y_h [1, B, H]: the last step's output */
+        const char *name = new_name(k, n);
+        add_layer(k, name, arena_printf(k->a, "last(%s)", v->layer), origin(k, n));
+        Val *out = val(k, V_VEC);
+        out->layer = name;
+        out->width = v->width;
+        return set(k, n, 0, out), 0;
+    }
+    if (v->kind != V_SEQ || count != 1)
+        return fail(k, n, "squeezes something other than one axis of a sequence");
+    int rank = (int)strlen(v->axes), at = (int)(axes[0] < 0 ? axes[0] + rank : axes[0]);
+    if (at < 0 || at >= rank)
+        return fail(k, n, "squeezes an axis out of range");
+    char axis = v->axes[at];
+    Val *s = val(k, V_SEQ);
+    *s = *v;
+    memmove(s->axes + at, s->axes + at + 1, strlen(s->axes + at));
+    if (axis == 'D' && v->dirs == 1) {
+        char *h = strchr(s->axes, 'H');
+        *h = 'F';
+    } else if (axis == 'T' && v->last) {
+        const char *name = new_name(k, n);
+        add_layer(k, name, arena_printf(k->a, "last(%s)", v->layer), origin(k, n));
+        s->kind = V_VEC;
+        s->layer = name;
+        s->last = false;
+    } else {
+        return fail(k, n, "squeezes an axis that is not of size 1 (directions of a bidirectional layer, or time)");
+    }
+    return set(k, n, 0, s), 0;
+}
+
+static int reshape(Walk *k, const Onnx__NodeProto *n, Val *v) {
+    if (v->kind == V_ZEROS || v->kind == V_SHAPE)
+        return set(k, n, 0, v), 0;
+    size_t count = 0;
+    int64_t *shape = ints_of(k, get(k, n, 1), &count);
+    const char *dh = v->kind == V_SEQ ? strstr(v->axes, "DH") : NULL;
+    if (!dh || strlen(v->axes) != 4 || (shape && count != 3))
+        return fail(k, n, "reshapes other than directions and hidden units into features");
+    Val *r = val(k, V_SEQ);
+    *r = *v;
+    int at = (int)(dh - v->axes);
+    r->axes[at] = 'F';
+    r->axes[at + 1] = 0;
+    r->width = v->width * v->dirs;
+    return set(k, n, 0, r), 0;
+}
+
+/* Gather: an embedding (a constant matrix indexed by token ids), the last
+ * step (index -1 of the time axis), or shapes. */
+static int gather(Walk *k, const Onnx__NodeProto *n, Val *data, Val *index) {
+    if (data->kind == V_SHAPE || (data->kind == V_CONST && index && index->kind != V_SEQ))
+        return set(k, n, 0, val(k, V_SHAPE)), 0;
+    if (data->kind == V_CONST && index && index->kind == V_SEQ && index->token) {
+        const Onnx__TensorProto *t = data->t;
+        if (t->n_dims != 2)
+            return fail(k, n, "indexes a constant that is not a matrix");
+        const char *name = new_name(k, n);
+        size_t cnt;
+        float *wgt = onnx_floats(t, &cnt);
+        if (!wgt)
+            return fail(k, n, "has an embedding matrix rnnc cannot read");
+        onnx_weights_add(k->w, arena_printf(k->a, "%s.weight", name), t->dims[0], t->dims[1], wgt);
+        add_layer(k, name, arena_printf(k->a, "embedding(%s, dim=%lld)", index->layer, (long long)t->dims[1]), origin(k, n));
+        if (index->width != t->dims[0] && k->m->input_token && !strcmp(index->layer, "x"))
+            k->m->input_size = t->dims[0]; /* the vocabulary is the matrix's */
+        Val *e = val(k, V_SEQ);
+        e->layer = name;
+        strcpy(e->axes, index->axes);
+        strcat(e->axes, "F");
+        e->width = t->dims[1];
+        return set(k, n, 0, e), 0;
+    }
+    size_t count = 0;
+    int64_t *at = ints_of(k, index, &count);
+    int axis = (int)onnx_attr_int(n, "axis", 0);
+    if (plain(data) && data->kind == V_SEQ && at && count == 1 && at[0] == -1 && axis >= 0 &&
+        axis < (int)strlen(data->axes) && data->axes[axis] == 'T') {
+        const char *name = new_name(k, n);
+        add_layer(k, name, arena_printf(k->a, "last(%s)", data->layer), origin(k, n));
+        Val *v = val(k, V_VEC);
+        v->layer = name;
+        v->width = data->width;
+        return set(k, n, 0, v), 0;
+    }
+    return fail(k, n, "gathers other than an embedding's rows or a sequence's last step");
+}
+
+static int slice(Walk *k, const Onnx__NodeProto *n, Val *v) {
+    if (v->kind == V_ZEROS || v->kind == V_SHAPE || v->kind == V_CONST)
+        return set(k, n, 0, val(k, v->kind == V_ZEROS ? V_ZEROS : V_SHAPE)), 0;
+    size_t ns = 0, na = 0;
+    int64_t *starts = ints_of(k, get(k, n, 1), &ns), *axes = ints_of(k, get(k, n, 3), &na);
+    if (plain(v) && v->kind == V_SEQ && starts && axes && ns == 1 && na == 1 && starts[0] == -1 && axes[0] >= 0 &&
+        axes[0] < (int64_t)strlen(v->axes) && v->axes[axes[0]] == 'T') {
+        Val *s = val(k, V_SEQ);
+        *s = *v;
+        s->last = true;
+        return set(k, n, 0, s), 0;
+    }
+    return fail(k, n, "slices other than a sequence's last step");
+}
+
+/* MatMul by a constant [F, N], or Gemm: a linear layer (its bias from Gemm's C or a later Add). */
+static int linear(Walk *k, const Onnx__NodeProto *n, Val *x, Val *wv, bool gemm) {
+    if (!plain(x) || !wv || wv->kind != V_CONST || wv->t->n_dims != 2)
+        return fail(k, n, "multiplies other than a sequence or vector by a constant matrix");
+    bool trans = gemm && onnx_attr_int(n, "transB", 0);
+    if (gemm && (onnx_attr_int(n, "transA", 0) || onnx_attr_float(n, "alpha", 1) != 1 || onnx_attr_float(n, "beta", 1) != 1))
+        return fail(k, n, "has transA, alpha or beta other than PyTorch's");
+    int64_t in = trans ? wv->t->dims[1] : wv->t->dims[0], out = trans ? wv->t->dims[0] : wv->t->dims[1];
+    if (in != x->width)
+        return fail(k, n, "multiplies a value of another width than the matrix's rows");
+    size_t cnt;
+    float *w = onnx_floats(wv->t, &cnt), *wt = calloc((size_t)(in * out + 1), sizeof(float));
+    float *bias = calloc((size_t)(out + 1), sizeof(float));
+    if (!w || !wt || !bias) {
+        free(w), free(wt), free(bias);
+        return fail(k, n, "has a matrix rnnc cannot read");
+    }
+    for (int64_t i = 0; i < in; i++) /* rnnc's weight is [out, in] */
+        for (int64_t o = 0; o < out; o++)
+            wt[o * in + i] = trans ? w[o * in + i] : w[i * out + o];
+    free(w);
+    const char *name = new_name(k, n);
+    onnx_weights_add(k->w, arena_printf(k->a, "%s.weight", name), out, in, wt);
+    onnx_weights_add(k->w, arena_printf(k->a, "%s.bias", name), out, 0, bias);
+    int index = add_layer(k, name, arena_printf(k->a, "linear(%s, %lld)", x->layer, (long long)out), origin(k, n));
+    k->bias[index] = bias;
+    Val *c = gemm ? get(k, n, 2) : NULL;
+    if (c) {
+        size_t bn;
+        float *b = c->kind == V_CONST ? onnx_floats(c->t, &bn) : NULL;
+        if (!b || (int64_t)bn != out) {
+            free(b);
+            return fail(k, n, "has a bias that is not a constant of the output's width");
+        }
+        memcpy(bias, b, sizeof(float) * (size_t)out);
+        free(b);
+        k->bias[index] = NULL;
+    }
+    Val *y = like(k, x, name, out);
+    y->linear = gemm ? -1 : index;
+    return set(k, n, 0, y), 0;
+}
+
+/* Add: a MatMul's bias, or shapes. */
+static int add(Walk *k, const Onnx__NodeProto *n, Val *a, Val *b) {
+    if ((a->kind == V_SHAPE || a->kind == V_CONST) && (b->kind == V_SHAPE || b->kind == V_CONST))
+        return set(k, n, 0, val(k, V_SHAPE)), 0;
+    Val *x = a->kind == V_CONST ? b : a, *c = a->kind == V_CONST ? a : b;
+    if (c->kind != V_CONST || x->linear < 0 || !k->bias[x->linear])
+        return fail(k, n, "adds other than a bias to a linear layer's product");
+    size_t bn;
+    float *v = onnx_floats(c->t, &bn);
+    if (!v || (int64_t)bn != x->width) {
+        free(v);
+        return fail(k, n, "adds a bias of another width than the product's");
+    }
+    memcpy(k->bias[x->linear], v, sizeof(float) * bn);
+    free(v);
+    k->bias[x->linear] = NULL;
+    Val *y = val(k, x->kind);
+    *y = *x;
+    y->linear = -1;
+    return set(k, n, 0, y), 0;
+}
+
+static int activation(Walk *k, const Onnx__NodeProto *n, Val *x, const char *func) {
+    if (!plain(x) || x->token)
+        return fail(k, n, "applies an activation to other than a sequence or vector of features (a recurrent node's Y keeps its directions apart)");
+    const char *name = new_name(k, n);
+    add_layer(k, name, arena_printf(k->a, "%s(%s)", func, x->layer), origin(k, n));
+    return set(k, n, 0, like(k, x, name, x->width)), 0;
+}
+
+/* The rnnc function for an ONNX elementwise operator, or NULL. */
+static const char *function_of(const Onnx__NodeProto *n) {
+    static const char *const map[][2] = {{"Relu", "relu"}, {"Tanh", "tanh"}, {"Sigmoid", "sigmoid"},
+                                         {"Softplus", "softplus"}, {"Softsign", "softsign"}, {"Abs", "abs"},
+                                         {"Exp", "exp"}};
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (!strcmp(n->op_type, map[i][0]) && ir_function(map[i][1]) >= 0)
+            return map[i][1];
+    if (!strcmp(n->op_type, "Elu") && onnx_attr_float(n, "alpha", 1) == 1)
+        return "elu";
+    return NULL;
+}
+
+static bool shape_only(const char *op) {
+    static const char *const ops[] = {"Shape", "Unsqueeze", "Concat", "Cast", "Mul", "Sub", "Div", "Range", "Equal",
+                                      "Where", "Min", "Max", NULL};
+    for (int i = 0; ops[i]; i++)
+        if (!strcmp(op, ops[i]))
+            return true;
+    return false;
+}
+
+static int node(Walk *k, const Onnx__NodeProto *n, bool final) {
+    const char *op = n->op_type ? n->op_type : "";
+    Val *a = get(k, n, 0), *b = get(k, n, 1);
+    if (!strcmp(op, "Constant")) {
+        const Onnx__AttributeProto *v = onnx_attr(n, "value");
+        if (!v || !v->t)
+            return fail(k, n, "is a constant of a kind rnnc does not read");
+        Val *c = val(k, V_CONST);
+        c->t = v->t;
+        return set(k, n, 0, c), 0;
+    }
+    for (size_t i = 0; i < n->n_input; i++)
+        if (n->input[i] && *n->input[i] && !strmap_get(&k->vals, n->input[i]))
+            return fail(k, n, arena_printf(k->a, "reads '%s', which no node or input gives", n->input[i]));
+    if (!strcmp(op, "RNN") || !strcmp(op, "GRU") || !strcmp(op, "LSTM"))
+        return recurrent(k, n);
+    if (!a)
+        return fail(k, n, "has no input");
+    if (!strcmp(op, "Shape"))
+        return set(k, n, 0, val(k, V_SHAPE)), 0;
+    if (!strcmp(op, "ConstantOfShape") || !strcmp(op, "Expand")) {
+        const Onnx__AttributeProto *v = onnx_attr(n, "value");
+        bool zero = !strcmp(op, "Expand") ? (a->kind == V_ZEROS || is_zero_const(a)) : !v || !v->t;
+        if (!zero && v && v->t) {
+            Val c = {.kind = V_CONST, .t = v->t};
+            zero = is_zero_const(&c);
+        }
+        return zero ? (set(k, n, 0, val(k, V_ZEROS)), 0) : fail(k, n, "makes other than zeros");
+    }
+    if (!strcmp(op, "Dropout") || !strcmp(op, "Identity"))
+        return set(k, n, 0, a), 0;
+    if (!strcmp(op, "Transpose"))
+        return transpose(k, n, a);
+    if (!strcmp(op, "Squeeze"))
+        return squeeze(k, n, a);
+    if (!strcmp(op, "Reshape"))
+        return reshape(k, n, a);
+    if (!strcmp(op, "Gather"))
+        return gather(k, n, a, b);
+    if (!strcmp(op, "Slice"))
+        return slice(k, n, a);
+    if (!strcmp(op, "MatMul"))
+        return linear(k, n, a, b, false);
+    if (!strcmp(op, "Gemm"))
+        return linear(k, n, a, b, true);
+    if (!strcmp(op, "Add") && b)
+        return add(k, n, a, b);
+    if ((!strcmp(op, "Softmax") || !strcmp(op, "LogSoftmax")) && final && plain(a)) {
+        k->m->softmax_dropped = true;
+        return set(k, n, 0, a), 0;
+    }
+    if (function_of(n))
+        return activation(k, n, a, function_of(n));
+    if (shape_only(op)) {
+        for (size_t i = 0; i < n->n_input; i++) {
+            Val *v = get(k, n, i);
+            if (v && v->kind != V_SHAPE && v->kind != V_CONST)
+                return fail(k, n, "computes with data rnnc has no layer for");
+        }
+        return set(k, n, 0, val(k, V_SHAPE)), 0;
+    }
+    return fail(k, n, "is an operator rnnc does not import here");
+}
+
+/* ---- the graph ------------------------------------------------------------ */
+
+/* Whether a recurrent node with layout 0 reads name directly (then the
+ * graph input is time-major, [T, B, F]). */
+static bool time_major(const Onnx__GraphProto *g, const char *name) {
+    for (size_t i = 0; i < g->n_node; i++) {
+        const Onnx__NodeProto *n = g->node[i];
+        if (n->op_type && (!strcmp(n->op_type, "RNN") || !strcmp(n->op_type, "GRU") || !strcmp(n->op_type, "LSTM")) &&
+            n->n_input > 0 && !strcmp(n->input[0], name) && !onnx_attr_int(n, "layout", 0))
+            return true;
+    }
+    return false;
+}
+
+static int graph_input(Walk *k, const Onnx__ValueInfoProto *in) {
+    const Onnx__TypeProto *t = in->type;
+    const Onnx__TypeProto__Tensor *tt = t ? t->tensor_type : NULL;
+    int rank = tt && tt->shape ? (int)tt->shape->n_dim : -1;
+    int32_t elem = tt ? tt->elem_type : 0;
+    bool ids = elem == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 || elem == ONNX__TENSOR_PROTO__DATA_TYPE__INT32;
+    if (k->m->input_size) { /* one input; sequence_lens besides */
+        Val *l = val(k, V_SHAPE);
+        strmap_put(k->a, &k->vals, in->name, l);
+        return 0;
+    }
+    if (!(ids ? rank == 2 : rank == 3) || !(elem == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT || ids)) {
+        snprintf(k->err, k->err_len, "the graph's input '%s' is not a sequence: float [batch, time, features] or ids "
+                                     "[batch, time]", in->name);
+        return -1;
+    }
+    const Onnx__TensorShapeProto__Dimension *last = tt->shape->dim[rank - 1];
+    Val *x = val(k, V_SEQ);
+    x->layer = "x";
+    x->token = ids;
+    strcpy(x->axes, ids ? "BT" : time_major(k->g, in->name) ? "TBF" : "BTF");
+    x->width = ids ? 0 : last->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ? last->dim_value : 0;
+    if (!ids && x->width < 1) {
+        snprintf(k->err, k->err_len, "the graph's input '%s' has no fixed number of features", in->name);
+        return -1;
+    }
+    k->m->input_token = ids;
+    k->m->input_size = ids ? 1 : x->width; /* ids: the embedding says the vocabulary */
+    strmap_put(k->a, &k->vals, in->name, x);
+    return 0;
+}
+
+/* The rnnc layer forward writes: the graph's first output. */
+static int output(Walk *k) {
+    const Onnx__GraphProto *g = k->g;
+    Val *v = g->n_output ? strmap_get(&k->vals, g->output[0]->name) : NULL;
+    OnnxModel *m = k->m;
+    if (v && v->kind == V_STATE && v->dirs == 1) { /* a forward node's Y_h: its last step's output */
+        const char *name = strmap_get(&k->names, "y_h") ? arena_printf(k->a, "y_h_%d", m->nlayers) : "y_h";
+        strmap_put(k->a, &k->names, name, (void *)name);
+        add_layer(k, name, arena_printf(k->a, "last(%s)", v->layer), "the graph's output: Y_h, the last step's");
+        m->output = name;
+        m->output_seq = false;
+        m->output_size = v->width;
+        return 0;
+    }
+    bool raw = v && v->kind == V_SEQ && !v->last && (!strcmp(v->axes, "TDBH") || !strcmp(v->axes, "BTDH"));
+    if (!v || !(plain(v) || raw)) {
+        snprintf(k->err, k->err_len, "the graph's output '%s' is not a sequence or a vector of one per sequence",
+                 g->n_output ? g->output[0]->name : "");
+        return -1;
+    }
+    m->output = v->layer;
+    m->output_seq = v->kind == V_SEQ;
+    m->output_size = raw ? v->width * v->dirs : v->width;
+    return 0;
+}
+
+int onnx_model(Arena *a, const Onnx__GraphProto *g, OnnxModel *m, OnnxWeights *w, char *err, size_t err_len) {
+    memset(m, 0, sizeof *m);
+    Walk k = {.a = a, .g = g, .m = m, .w = w, .cells = "", .err = err, .err_len = err_len};
+    for (size_t i = 0; i < g->n_initializer; i++) {
+        Val *c = val(&k, V_CONST);
+        c->t = g->initializer[i];
+        strmap_put(a, &k.vals, g->initializer[i]->name ? g->initializer[i]->name : "", c);
+    }
+    for (size_t i = 0; i < g->n_input; i++)
+        if (!onnx_initializer(g, g->input[i]->name) && graph_input(&k, g->input[i]))
+            return -1;
+    if (!m->input_size) {
+        snprintf(err, err_len, "the graph has no input");
+        return -1;
+    }
+    const char *final = g->n_output ? g->output[0]->name : "";
+    for (size_t i = 0; i < g->n_node; i++) {
+        const Onnx__NodeProto *n = g->node[i];
+        bool last = n->n_output > 0 && n->output[0] && !strcmp(n->output[0], final);
+        if (node(&k, n, last))
+            return -1;
+    }
+    for (int i = 0; i < m->nlayers; i++)
+        if (k.bias[i]) /* a MatMul without an Add: no bias, zeros */
+            k.bias[i] = NULL;
+    m->cells = k.cells;
+    return output(&k);
+}
