@@ -8,7 +8,8 @@
 # on the test's input (with --lengths for its sequence_lens) gives the
 # reference output within the numerics bound (ONNX_BACKENDS narrows the
 # backends: the sanitizer pass builds with C only, LLVM's objects not being
-# instrumented). Also
+# instrumented, and sets ONNX_QUICK=1: it imports the exports without
+# building them). Also
 # what import refuses: a file that is not ONNX, and graphs beyond what it
 # reads (tests/onnx/refused/), each with a message and exit 1.
 rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -26,7 +27,17 @@ for dir in "$here"/node/*/ "$here"/own/*/ "$here"/torch/*/; do
     if ! "$rnnc" import "$dir/model.onnx" -o "$tmp/$name.rnn" --weights-out "$tmp/$name.safetensors" 2> "$tmp/err"; then
         bad "$name: import"; cat "$tmp/err"; continue
     fi
-    for backend in ${ONNX_BACKENDS:-c llvm}; do
+    backends=${ONNX_BACKENDS:-c llvm}
+    case $dir in */torch/*)
+        # an export at opset 14 is the opset-17 one's graph again, with older operators: one backend
+        case $name in *_opset14) backends=c ;; esac
+        # ONNX_QUICK=1 (the sanitizer pass): the exports imported and their source checked, not built
+        if [ "${ONNX_QUICK:-0}" = 1 ]; then
+            "$rnnc" check "$tmp/$name.rnn" 2> "$tmp/err" && ok || { bad "$name: the imported source"; cat "$tmp/err"; }
+            continue
+        fi ;;
+    esac
+    for backend in $backends; do
         if "$rnnc" build "$tmp/$name.rnn" --backend $backend -o "$tmp/prog" 2> "$tmp/err" &&
             "$tmp/prog" forward --weights "$tmp/$name.safetensors" --input "$dir/input.npy" $lengths \
                 --expect "$dir/output.npy" > "$tmp/out" 2>&1; then ok
