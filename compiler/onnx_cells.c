@@ -25,7 +25,7 @@ typedef struct Node {
     OpKind op;
     const char *op_name;
     int64_t hidden, in, dirs, gates;
-    int layout, lbr, input_forget;
+    int lbr, input_forget;
     bool has_clip;
     float clip;
     Act acts[3];                /* f (g, h): the forward direction's, also the reverse's */
@@ -151,7 +151,6 @@ static int read_node(const Onnx__GraphProto *g, const Onnx__NodeProto *n, bool s
     if (strcmp(dir, "forward") && strcmp(dir, "bidirectional"))
         return onnx_errorf(err, len, "runs in direction '%s'; rnnc runs forward or bidirectional", dir);
     d->dirs = strcmp(dir, "bidirectional") ? 1 : 2;
-    d->layout = (int)onnx_attr_int(n, "layout", 0);
     d->lbr = (int)onnx_attr_int(n, "linear_before_reset", 0);
     d->input_forget = (int)onnx_attr_int(n, "input_forget", 0);
     const Onnx__AttributeProto *clip = onnx_attr(n, "clip");
@@ -384,7 +383,6 @@ int onnx_cell(Arena *a, const Onnx__GraphProto *g, const Onnx__NodeProto *n, boo
         out->in = d.in;
         out->hidden = d.hidden;
         out->dirs = d.dirs;
-        out->layout = d.layout;
         out->lengths = n->n_input > 4 && n->input[4] && *n->input[4] ? arena_strdup(a, n->input[4]) : NULL;
     }
     free(d.W);

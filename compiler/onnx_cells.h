@@ -18,7 +18,6 @@ typedef struct OnnxCell {
     const char *cell_source;      /* a user cell's definition, or NULL (a prelude cell) */
     const char *layer_call;       /* the right-hand side of the layer: "gru(x, hidden=5)" */
     int64_t in, hidden, dirs;
-    int layout;                   /* ONNX layout: 0 [T, B, ...], 1 [B, T, ...] */
     const char *lengths;          /* the graph input giving sequence_lens, or NULL */
 } OnnxCell;
 

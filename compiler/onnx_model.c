@@ -186,6 +186,16 @@ static bool plain(const Val *v) {
     return v && (v->kind == V_VEC || (v->kind == V_SEQ && !v->last && !strchr(v->axes, 'D') && !strchr(v->axes, 'H')));
 }
 
+/* A `last` layer over the rnnc value of, for node n: a vector of width. */
+static Val *last_layer(Walk *k, const Onnx__NodeProto *n, const char *of, int64_t width) {
+    const char *name = new_name(k, n);
+    add_layer(k, name, arena_printf(k->a, "last(%s)", of), origin(k, n));
+    Val *v = val(k, V_VEC);
+    v->layer = name;
+    v->width = width;
+    return v;
+}
+
 /* ---- nodes ----------------------------------------------------------------- */
 
 static int recurrent(Walk *k, const Onnx__NodeProto *n) {
@@ -249,14 +259,8 @@ static int squeeze(Walk *k, const Onnx__NodeProto *n, Val *v) {
     int64_t *axes = axes_of(k, n, "axes", 1, &count);
     if (v->kind == V_ZEROS || v->kind == V_SHAPE)
         return set(k, n, 0, v), 0;
-    if (v->kind == V_STATE && v->dirs == 1 && count == 1 && axes[0] == 0) { /* Y_h [1, B, H]: the last step's output */
-        const char *name = new_name(k, n);
-        add_layer(k, name, arena_printf(k->a, "last(%s)", v->layer), origin(k, n));
-        Val *out = val(k, V_VEC);
-        out->layer = name;
-        out->width = v->width;
-        return set(k, n, 0, out), 0;
-    }
+    if (v->kind == V_STATE && v->dirs == 1 && count == 1 && axes[0] == 0) /* Y_h [1, B, H]: the last step's output */
+        return set(k, n, 0, last_layer(k, n, v->layer, v->width)), 0;
     if (v->kind != V_SEQ || count != 1)
         return fail(k, n, "squeezes something other than one axis of a sequence");
     int rank = (int)strlen(v->axes), at = (int)(axes[0] < 0 ? axes[0] + rank : axes[0]);
@@ -270,11 +274,7 @@ static int squeeze(Walk *k, const Onnx__NodeProto *n, Val *v) {
         char *h = strchr(s->axes, 'H');
         *h = 'F';
     } else if (axis == 'T' && v->last) {
-        const char *name = new_name(k, n);
-        add_layer(k, name, arena_printf(k->a, "last(%s)", v->layer), origin(k, n));
-        s->kind = V_VEC;
-        s->layer = name;
-        s->last = false;
+        return set(k, n, 0, last_layer(k, n, v->layer, v->width)), 0;
     } else {
         return fail(k, n, "squeezes an axis that is not of size 1 (directions of a bidirectional layer, or time)");
     }
@@ -327,14 +327,8 @@ static int gather(Walk *k, const Onnx__NodeProto *n, Val *data, Val *index) {
     int64_t *at = ints_of(k, index, &count);
     int axis = (int)onnx_attr_int(n, "axis", 0);
     if (plain(data) && data->kind == V_SEQ && at && count == 1 && at[0] == -1 && axis >= 0 &&
-        axis < (int)strlen(data->axes) && data->axes[axis] == 'T') {
-        const char *name = new_name(k, n);
-        add_layer(k, name, arena_printf(k->a, "last(%s)", data->layer), origin(k, n));
-        Val *v = val(k, V_VEC);
-        v->layer = name;
-        v->width = data->width;
-        return set(k, n, 0, v), 0;
-    }
+        axis < (int)strlen(data->axes) && data->axes[axis] == 'T')
+        return set(k, n, 0, last_layer(k, n, data->layer, data->width)), 0;
     return fail(k, n, "gathers other than an embedding's rows or a sequence's last step");
 }
 
@@ -606,9 +600,6 @@ int onnx_model(Arena *a, const Onnx__GraphProto *g, OnnxModel *m, OnnxWeights *w
         if (node(&k, n, last))
             return -1;
     }
-    for (int i = 0; i < m->nlayers; i++)
-        if (k.bias[i]) /* a MatMul without an Add: no bias, zeros */
-            k.bias[i] = NULL;
-    m->cells = k.cells;
+    m->cells = k.cells; /* a MatMul without an Add keeps its bias of zeros */
     return output(&k);
 }
