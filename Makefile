@@ -186,10 +186,9 @@ test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TEST
 	@tests/parity/torch_load.sh $(BUILD)/rnnc
 	@tests/docs/run.sh $(BUILD)/rnnc
 
-# The suite, then again under AddressSanitizer and UBSan.
+# The suite, plain and under AddressSanitizer and UBSan, the two side by side.
 test: all
-	@$(MAKE) --no-print-directory test-one
-	@$(MAKE) --no-print-directory test-one BUILD=build/asan SAN=1
+	@MAKE="$(MAKE)" tests/both_passes.sh
 
 # Slower checks, which CI also runs: embedded C on a Cortex-M4 under QEMU;
 # training across MPI ranks (needs libopenmpi-dev and openmpi-bin), plain and

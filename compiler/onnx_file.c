@@ -142,7 +142,33 @@ static int check_attribute(const Onnx__AttributeProto *a, char *err, size_t n) {
     return 0;
 }
 
+/* The names ONNX requires (proto2 leaves an absent string NULL): each
+ * graph input and output, initializer, node operator and attribute. */
+static int check_names(const Onnx__GraphProto *g, char *err, size_t n) {
+    for (size_t i = 0; i < g->n_input; i++)
+        if (!g->input[i]->name)
+            return onnx_errorf(err, n, "the graph's input %zu has no name", i + 1);
+    for (size_t i = 0; i < g->n_output; i++)
+        if (!g->output[i]->name)
+            return onnx_errorf(err, n, "the graph's output %zu has no name", i + 1);
+    for (size_t i = 0; i < g->n_initializer; i++)
+        if (!g->initializer[i]->name)
+            return onnx_errorf(err, n, "the graph's initializer %zu has no name", i + 1);
+    for (size_t i = 0; i < g->n_node; i++) {
+        const Onnx__NodeProto *node = g->node[i];
+        if (!node->op_type)
+            return onnx_errorf(err, n, "node %zu ('%s') has no operator type", i + 1, node->name ? node->name : "");
+        for (size_t k = 0; k < node->n_attribute; k++)
+            if (!node->attribute[k]->name)
+                return onnx_errorf(err, n, "node %zu ('%s', %s) has an attribute without a name", i + 1,
+                                   node->name ? node->name : "", node->op_type);
+    }
+    return 0;
+}
+
 static int check_graph(const Onnx__GraphProto *g, char *err, size_t n) {
+    if (check_names(g, err, n))
+        return -1;
     for (size_t i = 0; i < g->n_initializer; i++)
         if (check_tensor(g->initializer[i], err, n))
             return -1;

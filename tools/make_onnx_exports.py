@@ -4,11 +4,18 @@ rnnc import: tests/onnx/torch/NAME_opsetN/ holds
   model.onnx   the export (opsets 14 and 17; batch and time dynamic)
   input.npy    an input, batch-first
   output.npy   PyTorch's output for it
-Run with Debian's python3-torch and python3-onnx:
-    /usr/bin/python3 tools/make_onnx_exports.py
-The tests need neither: the fixtures are committed."""
+  output_ort.npy  ONNX Runtime's output for it (tools/onnx_reference.js),
+               checked here to agree with PyTorch's within the numerics bound
+Run with Debian's python3-torch and python3-onnx, and onnxruntime-node on
+NODE_PATH (npm install --ignore-scripts onnxruntime-node@1.30.0):
+    NODE_PATH=/path/to/node_modules /usr/bin/python3 tools/make_onnx_exports.py
+The tests need none of them: the fixtures are committed."""
+import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import torch
@@ -67,6 +74,26 @@ MODELS = [
 ]
 
 
+def ort_output(model, x):
+    """ONNX Runtime's first output for the model file on input x."""
+    with tempfile.TemporaryDirectory() as d:
+        shutil.copy(model, os.path.join(d, "ort_model.onnx"))
+        x.tofile(os.path.join(d, "x.bin"))
+        meta = {"input": "x", "dims": list(x.shape), "dtype": "int64" if x.dtype == np.int64 else "float32"}
+        with open(os.path.join(d, "x.json"), "w") as f:
+            json.dump(meta, f)
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "onnx_reference.js")
+        subprocess.run(["node", script, d], check=True)
+        with open(os.path.join(d, "y.json")) as f:
+            dims = json.load(f)["dims"]
+        return np.fromfile(os.path.join(d, "y.bin"), dtype="<f4").reshape(dims)
+
+
+def agree(got, want):
+    """Within the numerics bound the tests use (1e-4 of the largest magnitude, plus 1e-5)."""
+    return got.shape == want.shape and np.abs(got - want).max() <= 1e-4 * np.abs(want).max() + 1e-5
+
+
 def main():
     torch.manual_seed(0)
     only = set(sys.argv[1:])
@@ -86,6 +113,10 @@ def main():
                               output_names=["y"], dynamic_axes=dynamic)
             np.save(os.path.join(d, "input.npy"), x.numpy().astype("<i8" if x.dtype == torch.int64 else "<f4"))
             np.save(os.path.join(d, "output.npy"), y.numpy().astype("<f4"))
+            y_ort = ort_output(os.path.join(d, "model.onnx"), np.load(os.path.join(d, "input.npy")))
+            if not agree(y_ort, y.numpy()):
+                sys.exit(f"{name} at opset {opset}: ONNX Runtime and PyTorch disagree")
+            np.save(os.path.join(d, "output_ort.npy"), y_ort.astype("<f4"))
         print(f"{name}: output {tuple(y.shape)}")
     return 0
 

@@ -1,7 +1,9 @@
 // tools/onnx_reference.js DIR - ONNX Runtime's output for an ONNX model, for
-// tools/make_onnx_fixtures.py: runs DIR/ort_model.onnx on the float32 X in
-// DIR/x.bin (shape in DIR/x.json, with "lengths" for sequence_lens when
-// given) and writes the first output to DIR/y.bin, its shape to DIR/y.json.
+// tools/make_onnx_fixtures.py and tools/make_onnx_exports.py: runs
+// DIR/ort_model.onnx on the X in DIR/x.bin (float32, or int64 token ids when
+// DIR/x.json says "dtype": "int64"; shape in DIR/x.json, with "lengths" for
+// sequence_lens when given) and writes the first output to DIR/y.bin, its
+// shape to DIR/y.json.
 // Needs onnxruntime-node (npm install --ignore-scripts onnxruntime-node@1.30.0)
 // on NODE_PATH. Never part of rnnc or its tests: it makes fixtures.
 const fs = require('fs');
@@ -12,9 +14,11 @@ async function main() {
   const dir = process.argv[2];
   const meta = JSON.parse(fs.readFileSync(path.join(dir, 'x.json')));
   const raw = fs.readFileSync(path.join(dir, 'x.bin'));
-  const x = new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4);
+  const bytes = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length); // aligned for the typed array
+  const x = meta.dtype === 'int64' ? new ort.Tensor('int64', new BigInt64Array(bytes), meta.dims)
+                                   : new ort.Tensor('float32', new Float32Array(bytes), meta.dims);
   const session = await ort.InferenceSession.create(path.join(dir, 'ort_model.onnx'));
-  const feeds = {[meta.input]: new ort.Tensor('float32', x, meta.dims)};
+  const feeds = {[meta.input]: x};
   if (meta.lengths)
     feeds[meta.lengths_name] = new ort.Tensor('int32', Int32Array.from(meta.lengths), [meta.lengths.length]);
   const out = (await session.run(feeds))[session.outputNames[0]];

@@ -2,7 +2,8 @@
  * (compiler/onnx_file.c): a model packed here with protobuf-c reads back;
  * truncated data, fields that run past their message, nesting deeper than
  * the limit, tensors whose data disagree with their shape, negative and
- * huge dimensions and external data are each refused with a message. */
+ * huge dimensions, external data and missing required names are each
+ * refused with a message. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -191,6 +192,28 @@ static void test_no_graph_and_not_a_file(void **state) {
     assert_non_null(strstr(f.error, "/nonexistent/m.onnx: cannot open"));
 }
 
+/* Names ONNX requires: a node without an operator type and an unnamed
+ * initializer are refused, not left for the importer to meet as NULL. */
+static void test_missing_names(void **state) {
+    (void)state;
+    Built b;
+    build(&b, 2, 3, 6);
+    Onnx__NodeProto node, *nodes[1] = {&node};
+    onnx__node_proto__init(&node);
+    node.name = "n0";
+    b.graph.n_node = 1;
+    b.graph.node = nodes;
+    size_t len;
+    uint8_t *data = pack(&b, &len);
+    expect_refused(data, len, "node 1 ('n0') has no operator type");
+    free(data);
+    b.graph.n_node = 0;
+    b.tensor.name = NULL;
+    data = pack(&b, &len);
+    expect_refused(data, len, "the graph's initializer 1 has no name");
+    free(data);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_model_reads_back),
@@ -201,6 +224,7 @@ int main(void) {
         cmocka_unit_test(test_negative_and_huge_dimensions),
         cmocka_unit_test(test_external_data),
         cmocka_unit_test(test_no_graph_and_not_a_file),
+        cmocka_unit_test(test_missing_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

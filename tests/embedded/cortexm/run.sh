@@ -5,7 +5,8 @@
 # -mfpu=fpv4-sp-d16 and the strict warnings, run under qemu-system-arm on
 # the mps2-an386 board with semihosting, and its outputs for the first
 # sequence compared with the host's forward program (the numerics bound, docs/programs.md). The
-# plain (libm) variant is compiled for the Cortex-M too. Skipped, saying so,
+# models: parity fixtures, examples, and exports of PyTorch brought in by rnnc
+# import. The plain (libm) variant is compiled for the Cortex-M too. Skipped, saying so,
 # where the ARM toolchain or QEMU is missing.
 rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 build=$(dirname "$rnnc")
@@ -69,6 +70,15 @@ for example in sensors timeseries peephole classifier charlm; do
     "$rnnc" build "$root/examples/$example.rnn" -o "$tmp/init" && "$tmp/init" init --seed 3 -o "$tmp/w_$example.safetensors"
     run "$example" "$root/examples/$example.rnn" "$tmp/w_$example.safetensors" "$root/examples/data/${example}_x.npy"
     [ -f "$tmp/$example/size" ] && sed "s/^/cortex-m: size: /" "$tmp/$example/size"
+done
+# models that came in through rnnc import (torch.onnx.export's files, tests/onnx/torch/)
+for export in gru_2x_bidirectional_opset17 sensors_opset14; do
+    dir=$root/tests/onnx/torch/$export
+    if "$rnnc" import "$dir/model.onnx" -o "$tmp/$export.rnn" --weights-out "$tmp/$export.safetensors"; then
+        run "imported_$export" "$tmp/$export.rnn" "$tmp/$export.safetensors" "$dir/input.npy"
+    else
+        echo "FAIL imported_$export: import"; fail=$((fail + 1))
+    fi
 done
 echo "cortex-m: $pass passed, $fail failed"
 [ "$fail" = 0 ]
