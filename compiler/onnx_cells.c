@@ -157,7 +157,7 @@ static int read_node(const Onnx__GraphProto *g, const Onnx__NodeProto *n, bool s
     d->has_clip = clip && clip->has_f;
     d->clip = d->has_clip ? clip->f : 0;
     if (d->hidden < 1 || d->hidden > (1 << 20))
-        return onnx_errorf(err, len, "has hidden_size %lld", (long long)d->hidden);
+        return onnx_errorf(err, len, "has hidden_size %lld; rnnc reads 1 to %d", (long long)d->hidden, 1 << 20);
     if (n->n_input < 3 || n->n_output < 1)
         return onnx_errorf(err, len, "lacks W or R");
     const Onnx__TensorProto *w = onnx_initializer(g, n->input[1]);

@@ -455,7 +455,7 @@ static int node(Walk *k, const Onnx__NodeProto *n, bool final) {
     }
     for (size_t i = 0; i < n->n_input; i++)
         if (n->input[i] && *n->input[i] && !strmap_get(&k->vals, n->input[i]))
-            return fail(k, n, arena_printf(k->a, "reads '%s', which no node or input gives", n->input[i]));
+            return fail(k, n, arena_printf(k->a, "reads '%s', which no earlier node, graph input or initializer gives (ONNX lists nodes in the order they run; a graph with a cycle has no such order)", n->input[i]));
     if (!strcmp(op, "RNN") || !strcmp(op, "GRU") || !strcmp(op, "LSTM"))
         return recurrent(k, n);
     if (!a)

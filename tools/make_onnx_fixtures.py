@@ -113,6 +113,13 @@ def refused():
     node, inits, inputs, outputs = gru()
     conv = helper.make_node("Relu", ["Y"], ["Z"], name="/act/Relu")
     save("relu_after", [node, conv], inits, inputs, [helper.make_tensor_value_info("Z", TensorProto.FLOAT, None)])
+    # hostile: a cycle (each node reads the other's output); a hidden_size its weights do not have
+    node, inits, inputs, outputs = gru()
+    a = helper.make_node("Relu", ["B"], ["A"], name="/a/Relu")
+    b = helper.make_node("Tanh", ["A"], ["B"], name="/b/Tanh")
+    save("cycle", [a, b], [], inputs, [helper.make_tensor_value_info("B", TensorProto.FLOAT, None)])
+    next(a for a in node.attribute if a.name == "hidden_size").i = 1 << 40
+    save("huge_hidden_size", [node], inits, inputs, outputs)
 
 
 GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}

@@ -11,7 +11,7 @@
 # instrumented, and sets ONNX_QUICK=1: it imports the exports without
 # building them). Also
 # what import refuses: a file that is not ONNX, and graphs beyond what it
-# reads (tests/onnx/refused/), each with a message and exit 1.
+# reads or hostile (tests/onnx/refused/), each with a message and exit 1.
 rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d /tmp/rnnc-onnx.XXXXXX)
@@ -68,6 +68,8 @@ refused reverse_gru "node '/h/GRU' (GRU): runs in direction 'reverse'; rnnc runs
 refused thresholded_relu "node '/h/GRU' (GRU): uses the activation 'ThresholdedRelu', which rnnc does not have"
 refused relu_after "node '/act/Relu' (Relu): applies an activation to other than a sequence or vector of features"
 refused reduce_mean "node '/pool/ReduceMean' (ReduceMean): is an operator rnnc does not import here"
+refused cycle "node '/a/Relu' (Relu): reads 'B', which no earlier node, graph input or initializer gives"
+refused huge_hidden_size "node '/h/GRU' (GRU): has hidden_size 1099511627776; rnnc reads 1 to 1048576"
 
 echo "onnx: $pass passed, $fail failed"
 [ "$fail" = 0 ]
