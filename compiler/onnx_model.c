@@ -22,6 +22,7 @@
 #include "ir.h"
 #include "strmap.h"
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,11 +83,19 @@ static int64_t *ints_of(Walk *k, const Val *v, size_t *n) {
     }
     int64_t *out = arena_alloc(k->a, sizeof(int64_t) * (count + 1));
     const Onnx__TensorProto *t = v->t;
-    for (size_t i = 0; i < count; i++) /* int64 data exactly, not through float */
-        out[i] = t->n_int64_data ? t->int64_data[i] : (int64_t)f[i];
-    if (t->has_raw_data && t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT64)
-        for (size_t i = 0; i < count; i++)
+    bool raw64 = t->has_raw_data && t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT64;
+    for (size_t i = 0; i < count; i++) { /* int64 data exactly, not through float */
+        if (raw64)
             memcpy(&out[i], t->raw_data.data + 8 * i, 8);
+        else if (i < t->n_int64_data)
+            out[i] = t->int64_data[i];
+        else if (f[i] == floorf(f[i]) && fabsf(f[i]) <= 1e9f)
+            out[i] = (int64_t)f[i];
+        else { /* NaN, a fraction or out of range: not an index */
+            free(f);
+            return NULL;
+        }
+    }
     free(f);
     *n = count;
     return out;
@@ -200,7 +209,9 @@ static Val *last_layer(Walk *k, const Onnx__NodeProto *n, const char *of, int64_
 
 static int recurrent(Walk *k, const Onnx__NodeProto *n) {
     Val *x = get(k, n, 0);
-    int layout = (int)onnx_attr_int(n, "layout", 0);
+    int64_t layout = onnx_attr_int(n, "layout", 0);
+    if (layout != 0 && layout != 1)
+        return fail(k, n, arena_printf(k->a, "has layout %lld; ONNX defines 0 and 1", (long long)layout));
     if (!x || x->kind != V_SEQ || x->token || x->last || strcmp(x->axes, layout ? "BTF" : "TBF"))
         return fail(k, n, layout ? "its input X is not a sequence laid out [batch, time, features]"
                                  : "its input X is not a sequence laid out [time, batch, features]");
@@ -263,9 +274,11 @@ static int squeeze(Walk *k, const Onnx__NodeProto *n, Val *v) {
         return set(k, n, 0, last_layer(k, n, v->layer, v->width)), 0;
     if (v->kind != V_SEQ || count != 1)
         return fail(k, n, "squeezes something other than one axis of a sequence");
-    int rank = (int)strlen(v->axes), at = (int)(axes[0] < 0 ? axes[0] + rank : axes[0]);
-    if (at < 0 || at >= rank)
+    int rank = (int)strlen(v->axes);
+    int64_t axis_at = axes[0] < 0 ? axes[0] + rank : axes[0];
+    if (axis_at < 0 || axis_at >= rank)
         return fail(k, n, "squeezes an axis out of range");
+    int at = (int)axis_at;
     char axis = v->axes[at];
     Val *s = val(k, V_SEQ);
     *s = *v;
@@ -325,9 +338,9 @@ static int gather(Walk *k, const Onnx__NodeProto *n, Val *data, Val *index) {
     }
     size_t count = 0;
     int64_t *at = ints_of(k, index, &count);
-    int axis = (int)onnx_attr_int(n, "axis", 0);
+    int64_t axis = onnx_attr_int(n, "axis", 0);
     if (plain(data) && data->kind == V_SEQ && at && count == 1 && at[0] == -1 && axis >= 0 &&
-        axis < (int)strlen(data->axes) && data->axes[axis] == 'T')
+        axis < (int64_t)strlen(data->axes) && data->axes[axis] == 'T')
         return set(k, n, 0, last_layer(k, n, data->layer, data->width)), 0;
     return fail(k, n, "gathers other than an embedding's rows or a sequence's last step");
 }
