@@ -5,8 +5,10 @@
 # against PyTorch with rnnc's GFLOP/s (vs_pytorch.sh), inference per step at
 # batch 1 against PyTorch and the bandwidth limit (inference.sh), the
 # compile time of each example (compile_times.sh), training across 1
-# and 2 MPI ranks (mpi.sh; skipped without Open MPI), and training with
-# --lengths against the same batch without (lengths.sh).
+# and 2 MPI ranks (mpi.sh; skipped without Open MPI), training with
+# --lengths against the same batch without (lengths.sh), and inference
+# against ONNX Runtime at batch 1 and 32 (vs_ort.sh; skipped without
+# onnxruntime-node: set NODE_PATH to the node_modules that holds it).
 rnnc=${1:-./rnnc}
 here=$(cd "$(dirname "$0")" && pwd)
 probes=$("$here/probes.sh") || exit 1
@@ -36,3 +38,10 @@ fi
 echo
 echo "== training on sequences of different lengths, time per step (bench/lengths.sh) =="
 "$here/lengths.sh" "$rnnc" || exit 1
+echo
+echo "== inference against ONNX Runtime, time per step (bench/vs_ort.sh) =="
+if [ -n "$NODE_PATH" ] && [ -d "$NODE_PATH/onnxruntime-node" ]; then
+    "$here/vs_ort.sh" "$rnnc" || exit 1
+else
+    echo "skipped: onnxruntime-node not found (npm install --ignore-scripts onnxruntime-node@1.30.0, then NODE_PATH=.../node_modules)"
+fi

@@ -84,8 +84,10 @@ static void test_large_products_on_every_thread_match(void **state) {
 
 /* Each task of a job runs once, on whatever thread: jobs back to back
  * (spinning workers) and after a pause long enough for the workers to
- * sleep (the lock and the broadcast). Under ThreadSanitizer (make
- * test-slow) this exercises both hand-offs. */
+ * sleep (the lock and the broadcast; the caller then runs the sleepers'
+ * shares itself, and the late workers must find them claimed), and many
+ * tiny jobs, where the caller and a worker often race for a share. Under
+ * ThreadSanitizer (make test-slow) this exercises every hand-off. */
 typedef struct Count {
     int *runs;
 } Count;
@@ -110,6 +112,11 @@ static void test_pool_runs_every_task_once(void **state) {
     }
     for (int i = 0; i < TASKS; i++)
         assert_int_equal(runs[i], JOBS);
+    enum { TINY = 5000 };
+    for (int job = 0; job < TINY; job++)
+        rt_parallel(TASKS, count_tasks, &c, 1);
+    for (int i = 0; i < TASKS; i++)
+        assert_int_equal(runs[i], JOBS + TINY);
 }
 
 /* A packed matrix built from two pieces of rows (stacked weights, as
