@@ -46,7 +46,7 @@ typedef struct CgBackend {
     CgV (*int_const)(Cg *g, int64_t v);
     CgV (*float_const)(Cg *g, double v);
     CgV (*double_const)(Cg *g, double v);
-    CgV (*int_op)(Cg *g, char op, CgV a, CgV b);               /* + - * %, < (1 or 0) */
+    CgV (*int_op)(Cg *g, char op, CgV a, CgV b);               /* + - * / %, < (1 or 0) */
     CgV (*ptr_add)(Cg *g, CgType t, CgV ptr, CgV index);       /* &ptr[index] */
     CgV (*load)(Cg *g, CgType t, CgV ptr, CgV index);          /* ptr[index]; t: CGT_PF32, CGT_PI32 or CGT_PPF32 */
     void (*store)(Cg *g, CgV ptr, CgV index, CgV value, bool add); /* float ptr[index] (+)= value */

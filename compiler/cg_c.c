@@ -194,7 +194,7 @@ static bool literal(CgV x, long long *v) {
 static CgV int_op(Cg *g, char op, CgV a, CgV b) {
     long long x, y;
     bool ka = literal(a, &x), kb = literal(b, &y);
-    if (ka && kb && op != '%' && op != '<')
+    if (ka && kb && op != '%' && op != '<' && op != '/')
         return str(g, "%lld", op == '+' ? x + y : op == '-' ? x - y : x * y);
     if ((op == '+' && ka && x == 0) || (op == '*' && ka && x == 1))
         return b;

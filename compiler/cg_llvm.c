@@ -109,6 +109,7 @@ static CgV int_op(Cg *g, char op, CgV a, CgV b) {
     case '-': return LLVMBuildSub(bl, a, b, "");
     case '*': return LLVMBuildMul(bl, a, b, "");
     case '<': return LLVMBuildZExt(bl, LLVMBuildICmp(bl, LLVMIntSLT, a, b, ""), LLVMTypeOf(a), "");
+    case '/': return LLVMBuildSDiv(bl, a, b, "");
     default: return LLVMBuildSRem(bl, a, b, "");
     }
 }

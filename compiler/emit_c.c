@@ -165,7 +165,7 @@ ProgramSizes emit_sizes_of(Arena *a, const IrProgram *p, bool packed) {
 /* A size's value in generated code. */
 static CgV size_code(Emit *e, IrSize s, CgV B, CgV T) {
     CgV n = add(e, add(e, I(e, s.one), mul(e, B, I(e, s.b))), mul(e, mul(e, B, T), I(e, s.bt)));
-    return s.bw ? add(e, n, mul(e, mul(e, B, window_steps(e, T)), I(e, s.bw))) : n;
+    return s.bw ? add(e, n, mul(e, mul(e, B, window_steps(e, B, T)), I(e, s.bw))) : n;
 }
 
 /* size_t workspace(int64_t B, int64_t T) and tape_size(B, T). */

@@ -1,7 +1,8 @@
 /* emit_cell.c - a cell layer's forward and backward functions.
  * The forward function runs in two phases over the step's nodes, as the
  * passes placed them (IrPhase): nodes that do not depend on the state run
- * a window of WINDOW steps at a time, at the top of the time loop when it
+ * a window of steps at a time (about IR_WINDOW_ROWS rows: window_len), at
+ * the top of the time loop when it
  * reaches a window's first step, over its steps x B rows (the input
  * projections become one matrix product per window), the rest inside the
  * loop over B rows. The backward function runs its loop newest step
@@ -16,7 +17,7 @@
  * Scratch (ws) holds, in this order: the states' buffers, the loop's
  * scratch (B floats per row of the memory plan), packed weights, the
  * all-steps buffers, the window buffers and the time-major input:
- * c0 + B c1 + B T c2 + B W c3 floats, W = min(T, WINDOW) (the backward
+ * c0 + B c1 + B T c2 + B W c3 floats, W = window_steps(B, T) (the backward
  * copies its input for all T steps). */
 #include "emit_internal.h"
 #include <string.h>
@@ -159,7 +160,12 @@ void cell_scratch(Emit *e, const IrLayer *l, bool backward, size_t c[4]) {
     c[3] = lo.window;
 }
 
-CgV window_steps(Emit *e, CgV T) { return min_of(e, T, I(e, WINDOW)); }
+/* ir_window_steps in generated code: the steps of a window, and at most T. */
+CgV window_len(Emit *e, CgV B) {
+    CgV w = e->b->int_op(e->g, '/', I(e, IR_WINDOW_ROWS), B);
+    return min_of(e, max_of(e, w, I(e, 1)), I(e, IR_WINDOW));
+}
+CgV window_steps(Emit *e, CgV B, CgV T) { return min_of(e, T, window_len(e, B)); }
 
 /* Hands out consecutive regions of ws. */
 typedef struct Bump {
@@ -276,7 +282,7 @@ static CgV *loop_buffers(Emit *e, const Layout *lo, Bump *m, CgV B, const char *
 static CgV *all_step_buffers(Emit *e, const Layout *lo, Bump *m, CgV B, CgV T, bool window) {
     const IrStep *s = lo->s;
     CgV *seq = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
-    CgV steps = window ? window_steps(e, T) : T;
+    CgV steps = window ? window_steps(e, B, T) : T;
     for (int k = 0; k < s->nnodes; k++)
         if (lo->live[k] && in_all_steps(s, k) && in_window(s, k, lo->backward) == window)
             seq[k] = let_shaped(e, node_var(e, window ? "win" : "all", s, k),
@@ -286,14 +292,14 @@ static CgV *all_step_buffers(Emit *e, const Layout *lo, Bump *m, CgV B, CgV T, b
 }
 
 /* Where loop iteration tt's rows of node k, computed before the loop,
- * lie: in the tape (when there is one and it keeps them), in its window, or
- * in its buffer of all steps. */
+ * lie: in the tape (when there is one and it keeps them), in its window (of
+ * W steps), or in its buffer of all steps. */
 static CgV before_rows(Emit *e, const IrLayer *l, int k, const CgV *seq, const CgV *win, const TapeLayout *tl,
-                       CgV has_tape, CgV B, CgV tt) {
+                       CgV has_tape, CgV B, CgV W, CgV tt) {
     CgV row = mul(e, B, I(e, l->step->nodes[k].size));
     if (!win[k])
         return at(e, seq[k], mul(e, tt, row));
-    CgV w = at(e, win[k], mul(e, e->b->int_op(e->g, '%', tt, I(e, WINDOW)), row));
+    CgV w = at(e, win[k], mul(e, e->b->int_op(e->g, '%', tt, W), row));
     return l->adj->taped[k] ? e->b->select(e->g, CGT_PF32, has_tape, at(e, tl->node[k], mul(e, tt, row)), w) : w;
 }
 
@@ -331,7 +337,8 @@ void emit_cell_forward(Emit *e, int index) {
     CgV *packed = pack_weights(e, &lo, &m, P, l->params);
     CgV *seq = all_step_buffers(e, &lo, &m, B, T, false);
     CgV *win = all_step_buffers(e, &lo, &m, B, T, true);
-    CgV xT = lo.input_copy ? let(e, CGT_PF32, "xT", take(&m, mul(e, mul(e, window_steps(e, T), B), I(e, s->in_size)))) : NULL;
+    CgV xT = lo.input_copy ? let(e, CGT_PF32, "xT", take(&m, mul(e, mul(e, window_steps(e, B, T), B), I(e, s->in_size)))) : NULL;
+    CgV W = lo.input_copy || lo.window ? let(e, CGT_I64, "window", window_len(e, B)) : NULL;
     for (int k = 0; k < s->nnodes; k++) /* what the tape keeps of them, it keeps in place */
         if (seq[k] && l->adj->taped[k])
             seq[k] = let(e, CGT_PF32, name(e, "pre%d", k), b->select(g, CGT_PF32, has_tape, tl.node[k], seq[k]));
@@ -345,8 +352,8 @@ void emit_cell_forward(Emit *e, int index) {
     View *views = arena_alloc(e->a, sizeof(View) * (size_t)(s->nnodes + 1));
     CgV tt = b->for_begin(g, "tt", T);
     if (lo.input_copy) { /* at the start of each window: its steps' nodes of before the loop */
-        b->if_begin(g, b->int_op(g, '<', b->int_op(g, '%', tt, I(e, WINDOW)), I(e, 1)));
-        CgV n = let(e, CGT_I64, "steps", min_of(e, cg_sub(g, T, tt), I(e, WINDOW)));
+        b->if_begin(g, b->int_op(g, '<', b->int_op(g, '%', tt, W), I(e, 1)));
+        CgV n = let(e, CGT_I64, "steps", min_of(e, cg_sub(g, T, tt), W));
         copy_input(e, l, xT, in, B, T, tt, n);
         bool *before = arena_alloc(e->a, sizeof(bool) * (size_t)(s->nnodes + 1));
         CgV *rows = arena_alloc(e->a, sizeof(CgV) * (size_t)(s->nnodes + 1));
@@ -354,7 +361,7 @@ void emit_cell_forward(Emit *e, int index) {
             before[k] = live[k] && (s->nodes[k].phase == IRP_BEFORE ||
                                     (ir_ops[s->nodes[k].op].kind == IRK_LEAF && s->nodes[k].op != IR_STATE));
             if (before[k] && (seq[k] || win[k]))
-                rows[k] = before_rows(e, l, k, seq, win, &tl, has_tape, B, tt);
+                rows[k] = before_rows(e, l, k, seq, win, &tl, has_tape, B, W, tt);
         }
         StepEnv env = {.rows = mul(e, n, B), .P = P, .params = l->params, .buffers = rows, .packed = packed,
                        .input = view_of(xT, I(e, s->in_size), 0)};
@@ -380,7 +387,7 @@ void emit_cell_forward(Emit *e, int index) {
     for (int k = 0; k < s->nnodes; k++) {
         in_loop[k] = live[k] && !((seq[k] || win[k]) && s->nodes[k].phase == IRP_BEFORE);
         if (live[k] && !in_loop[k]) /* computed before the loop: this step's rows */
-            views[k] = view_of(before_rows(e, l, k, seq, win, &tl, has_tape, B, tt), I(e, s->nodes[k].size), 0);
+            views[k] = view_of(before_rows(e, l, k, seq, win, &tl, has_tape, B, W, tt), I(e, s->nodes[k].size), 0);
         else if (buf[k])
             nodes[k] = !l->adj->taped[k] ? buf[k]
                        : let(e, CGT_PF32, arena_printf(e->a, "%s_t", node_var(e, "", s, k)),

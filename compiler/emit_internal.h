@@ -31,6 +31,10 @@ static inline CgV let_shaped(Emit *e, const char *name, CgV v, const char *shape
 static inline CgV min_of(Emit *e, CgV x, CgV y) {
     return add(e, y, mul(e, cg_sub(e->g, x, y), e->b->int_op(e->g, '<', x, y)));
 }
+/* max(x, y) likewise: x + (y - x) (x < y). */
+static inline CgV max_of(Emit *e, CgV x, CgV y) {
+    return add(e, x, mul(e, cg_sub(e->g, y, x), e->b->int_op(e->g, '<', x, y)));
+}
 static inline CgV name(Emit *e, const char *fmt, int i) { return arena_printf(e->a, fmt, i); }
 static inline CgV bytes(Emit *e, CgV floats) { return mul(e, floats, I(e, sizeof(float))); }
 
@@ -38,11 +42,12 @@ static inline CgV bytes(Emit *e, CgV floats) { return mul(e, floats, I(e, sizeof
 void emit_cell_forward(Emit *e, int index);
 void emit_cell_backward(Emit *e, int index);
 /* A cell layer's scratch, forward or backward, is c0 + B c1 + B T c2 +
- * B W c3 floats, W = window_steps(T): the forward computes what the loop
- * does not need in order (the input's projections) WINDOW steps at a time. */
-enum { WINDOW = IR_WINDOW };
+ * B W c3 floats, W = window_steps(B, T): the forward computes what the
+ * loop does not need in order (the input's projections) a window of
+ * window_len(B) steps at a time (ir_window_steps in generated code). */
 void cell_scratch(Emit *e, const IrLayer *l, bool backward, size_t c[4]);
-CgV window_steps(Emit *e, CgV T);
+CgV window_len(Emit *e, CgV B);
+CgV window_steps(Emit *e, CgV B, CgV T);
 /* Floats of a cell layer's tape for B samples and T steps. */
 CgV cell_tape_size(Emit *e, const IrLayer *l, CgV B, CgV T);
 /* Backward roots: parameter gradients, previous states, and the input's gradient when wanted. */

@@ -53,8 +53,14 @@ int ir_add(Arena *a, IrStep *s, IrNode node) {
     return s->nnodes++;
 }
 
+int64_t ir_window_steps(int64_t B, int64_t T) {
+    int64_t w = IR_WINDOW_ROWS / B;
+    w = w < 1 ? 1 : w > IR_WINDOW ? IR_WINDOW : w;
+    return T < w ? T : w;
+}
+
 int64_t ir_size_at(IrSize s, int64_t B, int64_t T) {
-    return s.one + B * s.b + B * T * s.bt + B * (T < IR_WINDOW ? T : IR_WINDOW) * s.bw;
+    return s.one + B * s.b + B * T * s.bt + B * ir_window_steps(B, T) * s.bw;
 }
 
 bool ir_is_bidirectional(const IrProgram *p) {

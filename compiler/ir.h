@@ -126,8 +126,12 @@ typedef struct IrProgram {
 } IrProgram;
 
 /* A buffer's size in floats for B sequences of T steps: one + B b + B T bt
- * + B W bw, W = min(T, IR_WINDOW) (the steps a cell layer's window holds). */
-enum { IR_WINDOW = 64 };
+ * + B W bw, W = ir_window_steps(B, T), the steps a cell layer's window
+ * holds: about IR_WINDOW_ROWS rows (B per step; 1 to IR_WINDOW steps), at
+ * most T. A window's products are large enough to run at speed and small
+ * enough that what they write is still in cache when the loop reads it. */
+enum { IR_WINDOW = 64, IR_WINDOW_ROWS = 128 };
+int64_t ir_window_steps(int64_t B, int64_t T);
 typedef struct IrSize {
     int64_t one, b, bt, bw;
 } IrSize;
