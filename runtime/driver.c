@@ -6,10 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Sequences and steps per forward call: they bound the workspace, which is
- * then reused (cache-warm, no fresh pages) along a long sequence. */
-enum { FORWARD_CHUNK = 64, FORWARD_STEPS = 1024 };
-
 static void print_type(const char *label, const rt_type *t) {
     printf("%s: %s%s(%lld)\n", label, t->seq ? "seq " : "", t->token ? "token" : "vector", (long long)t->size);
 }
@@ -52,67 +48,6 @@ static int cmd_init(const rt_model *m, const rt_args *a) {
         return rt_fail(a, err.msg);
     }
     rt_params_free(&p);
-    return 0;
-}
-
-/* Sequences b0.. b0+nb-1, steps t0.. t0+n-1 of x, contiguous in dst. */
-static void gather_steps(const rt_data *x, int64_t b0, int64_t nb, int64_t t0, int64_t n, void *dst) {
-    size_t row = x->tokens ? sizeof(int32_t) : sizeof(float) * (size_t)x->width;
-    const char *src = x->tokens ? (const char *)x->tokens : (const char *)x->floats;
-    for (int64_t b = 0; b < nb; b++)
-        memcpy((char *)dst + (size_t)(b * n) * row, src + (size_t)((b0 + b) * x->T + t0) * row, (size_t)n * row);
-}
-
-/* The valid steps of sequences b0.. b0+nb-1 in steps t0.. t0+n-1, in lw;
- * NULL when all are valid (the model then runs exactly as without lengths). */
-static const int32_t *window_lengths(const rt_data *x, int64_t b0, int64_t nb, int64_t t0, int64_t n, int32_t *lw) {
-    if (!x->lengths)
-        return NULL;
-    return rt_lengths_window(x->lengths + b0, nb, t0, n, lw) < nb * n ? lw : NULL;
-}
-
-/* Run the model over every sequence of x, FORWARD_CHUNK sequences at a
- * time. A unidirectional model runs FORWARD_STEPS steps at a time with its
- * states carried across: the same operations in the same order, so the
- * same bits as one call over the whole sequence (not with lengths and
- * `last`, whose step may lie in any part). */
-int rt_run_forward(const rt_model *m, const rt_params *p, const rt_data *x, float *out, rt_error *err) {
-    int64_t chunk = x->B < FORWARD_CHUNK ? x->B : FORWARD_CHUNK;
-    bool whole = m->bidirectional || x->T <= FORWARD_STEPS || (x->lengths && !m->output.seq);
-    int64_t steps = whole ? x->T : FORWARD_STEPS;
-    int32_t lw[FORWARD_CHUNK];
-    int64_t out_step = m->output.size, out_row = (m->output.seq ? x->T : 1) * out_step;
-    int64_t in_floats = chunk * steps * (x->tokens ? 1 : x->width);
-    int64_t part_floats = chunk * (m->output.seq ? steps : 1) * out_step;
-    bool split = steps < x->T;
-    float *ws = rt_alloc_floats(m->workspace(chunk, steps));
-    float *in = split ? rt_alloc_floats((size_t)in_floats) : NULL, *part = split ? rt_alloc_floats((size_t)part_floats) : NULL;
-    float *state = split ? rt_alloc_floats((size_t)(chunk * m->state_floats)) : NULL;
-    if (!ws || (split && (!in || !part || !state))) {
-        free(ws), free(in), free(part), free(state);
-        snprintf(err->msg, sizeof err->msg, "out of memory for %lld sequences of %lld steps", (long long)chunk,
-                 (long long)steps);
-        return -1;
-    }
-    for (int64_t b0 = 0; b0 < x->B; b0 += chunk) {
-        int64_t nb = x->B - b0 < chunk ? x->B - b0 : chunk;
-        if (!split) {
-            const void *from = x->tokens ? (const void *)(x->tokens + b0 * x->T) : (const void *)(x->floats + b0 * x->T * x->width);
-            m->forward(p->data, from, window_lengths(x, b0, nb, 0, x->T, lw), nb, x->T, out + b0 * out_row, ws, NULL);
-            continue;
-        }
-        memset(state, 0, sizeof(float) * (size_t)(nb * m->state_floats));
-        for (int64_t t0 = 0; t0 < x->T; t0 += steps) {
-            int64_t n = x->T - t0 < steps ? x->T - t0 : steps;
-            gather_steps(x, b0, nb, t0, n, in);
-            m->forward(p->data, in, window_lengths(x, b0, nb, t0, n, lw), nb, n, part, ws, state);
-            for (int64_t b = 0; m->output.seq && b < nb; b++)
-                memcpy(out + (b0 + b) * out_row + t0 * out_step, part + b * n * out_step, sizeof(float) * (size_t)(n * out_step));
-        }
-        if (!m->output.seq) /* the last call's: the outputs of the last step */
-            memcpy(out + b0 * out_row, part, sizeof(float) * (size_t)(nb * out_step));
-    }
-    free(ws), free(in), free(part), free(state);
     return 0;
 }
 

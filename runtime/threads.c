@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-enum { RT_MAX_THREADS = 16, SPIN_ROUNDS = 20000 }; /* about a millisecond of pause */
+enum { SPIN_ROUNDS = 20000 }; /* about a millisecond of pause */
 
 typedef struct Job { /* written by the caller only, between jobs */
     alignas(64) rt_task_fn *fn;
@@ -76,11 +76,15 @@ static int64_t claim(int who, unsigned gen, bool front) {
     }
 }
 
+static _Thread_local bool in_task; /* running a chunk: a nested job runs inline */
+
 static void run_chunk(int who, int64_t chunk) {
     int64_t lo, hi;
     share(job.ntasks, job.nthreads, who, &lo, &hi);
     int64_t from = lo + chunk * job.grain, to = from + job.grain < hi ? from + job.grain : hi;
+    in_task = true;
     job.fn(job.arg, from, to);
+    in_task = false;
 }
 
 /* Thread who's part of job gen: its own share from the front, then what
@@ -167,7 +171,7 @@ int rt_threads(void) {
 
 void rt_parallel(int64_t ntasks, rt_task_fn *fn, void *arg, int wide) {
     int n = wide ? rt_threads() : 1;
-    if (n == 1 || ntasks < 2) {
+    if (n == 1 || ntasks < 2 || in_task) {
         fn(arg, 0, ntasks);
         return;
     }

@@ -2,11 +2,12 @@
 # tests/e2e/passes.sh RNNC - the optimisation passes keep what programs
 # compute. For each model (the examples, and a user cell with one matrix
 # per gate, whose products opt_fuse_matmul stacks; a bidirectional layer over
-# 150 steps, whose input projections the forward computes in windows of 64
-# steps, the last one partial): forward and gradients at
-# -O2 agree with -O0 (no IR passes) within the numerics bound (docs/programs.md), and a
-# short training run gives the same bits with 1 and 2 threads
-# ($RNNC_THREADS): the kernels never split a sum.
+# 150 steps, whose input projections the forward computes in windows (of 64
+# steps at its batch of 2), the last one partial): forward and gradients at
+# -O2 agree with -O0 (no IR passes) within the numerics bound (docs/programs.md), and
+# `forward` (whose sequences the threads split between them from 16
+# sequences on) and a short training run give the same bits with 1 and 2
+# threads ($RNNC_THREADS): the kernels never split a sum.
 rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 st_compare=$(dirname "$rnnc")/tests/st_compare
 cd "$(dirname "$0")/../.." || exit 2
@@ -78,6 +79,11 @@ check() { # check NAME MODEL X Y
     "$tmp/p-O2" grad --weights "$tmp/w.safetensors" --input "$x" --target "$y" -o "$tmp/g2.safetensors" > /dev/null 2> "$tmp/err"
     if "$st_compare" "$tmp/g2.safetensors" "$tmp/g0.safetensors" > "$tmp/err" 2>&1; then ok
     else bad "$name: gradients at -O2 differ from -O0"; fi
+    for threads in 1 2; do
+        RNNC_THREADS=$threads "$tmp/p-O2" forward --weights "$tmp/w.safetensors" --input "$x" -o "$tmp/f$threads.npy" \
+            2> "$tmp/err" || { bad "$name: forward"; return; }
+    done
+    if cmp -s "$tmp/f1.npy" "$tmp/f2.npy"; then ok; else bad "$name: 1 and 2 threads' forward differ"; fi
     for threads in 1 2; do
         RNNC_THREADS=$threads "$tmp/p-O2" train --weights "$tmp/w.safetensors" --input "$x" --target "$y" --epochs 2 \
             --batch 2 --valid 0 -o "$tmp/t$threads.safetensors" > /dev/null 2> "$tmp/err" || { bad "$name: train"; return; }

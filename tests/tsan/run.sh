@@ -4,8 +4,9 @@
 # and thread-pool unit tests, then a model trained with two threads at
 # sizes whose products and optimizer steps run on both (an LSTM with
 # hidden 256 at batch 32; a recurrent step's product of 32 x 1024 x 256
-# multiply-adds is past the size that wakes the other thread). Any report
-# fails the run.
+# multiply-adds is past the size that wakes the other thread), then its
+# forward over 64 sequences, which the two threads split between them.
+# Any report fails the run.
 build=$(cd "$1" && pwd)
 cd "$(dirname "$0")/../.." || exit 2
 tmp=$(mktemp -d /tmp/rnnc-tsan.XXXXXX)
