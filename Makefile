@@ -78,7 +78,7 @@ $(BUILD)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h) | $(BUILD)/runtime
 # KERNEL_ARCH says otherwise; no contraction, so the order of every sum is
 # the one written in kernels.c and every backend gets the same bits.
 KERNEL_ARCH ?= -march=native
-$(BUILD)/runtime/kernels.o: ALL_CFLAGS += -O3 -ffp-contract=off $(KERNEL_ARCH)
+$(BUILD)/runtime/kernels.o $(BUILD)/runtime/kernels_bf16.o: ALL_CFLAGS += -O3 -ffp-contract=off $(KERNEL_ARCH)
 
 $(BUILD)/include/rnnrt.h: runtime/rnnrt.h | $(BUILD)/include
 	cp $< $@

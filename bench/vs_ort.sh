@@ -16,7 +16,10 @@
 # once per step) over the read bandwidth of a buffer of that size summed by
 # 2 threads (bench/bandwidth.c -b: where the weights fit, cache or memory).
 # rnnc seq/s: sequences of the long length per second, from the time per
-# step (batch / (time per step x steps)).
+# step (batch / (time per step x steps)). Where the program's kernels have
+# AVX512_BF16, also rnnc with `forward --precision bf16` (checked within 2e-2
+# of ONNX Runtime's largest output first) and ONNX Runtime's float32 time
+# over it; else "-".
 rnnc=${1:-./rnnc}
 here=$(cd "$(dirname "$0")" && pwd)
 repeat=${REPEAT:-5}
@@ -34,12 +37,16 @@ cc -O3 -march=native -pthread "$here/bandwidth.c" -o "$tmp/bandwidth" || exit 1
 
 # lengths B: the short and long sequence of a batch of B
 lengths() { if [ "$1" = 1 ]; then echo "64 1088"; else echo "16 144"; fi; }
-# steps B T: rnnc's forward over x_B_T.npy
-steps() { "$tmp/prog" forward --weights "$tmp/w.safetensors" --input "$tmp/x_$1_$2.npy" -o "$tmp/y.npy"; }
+# steps B T [--precision P]: rnnc's forward over x_B_T.npy
+steps() {
+    b=$1 t=$2
+    shift 2
+    "$tmp/prog" forward --weights "$tmp/w.safetensors" --input "$tmp/x_${b}_$t.npy" "$@" -o "$tmp/y.npy"
+}
 us() { echo "$1 * 1000000" | bc -l; }
 
-printf '%-5s %-11s %5s %11s %11s %9s %11s %9s %13s\n' cell "(I,H)" batch "rnnc us" "ORT us" "ORT/rnnc" \
-    "limit us" "rnnc/lim" "rnnc seq/s"
+printf '%-5s %-11s %5s %11s %11s %9s %11s %9s %13s %11s %9s\n' cell "(I,H)" batch "rnnc us" "ORT us" "ORT/rnnc" \
+    "limit us" "rnnc/lim" "rnnc seq/s" "bf16 us" "ORT/bf16"
 for batch in $batches; do
     for cell in $cells; do
         for c in $configs; do
@@ -67,13 +74,24 @@ EOF2
             done
             a=$(fastest steps "$batch" $t0) && b=$(fastest steps "$batch" $t1) || exit 1
             ours=$(echo "($b - $a) / ($t1 - $t0)" | bc -l)
+            bf16=- vs_bf16=-
+            if "$tmp/prog" forward --weights "$tmp/w.safetensors" --input "$tmp/x_${batch}_$t1.npy" --precision bf16 \
+                --expect "$tmp/y_ort_${batch}_$t1.npy" --rtol 2e-2 > "$tmp/check" 2>&1; then
+                a=$(fastest steps "$batch" $t0 --precision bf16) && b=$(fastest steps "$batch" $t1 --precision bf16) || exit 1
+                per=$(echo "($b - $a) / ($t1 - $t0)" | bc -l)
+                bf16=$(printf '%.2f' "$(us "$per")") vs_bf16=$(printf '%.2f' "$(echo "$ort / $per" | bc -l)")
+            elif ! grep -q "AVX512_BF16" "$tmp/check"; then
+                echo "bench: $cell ($c) batch $batch: --precision bf16 is not within 2e-2 of ONNX Runtime:" >&2
+                cat "$tmp/check" >&2
+                exit 1
+            fi
             gates=$(case $cell in lstm) echo 4 ;; gru) echo 3 ;; *) echo 1 ;; esac)
             bytes=$((gates * H * H * 4))
             gbs=$("$tmp/bandwidth" -b $bytes 2 | cut -d' ' -f1)
             limit=$(echo "$bytes / ($gbs * 1000000000)" | bc -l)
-            printf '%-5s %-11s %5d %11.2f %11.2f %9.2f %11.2f %9.2f %13.0f\n' $cell "($c)" "$batch" "$(us "$ours")" \
-                "$(us "$ort")" "$(echo "$ort / $ours" | bc -l)" "$(us "$limit")" "$(echo "$ours / $limit" | bc -l)" \
-                "$(echo "$batch / ($ours * $t1)" | bc -l)"
+            printf '%-5s %-11s %5d %11.2f %11.2f %9.2f %11.2f %9.2f %13.0f %11s %9s\n' $cell "($c)" "$batch" \
+                "$(us "$ours")" "$(us "$ort")" "$(echo "$ort / $ours" | bc -l)" "$(us "$limit")" \
+                "$(echo "$ours / $limit" | bc -l)" "$(echo "$batch / ($ours * $t1)" | bc -l)" "$bf16" "$vs_bf16"
         done
     done
 done

@@ -15,8 +15,8 @@
 static const char *const usages[][2] = {
     {"info", "info"},
     {"init", "init    [--seed N] -o W.safetensors"},
-    {"forward", "forward --weights W --input X.npy [--lengths L.npy] (-o Y.npy | --expect REF.npy "
-                "[--tol F | --rtol F])"},
+    {"forward", "forward --weights W --input X.npy [--lengths L.npy] [--precision fp32|bf16] (-o Y.npy | "
+                "--expect REF.npy [--tol F | --rtol F])"},
     {"eval", "eval    --weights W --input X.npy --target T.npy [--lengths L.npy]"},
     {"grad", "grad    --weights W --input X.npy --target T.npy [--lengths L.npy] (-o G.safetensors | "
              "--expect REF.safetensors [--tol F])"},
@@ -41,6 +41,7 @@ static const Option options[] = {
     STR("o", out), STR("weights", weights), STR("input", input), STR("target", target),
     STR("expect", expect), STR("text", text), STR("optimizer", optimizer),
     STR("checkpoint", checkpoint), STR("resume", resume), STR("prime", prime), STR("lengths", lengths),
+    STR("precision", precision),
     {"tol", ARG_REAL, offsetof(rt_args, tol), OPT_TOL},
     {"rtol", ARG_REAL, offsetof(rt_args, rtol), OPT_RTOL},
     {"lr", ARG_REAL, offsetof(rt_args, lr), OPT_LR},

@@ -118,9 +118,27 @@ static int compare(const rt_args *a, const float *out, const int64_t *dims, int 
     return maxdiff <= bound ? 0 : 1;
 }
 
+/* forward --precision: fp32 (the default) or bf16, the weights and the
+ * products' operands rounded to bfloat16 (sums in float32), where this
+ * program's kernels were built for AVX512_BF16. */
+static int set_precision(const rt_args *a) {
+    if (!a->precision || !strcmp(a->precision, "fp32"))
+        return 0;
+    if (strcmp(a->precision, "bf16"))
+        return rt_usage_error(a, "--precision must be fp32 or bf16, not '%s'", a->precision);
+    if (!rt_bf16_available())
+        return rt_fail(a, "--precision bf16 needs kernels built for a CPU with AVX512_BF16, and this program's were "
+                          "not (rnnc builds them for the building machine: -march=native)");
+    rt_bf16_mode = true;
+    return 0;
+}
+
 static int cmd_forward(const rt_model *m, const rt_args *a) {
     if (!a->weights || !a->input || (!a->out == !a->expect))
         return rt_usage_error(a, "%s", "forward needs --weights, --input, and either -o or --expect");
+    int bad = set_precision(a);
+    if (bad)
+        return bad;
     rt_data x = {0};
     float *out = NULL;
     rt_error err;

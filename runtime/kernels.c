@@ -10,6 +10,7 @@
  * scalar fmaf fallback) or how the work is split over threads: the tasks
  * (row blocks x column strips) never split a sum. */
 #include "rnnrt.h"
+#include "rt_internal.h"
 #include "rt_threads.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -116,6 +117,10 @@ void rt_pack_part(int64_t K, int64_t N, int64_t k0, int64_t nk, int64_t j0, int6
                   int64_t sn, float *Bp) {
     if (nj <= 0 || nk <= 0)
         return;
+    if (rt_bf16_mode) {
+        rt_pack_part_bf16(K, N, k0, nk, j0, nj, src, sk, sn, Bp);
+        return;
+    }
     Pack p = {K, N, k0, nk, j0, nj, sk, sn, j0 / NR, src, aligned_start(Bp)};
     int wide = nk * nj >= (1 << 16);
     if (sn == 1)
@@ -220,6 +225,10 @@ void rt_gemm_packed(int64_t M, int64_t N, int64_t K, const float *A, int64_t sai
                     float *C, int64_t ldc, int accumulate) {
     if (M <= 0 || N <= 0)
         return;
+    if (rt_bf16_mode) {
+        rt_gemm_packed_bf16(M, N, K, A, sai, sak, Bp, C, ldc, accumulate);
+        return;
+    }
     Gemm g = {M, N, K, sai, sak, ldc, (M + MC - 1) / MC, (N + NR - 1) / NR, A, aligned_start(Bp), C, accumulate};
     /* one or two rows (a step at batch 1): little to move, weights to share */
     int wide = M * N * K >= WIDE_WORK || (M <= 2 && N * K >= WIDE_WORK / 16);

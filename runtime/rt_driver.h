@@ -16,7 +16,7 @@ enum {
 typedef struct rt_args {
     const char *prog, *cmd;
     const char *out, *weights, *input, *target, *expect, *text;
-    const char *optimizer, *checkpoint, *resume, *prime, *lengths;
+    const char *optimizer, *checkpoint, *resume, *prime, *lengths, *precision;
     double tol, rtol, lr, clip, valid, temperature;
     int64_t seed, epochs, batch, bptt, checkpoint_every, length;
     unsigned given;  /* OPT_* bits */

@@ -4,6 +4,7 @@
 #define RNNRT_INTERNAL_H
 #include "rnnrt.h"
 #include "rt_io.h"
+#include <stdbool.h>
 
 typedef struct rt_rng {      /* xoshiro256** seeded through splitmix64 */
     uint64_t s[4];
@@ -17,6 +18,16 @@ double rt_rng_normal(rt_rng *r);    /* standard normal, Box-Muller */
 /* n floats (and one more), 64-byte aligned, on huge pages when large
  * (memory.c); NULL when out of memory; freed with free(). */
 float *rt_alloc_floats(size_t n);
+
+/* bfloat16 products (kernels_bf16.c): with rt_bf16_mode set (forward
+ * --precision bf16, before anything is packed), rt_pack_part and
+ * rt_gemm_packed store and read packed weights as bf16 pairs. */
+extern bool rt_bf16_mode;
+bool rt_bf16_available(void); /* this build's kernels have AVX512_BF16 */
+void rt_pack_part_bf16(int64_t K, int64_t N, int64_t k0, int64_t nk, int64_t j0, int64_t nj, const float *src,
+                       int64_t sk, int64_t sn, float *Bp);
+void rt_gemm_packed_bf16(int64_t M, int64_t N, int64_t K, const float *A, int64_t sai, int64_t sak, const float *Bp,
+                         float *C, int64_t ldc, int accumulate);
 
 typedef struct rt_params {   /* every parameter of a model, in order */
     float **data;            /* data[i] has rt_param_count(&m->params[i]) floats */

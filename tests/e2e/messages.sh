@@ -5,7 +5,8 @@
 # the flag and its range, the file and what is wrong with it (a weights
 # file given as a checkpoint, another model's checkpoint, a reference of
 # another shape, an .npy file given as weights, a directory that does not
-# exist, a token id or a NaN by sequence and step); where --resume
+# exist, a token id or a NaN by sequence and step); forward --precision
+# of another kind; where --resume
 # continues; a bidirectional model refused a --bptt shorter than its
 # sequences; and the runtime found through RNNC_RUNTIME in every layout.
 rnnc=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -39,6 +40,9 @@ says "usage: .*forward --weights W --input X.npy" "forward's usage"
 [ "$(wc -l < "$tmp/out")" = 1 ] && ok || bad "forward --help prints forward's usage alone"
 expect 0 "--help" "$ts" --help
 says "COMMAND --help" "the whole usage"
+expect 2 "forward --precision of another kind" "$ts" forward --weights "$tmp/w.safetensors" --input $d/timeseries_x.npy \
+    --precision bf17 -o "$tmp/y.npy"
+says "--precision must be fp32 or bf16, not 'bf17'" "the precisions there are"
 
 # ---- ranges, by flag ------------------------------------------------------------
 for case in "--batch 0|--batch must be in \[1, 16777216\], not 0" "--valid 1.5|--valid must be in \[0, 1), not 1.5" \

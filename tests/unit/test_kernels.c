@@ -4,7 +4,8 @@
  * kernel's tile and strip sizes, strided operands, packed weights built
  * from pieces, and products large enough to run on every thread. Equal
  * bits at every size show the sums never depend on blocking or threads.
- * Also the accuracy of rnnrt.h's exp and tanh. */
+ * Also the bfloat16 products of kernels_bf16.c (where the build has them)
+ * and the accuracy of rnnrt.h's exp and tanh. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 
 #include "rnnrt.h"
+#include "rt_internal.h"
 #include "rt_threads.h"
 
 static float *randoms(int64_t n, unsigned *seed) {
@@ -203,11 +205,60 @@ static void test_exp_is_accurate(void **state) {
     assert_true(rt_sigmoidf(-100.0f) >= 0.0f && rt_sigmoidf(100.0f) == 1.0f);
 }
 
+/* f rounded to bfloat16, to nearest even. */
+static double bf16(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* One bf16 product, weights packed from two pieces of rows, against the
+ * sum in double of the rounded operands' products: only the float32
+ * summation's error may remain. */
+static void check_bf16(int64_t M, int64_t N, int64_t K, unsigned seed) {
+    float *A = randoms(M * K, &seed), *B = randoms(K * N, &seed), *C = randoms(M * N, &seed);
+    float *Bp = malloc(sizeof(float) * (size_t)rt_packed_floats(K, N));
+    int64_t split = K / 2 + 1;
+    rt_pack_part(K, N, 0, split, 0, N, B, N, 1, Bp);
+    rt_pack_part(K, N, split, K - split, 0, N, B + split * N, N, 1, Bp);
+    rt_gemm_packed(M, N, K, A, K, 1, Bp, C, N, 0);
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t j = 0; j < N; j++) {
+            double s = 0, mag = 0;
+            for (int64_t k = 0; k < K; k++) {
+                s += bf16(A[i * K + k]) * bf16(B[k * N + j]);
+                mag += fabs(bf16(A[i * K + k]) * bf16(B[k * N + j]));
+            }
+            if (fabs(C[i * N + j] - s) > 1e-6 * mag + 1e-30)
+                fail_msg("bf16 product %lldx%lldx%lld, C[%lld, %lld] = %.9g, not %.9g", (long long)M, (long long)N,
+                         (long long)K, (long long)i, (long long)j, C[i * N + j], s);
+        }
+    free(A), free(B), free(C), free(Bp);
+}
+
+static void test_bf16_products(void **state) {
+    (void)state;
+    if (!rt_bf16_available()) {
+        skip(); /* the kernels were built for a CPU without AVX512_BF16 */
+        return;
+    }
+    rt_bf16_mode = true;
+    check_bf16(1, 45, 37, 1);   /* a matrix-vector product, odd K, a partial strip */
+    check_bf16(1, 200, 64, 2);  /* four strips at a time */
+    check_bf16(2, 33, 16, 3);
+    check_bf16(19, 70, 9, 4);   /* row tiles of 8 and a remainder */
+    check_bf16(64, 300, 129, 5); /* on every thread */
+    rt_bf16_mode = false;
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_shapes_match_the_definition_bit_for_bit),
         cmocka_unit_test(test_large_products_on_every_thread_match),
         cmocka_unit_test(test_pool_runs_every_task_once),
+        cmocka_unit_test(test_bf16_products),
         cmocka_unit_test(test_packing_from_pieces),
         cmocka_unit_test(test_packed_buffer_at_any_offset),
         cmocka_unit_test(test_tanh_is_accurate),
