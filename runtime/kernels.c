@@ -55,8 +55,7 @@ enum { NR = RT_NR, NV = NR / VW, MC = 256 / MR * MR };  /* MC: rows of C per tas
 
 int64_t rt_packed_floats(int64_t K, int64_t N) { return (N + NR - 1) / NR * NR * K + RT_PACK_SLACK; }
 
-/* Where a packed buffer's strips start: the first 64-byte boundary. */
-static float *aligned_start(const float *Bp) {
+float *rt_packed_start(const float *Bp) {
     uintptr_t a = ((uintptr_t)Bp + 63) & ~(uintptr_t)63;
     return (float *)a;
 }
@@ -121,7 +120,7 @@ void rt_pack_part(int64_t K, int64_t N, int64_t k0, int64_t nk, int64_t j0, int6
         rt_pack_part_bf16(K, N, k0, nk, j0, nj, src, sk, sn, Bp);
         return;
     }
-    Pack p = {K, N, k0, nk, j0, nj, sk, sn, j0 / NR, src, aligned_start(Bp)};
+    Pack p = {K, N, k0, nk, j0, nj, sk, sn, j0 / NR, src, rt_packed_start(Bp)};
     int wide = nk * nj >= (1 << 16);
     if (sn == 1)
         rt_parallel(nk, pack_rows, &p, wide);
@@ -219,7 +218,14 @@ static void gemm_tasks(void *arg, int64_t lo, int64_t hi) {
     }
 }
 
-enum { WIDE_WORK = 1 << 20 }; /* multiply-adds worth waking the other threads for: below, moving the operands between cores costs more than it saves */
+/* Multiply-adds worth waking the other threads for: below, moving the
+ * operands between cores costs more than it saves. One or two rows (a step
+ * at batch 1): little to move, weights to share, from 256 KiB of them. */
+enum { WIDE_WORK = 1 << 20, WIDE_WEIGHT_BYTES = 1 << 18 };
+
+int rt_product_is_wide(int64_t M, int64_t N, int64_t K, int weight_bytes) {
+    return M * N * K >= WIDE_WORK || (M <= 2 && N * K * weight_bytes >= WIDE_WEIGHT_BYTES);
+}
 
 void rt_gemm_packed(int64_t M, int64_t N, int64_t K, const float *A, int64_t sai, int64_t sak, const float *Bp,
                     float *C, int64_t ldc, int accumulate) {
@@ -229,10 +235,8 @@ void rt_gemm_packed(int64_t M, int64_t N, int64_t K, const float *A, int64_t sai
         rt_gemm_packed_bf16(M, N, K, A, sai, sak, Bp, C, ldc, accumulate);
         return;
     }
-    Gemm g = {M, N, K, sai, sak, ldc, (M + MC - 1) / MC, (N + NR - 1) / NR, A, aligned_start(Bp), C, accumulate};
-    /* one or two rows (a step at batch 1): little to move, weights to share */
-    int wide = M * N * K >= WIDE_WORK || (M <= 2 && N * K >= WIDE_WORK / 16);
-    rt_parallel(g.nblocks * g.nstrips, gemm_tasks, &g, wide);
+    Gemm g = {M, N, K, sai, sak, ldc, (M + MC - 1) / MC, (N + NR - 1) / NR, A, rt_packed_start(Bp), C, accumulate};
+    rt_parallel(g.nblocks * g.nstrips, gemm_tasks, &g, rt_product_is_wide(M, N, K, sizeof(float)));
 }
 
 /* The packing buffers of the one-shot products (which: 0 for B, 1 for

@@ -35,9 +35,7 @@ static uint16_t to_bf16(float f) {
 
 static int64_t pairs(int64_t K) { return (K + 1) / 2; }
 
-static uint16_t *aligned_bf16(const float *Bp) {
-    return (uint16_t *)(((uintptr_t)Bp + 63) & ~(uintptr_t)63);
-}
+static uint16_t *aligned_bf16(const float *Bp) { return (uint16_t *)rt_packed_start(Bp); }
 
 /* Element (k, j) of the packed matrix. */
 static uint16_t *packed_at(uint16_t *bp, int64_t K, int64_t k, int64_t j) {
@@ -151,13 +149,10 @@ static const uint32_t *rows_bf16(int64_t M, int64_t K, const float *A, int64_t s
     return buf;
 }
 
-enum { WIDE_WORK = 1 << 20 }; /* as kernels.c */
-
 void rt_gemm_packed_bf16(int64_t M, int64_t N, int64_t K, const float *A, int64_t sai, int64_t sak, const float *Bp,
                          float *C, int64_t ldc, int accumulate) {
     Gemm g = {M, N, pairs(K), ldc, (N + NR - 1) / NR, rows_bf16(M, K, A, sai, sak), aligned_bf16(Bp), C, accumulate};
-    int wide = M * N * K >= WIDE_WORK || (M <= 2 && N * K >= WIDE_WORK / 8); /* half the bytes of float32 */
-    rt_parallel((M + MC - 1) / MC * g.nstrips, gemm_tasks, &g, wide);
+    rt_parallel((M + MC - 1) / MC * g.nstrips, gemm_tasks, &g, rt_product_is_wide(M, N, K, sizeof(uint16_t)));
 }
 
 #else /* no AVX512_BF16 in this build */

@@ -19,6 +19,12 @@ double rt_rng_normal(rt_rng *r);    /* standard normal, Box-Muller */
  * (memory.c); NULL when out of memory; freed with free(). */
 float *rt_alloc_floats(size_t n);
 
+/* Where a packed buffer's strips start: its first 64-byte boundary
+ * (kernels.c). Whether a product is worth the other threads, its weights
+ * of weight_bytes each. */
+float *rt_packed_start(const float *Bp);
+int rt_product_is_wide(int64_t M, int64_t N, int64_t K, int weight_bytes);
+
 /* bfloat16 products (kernels_bf16.c): with rt_bf16_mode set (forward
  * --precision bf16, before anything is packed), rt_pack_part and
  * rt_gemm_packed store and read packed weights as bf16 pairs. */
