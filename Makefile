@@ -109,7 +109,7 @@ $(BUILD)/onnx.pb-c.o: $(BUILD)/onnx.pb-c.c $(BUILD)/onnx.pb-c.h
 
 $(BUILD)/onnx_file.o $(BUILD)/onnx_graph.o $(BUILD)/onnx_cells.o $(BUILD)/onnx_model.o $(BUILD)/onnx_import.o: \
     $(BUILD)/onnx.pb-c.h
-$(BUILD)/onnx_cells.o $(BUILD)/onnx_model.o $(BUILD)/onnx_import.o: ALL_CFLAGS += -Iruntime
+$(BUILD)/onnx_graph.o $(BUILD)/onnx_cells.o $(BUILD)/onnx_model.o $(BUILD)/onnx_import.o: ALL_CFLAGS += -Iruntime
 
 $(BUILD)/lexer.o: $(BUILD)/lexer.c $(wildcard compiler/*.h)
 	$(CC) $(ALL_CFLAGS) -Wno-unused-function -Wno-sign-compare -c -o $@ $<

@@ -122,25 +122,7 @@ static int constant_input(const Onnx__GraphProto *g, const Onnx__NodeProto *n, s
     return 0;
 }
 
-/* initial_h and initial_c: absent, or constants of zeros. */
-static int zero_states(const Onnx__GraphProto *g, const Onnx__NodeProto *n, char *err, size_t len) {
-    for (size_t k = 5; k <= 6 && k < n->n_input; k++) {
-        if (!n->input[k] || !*n->input[k])
-            continue;
-        const Onnx__TensorProto *t = onnx_initializer(g, n->input[k]);
-        size_t count = 0;
-        float *v = t ? onnx_floats(t, &count) : NULL;
-        bool zero = v != NULL;
-        for (size_t i = 0; zero && i < count; i++)
-            zero = v[i] == 0;
-        free(v);
-        if (!zero)
-            return onnx_errorf(err, len, "starts from initial states '%s'; rnnc's states start at zero", n->input[k]);
-    }
-    return 0;
-}
-
-static int read_node(const Onnx__GraphProto *g, const Onnx__NodeProto *n, bool states_zero, Node *d, char *err,
+static int read_node(const Onnx__GraphProto *g, const Onnx__NodeProto *n, Node *d, char *err,
                      size_t len) {
     memset(d, 0, sizeof *d);
     d->op_name = n->op_type;
@@ -151,8 +133,8 @@ static int read_node(const Onnx__GraphProto *g, const Onnx__NodeProto *n, bool s
     if (strcmp(dir, "forward") && strcmp(dir, "bidirectional"))
         return onnx_errorf(err, len, "runs in direction '%s'; rnnc runs forward or bidirectional", dir);
     d->dirs = strcmp(dir, "bidirectional") ? 1 : 2;
-    d->lbr = (int)onnx_attr_int(n, "linear_before_reset", 0);
-    d->input_forget = (int)onnx_attr_int(n, "input_forget", 0);
+    d->lbr = onnx_attr_int(n, "linear_before_reset", 0) != 0;
+    d->input_forget = onnx_attr_int(n, "input_forget", 0) != 0;
     const Onnx__AttributeProto *clip = onnx_attr(n, "clip");
     d->has_clip = clip && clip->has_f;
     d->clip = d->has_clip ? clip->f : 0;
@@ -169,8 +151,7 @@ static int read_node(const Onnx__GraphProto *g, const Onnx__NodeProto *n, bool s
     if (read_acts(n, d, err, len) || constant_input(g, n, 1, D * G * H * d->in, &d->W, err, len) ||
         constant_input(g, n, 2, D * G * H * H, &d->R, err, len) ||
         constant_input(g, n, 3, D * 2 * G * H, &d->B, err, len) ||
-        (d->op == OP_LSTM && constant_input(g, n, 7, D * 3 * H, &d->P, err, len)) ||
-        (!states_zero && zero_states(g, n, err, len)))
+        (d->op == OP_LSTM && constant_input(g, n, 7, D * 3 * H, &d->P, err, len)))
         return -1;
     if (!d->R)
         return onnx_errorf(err, len, "lacks R");
@@ -360,11 +341,11 @@ static const char *user_cell(Arena *a, const Node *d, const char *name, const ch
 
 /* ---- the node ---------------------------------------------------------------- */
 
-int onnx_cell(Arena *a, const Onnx__GraphProto *g, const Onnx__NodeProto *n, bool states_zero, const char *input,
+int onnx_cell(Arena *a, const Onnx__GraphProto *g, const Onnx__NodeProto *n, const char *input,
               const char *layer, int index, OnnxCell *out, OnnxWeights *w, char *err, size_t err_len) {
     Node d;
     memset(out, 0, sizeof *out);
-    int rc = read_node(g, n, states_zero, &d, err, err_len);
+    int rc = read_node(g, n, &d, err, err_len);
     if (!rc) {
         const char *prelude = prelude_of(&d);
         const char *bidi = d.dirs == 2 ? ", bidirectional=true" : "";
@@ -375,7 +356,7 @@ int onnx_cell(Arena *a, const Onnx__GraphProto *g, const Onnx__NodeProto *n, boo
         } else {
             const char *cell = arena_printf(a, "onnx_%s_%d", d.op == OP_RNN ? "rnn" : d.op == OP_GRU ? "gru" : "lstm",
                                             index);
-            out->cell_source = user_cell(a, &d, cell, n->name && *n->name ? n->name : "(unnamed)");
+            out->cell_source = user_cell(a, &d, cell, onnx_printable(a, n->name));
             out->layer_call = arena_printf(a, "%s(%s, hidden=%lld%s)", cell, input, (long long)d.hidden, bidi);
         }
         for (int dir = 0; dir < d.dirs; dir++)

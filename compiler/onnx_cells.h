@@ -23,10 +23,9 @@ typedef struct OnnxCell {
 
 /* Translate recurrent node n of graph g, whose input is the layer value
  * named `input`, into a layer named `layer` (cell name for a user cell:
- * onnx_<op>_<index>); its weights go to w. states_zero: the caller knows
- * its initial states are zeros (else they must be absent or constants of
- * zeros). 0, or -1 with why in err. */
-int onnx_cell(Arena *a, const Onnx__GraphProto *g, const Onnx__NodeProto *n, bool states_zero, const char *input,
+ * onnx_<op>_<index>); its weights go to w. The caller has checked that
+ * its initial states are zeros. 0, or -1 with why in err. */
+int onnx_cell(Arena *a, const Onnx__GraphProto *g, const Onnx__NodeProto *n, const char *input,
               const char *layer, int index, OnnxCell *out, OnnxWeights *w, char *err, size_t err_len);
 /* Append a tensor (name and data are w's from then on). */
 void onnx_weights_add(OnnxWeights *w, char *name, int64_t rows, int64_t cols, float *data);

@@ -87,8 +87,7 @@ int onnx_wire_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
 
 /* ---- tensors ------------------------------------------------------------ */
 
-/* Bytes per element of an ONNX data type (0: not one rnnc reads). */
-static size_t elem_size(int32_t type) {
+size_t onnx_elem_size(int32_t type) {
     switch (type) {
     case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: return 4;
@@ -98,12 +97,18 @@ static size_t elem_size(int32_t type) {
     }
 }
 
-/* Elements of t's stored data, whichever field holds it. */
-static size_t stored_elems(const Onnx__TensorProto *t) {
-    size_t size = elem_size(t->data_type);
+size_t onnx_stored_elems(const Onnx__TensorProto *t) {
+    size_t fl = t->n_float_data, i32 = t->n_int32_data, i64 = t->n_int64_data, db = t->n_double_data;
+    size_t size = onnx_elem_size(t->data_type);
     if (t->has_raw_data)
-        return size ? t->raw_data.len / size : 0;
-    return t->n_float_data + t->n_int32_data + t->n_int64_data + t->n_double_data;
+        return fl + i32 + i64 + db ? SIZE_MAX : size ? t->raw_data.len / size : 0;
+    switch (t->data_type) {
+    case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: return i32 + i64 + db ? SIZE_MAX : fl;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: return fl + i64 + db ? SIZE_MAX : i32;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: return fl + i32 + i64 ? SIZE_MAX : db;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: return fl + i32 + db ? SIZE_MAX : i64;
+    default: return 0;
+    }
 }
 
 static int check_tensor(const Onnx__TensorProto *t, char *err, size_t n) {
@@ -118,10 +123,13 @@ static int check_tensor(const Onnx__TensorProto *t, char *err, size_t n) {
         if (t->dims[i] > ONNX_MAX_TENSOR_ELEMS || (elems *= (uint64_t)t->dims[i]) > ONNX_MAX_TENSOR_ELEMS)
             return onnx_errorf(err, n, "tensor '%s' would have more than %d elements", name, ONNX_MAX_TENSOR_ELEMS);
     }
-    if (elem_size(t->data_type) && (t->has_raw_data || stored_elems(t)) && stored_elems(t) != elems)
+    size_t size = onnx_elem_size(t->data_type), stored = onnx_stored_elems(t);
+    if (size && stored == SIZE_MAX)
+        return onnx_errorf(err, n, "tensor '%s' keeps data in a field its type does not use", name);
+    if (size && (t->has_raw_data || stored) && stored != elems)
         return onnx_errorf(err, n, "tensor '%s' has %llu elements by its shape, but its data holds %zu", name,
-                    (unsigned long long)elems, stored_elems(t));
-    if (t->has_raw_data && elem_size(t->data_type) && t->raw_data.len % elem_size(t->data_type))
+                    (unsigned long long)elems, stored);
+    if (t->has_raw_data && size && t->raw_data.len % size)
         return onnx_errorf(err, n, "tensor '%s' has %zu bytes of data, not a whole number of elements", name, t->raw_data.len);
     return 0;
 }

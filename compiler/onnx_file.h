@@ -26,6 +26,12 @@ int onnx_file_load(OnnxFile *f, const char *path);
 int onnx_file_parse(OnnxFile *f, const char *name, const uint8_t *data, size_t len);
 void onnx_file_free(OnnxFile *f);
 
+/* Bytes per element of an ONNX data type (0: not one rnnc reads). */
+size_t onnx_elem_size(int32_t type);
+/* Elements of t's data, in raw_data or the field its type uses; SIZE_MAX
+ * when another field holds data too. */
+size_t onnx_stored_elems(const Onnx__TensorProto *t);
+
 /* Write why into err (of n bytes), printf-style; returns -1. */
 int onnx_errorf(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -1,8 +1,17 @@
 /* onnx_graph.c - reading an ONNX graph's pieces (onnx_graph.h). The file
  * was checked by onnx_file.c: every tensor's data agrees with its shape. */
 #include "onnx_graph.h"
+#include "rt_file.h"
 #include <stdlib.h>
 #include <string.h>
+
+const char *onnx_printable(Arena *a, const char *s) {
+    if (!s || !*s)
+        return "(unnamed)";
+    char buf[RT_SHOW_LEN];
+    rt_show(buf, s, strlen(s));
+    return arena_printf(a, "%.*s", (int)strlen(buf) - 2, buf + 1);
+}
 
 const Onnx__AttributeProto *onnx_attr(const Onnx__NodeProto *n, const char *name) {
     for (size_t i = 0; i < n->n_attribute; i++)
@@ -86,20 +95,17 @@ float *onnx_floats(const Onnx__TensorProto *t, size_t *n) {
         ty != ONNX__TENSOR_PROTO__DATA_TYPE__INT32 && ty != ONNX__TENSOR_PROTO__DATA_TYPE__INT64)
         return NULL;
     *n = (size_t)onnx_elems(t);
-    size_t size = ty == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT || ty == ONNX__TENSOR_PROTO__DATA_TYPE__INT32 ? 4 : 8;
-    size_t stored = t->has_raw_data ? t->raw_data.len / size
-                                    : t->n_float_data + t->n_double_data + t->n_int32_data + t->n_int64_data;
-    if (stored != *n) /* a tensor without its data */
+    if (onnx_stored_elems(t) != *n) /* a tensor without its data */
         return NULL;
     float *out = malloc(sizeof(float) * (*n + 1));
     for (size_t i = 0; out && i < *n; i++) {
         if (t->has_raw_data)
             out[i] = (float)raw_elem(t, i);
-        else if (t->n_float_data)
+        else if (ty == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
             out[i] = t->float_data[i];
-        else if (t->n_double_data)
+        else if (ty == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE)
             out[i] = (float)t->double_data[i];
-        else if (t->n_int32_data)
+        else if (ty == ONNX__TENSOR_PROTO__DATA_TYPE__INT32)
             out[i] = (float)t->int32_data[i];
         else
             out[i] = (float)t->int64_data[i];

@@ -4,8 +4,14 @@
  * a value. */
 #ifndef RNNC_ONNX_GRAPH_H
 #define RNNC_ONNX_GRAPH_H
+#include "arena.h"
 #include "onnx_file.h"
 #include <stdbool.h>
+
+/* An untrusted name (a node's, from the file) as printable text for
+ * messages and the source's comments: rt_show's escapes and length
+ * limit, without its quotes; "(unnamed)" for an empty or absent one. */
+const char *onnx_printable(Arena *a, const char *s);
 
 /* A node's attribute by name, or NULL. */
 const Onnx__AttributeProto *onnx_attr(const Onnx__NodeProto *n, const char *name);

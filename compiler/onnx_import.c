@@ -13,22 +13,23 @@
 enum { OPSET_MIN = 7, OPSET_MAX = 17 };
 
 /* The graph's name with every character outside [A-Za-z0-9_] made '_'
- * ("model" when empty, "m_" before a leading digit). */
+ * ("imported" when empty, "m_" before a leading digit, "_" after a
+ * keyword). */
 static const char *model_name(Arena *a, const char *graph) {
     if (!graph || !*graph)
-        return "model";
+        return "imported";
     char *s = arena_printf(a, "%s%s", graph[0] >= '0' && graph[0] <= '9' ? "m_" : "", graph);
     for (char *p = s; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
             *p = '_';
-    return s;
+    return onnx_reserved(s) ? arena_printf(a, "%s_", s) : s;
 }
 
-static int opset_of(const Onnx__ModelProto *m) {
+static int64_t opset_of(const Onnx__ModelProto *m) {
     for (size_t i = 0; i < m->n_opset_import; i++) {
         const char *d = m->opset_import[i]->domain;
         if (!d || !*d || !strcmp(d, "ai.onnx"))
-            return (int)m->opset_import[i]->version;
+            return m->opset_import[i]->version;
     }
     return 0;
 }
@@ -74,10 +75,11 @@ static int write_weights(const char *path, const OnnxWeights *w) {
 }
 
 static int translate(Arena *a, const ImportOptions *o, const Onnx__ModelProto *mp) {
-    int opset = opset_of(mp);
-    if (opset < OPSET_MIN || opset > OPSET_MAX)
-        return error(o->path, arena_printf(a, "the model uses opset %d; rnnc imports opsets %d to %d", opset, OPSET_MIN,
-                                           OPSET_MAX));
+    int64_t version = opset_of(mp);
+    if (version < OPSET_MIN || version > OPSET_MAX)
+        return error(o->path, arena_printf(a, "the model uses opset %lld; rnnc imports opsets %d to %d",
+                                           (long long)version, OPSET_MIN, OPSET_MAX));
+    int opset = (int)version;
     OnnxModel m;
     OnnxWeights w = {0};
     char why[600];

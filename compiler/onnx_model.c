@@ -46,6 +46,7 @@ typedef struct Walk {
     OnnxWeights *w;
     StrMap vals;                  /* value name -> Val* */
     StrMap names;                 /* layer names taken */
+    StrMap uses;                  /* value name -> how many node inputs and graph outputs read it (intptr_t) */
     float **bias;                 /* per layer: a linear's bias data, or NULL */
     const char *cells;
     int ncells;
@@ -126,9 +127,19 @@ static bool is_zero_const(const Val *v) {
 /* ---- layers ---------------------------------------------------------------- */
 
 static int fail(Walk *k, const Onnx__NodeProto *n, const char *why) {
-    snprintf(k->err, k->err_len, "node '%s' (%s): %s", n->name && *n->name ? n->name : "(unnamed)",
-             n->op_type ? n->op_type : "", why);
+    snprintf(k->err, k->err_len, "node '%s' (%s): %s", onnx_printable(k->a, n->name), onnx_printable(k->a, n->op_type),
+             why);
     return -1;
+}
+
+bool onnx_reserved(const char *word) {
+    static const char *const words[] = {/* grammar/lexer.l's keywords */
+                                        "cell", "model", "input", "target", "state", "param", "output", "loss",
+                                        "train", "seq", "token", "vector", "true", "false", NULL};
+    for (int i = 0; words[i]; i++)
+        if (!strcmp(word, words[i]))
+            return true;
+    return false;
 }
 
 /* A layer name from the exporter's node name ("/out/MatMul" -> "out"),
@@ -145,10 +156,8 @@ static const char *new_name(Walk *k, const Onnx__NodeProto *n) {
         if (ok)
             base = arena_printf(k->a, "%.*s", (int)len, s + 1);
     }
-    static const char *const reserved[] = {"x", "y", "input", "target", "model", "cell", "loss", "train", NULL};
-    for (int i = 0; base && reserved[i]; i++)
-        if (!strcmp(base, reserved[i]))
-            base = NULL;
+    if (base && (onnx_reserved(base) || !strcmp(base, "x") || !strcmp(base, "y"))) /* x, y: input and target */
+        base = NULL;
     const char *name = base;
     for (int i = 2; !name || strmap_get(&k->names, name); i++)
         name = base ? arena_printf(k->a, "%s_%d", base, i) : arena_printf(k->a, "l%d", i - 1);
@@ -158,7 +167,7 @@ static const char *new_name(Walk *k, const Onnx__NodeProto *n) {
 
 /* "NAME (OP)" of node n, for the comment on its layer. */
 static const char *origin(Walk *k, const Onnx__NodeProto *n) {
-    return arena_printf(k->a, "%s (%s)", n->name && *n->name ? n->name : "(unnamed)", n->op_type);
+    return arena_printf(k->a, "%s (%s)", onnx_printable(k->a, n->name), onnx_printable(k->a, n->op_type));
 }
 
 static int add_layer(Walk *k, const char *name, const char *expr, const char *comment) {
@@ -215,15 +224,19 @@ static int recurrent(Walk *k, const Onnx__NodeProto *n) {
     if (!x || x->kind != V_SEQ || x->token || x->last || strcmp(x->axes, layout ? "BTF" : "TBF"))
         return fail(k, n, layout ? "its input X is not a sequence laid out [batch, time, features]"
                                  : "its input X is not a sequence laid out [time, batch, features]");
-    bool zero = true;
-    for (size_t i = 5; i <= 6; i++) {
+    for (size_t i = 5; i <= 6; i++) { /* initial_h, initial_c */
         Val *s = get(k, n, i);
-        zero = zero && (!s || s->kind == V_ZEROS || is_zero_const(s));
+        if (s && s->kind != V_ZEROS && !is_zero_const(s))
+            return fail(k, n, arena_printf(k->a, "starts from initial states '%s'; rnnc's states start at zero",
+                                           onnx_printable(k->a, n->input[i])));
     }
     const char *name = new_name(k, n);
     OnnxCell c;
-    if (onnx_cell(k->a, k->g, n, zero, x->layer, name, ++k->ncells, &c, k->w, k->err, k->err_len))
+    if (onnx_cell(k->a, k->g, n, x->layer, name, ++k->ncells, &c, k->w, k->err, k->err_len))
         return fail(k, n, arena_strdup(k->a, k->err));
+    if (c.in != x->width)
+        return fail(k, n, arena_printf(k->a, "has W for inputs of %lld features, but X has %lld", (long long)c.in,
+                                       (long long)x->width));
     if (c.lengths) {
         if (!onnx_is_graph_input(k->g, c.lengths))
             return fail(k, n, "its sequence_lens is not a graph input (rnnc takes lengths with the data, --lengths)");
@@ -257,9 +270,11 @@ static int transpose(Walk *k, const Onnx__NodeProto *n, Val *v) {
         return fail(k, n, "transposes something other than a sequence");
     Val *t = val(k, V_SEQ);
     *t = *v;
+    int seen = 0; /* a bit per axis */
     for (int i = 0; i < rank; i++) {
-        if (p->ints[i] < 0 || p->ints[i] >= rank)
-            return fail(k, n, "has a permutation out of range");
+        if (p->ints[i] < 0 || p->ints[i] >= rank || (seen & 1 << p->ints[i]))
+            return fail(k, n, "has a perm that is not a permutation of the axes");
+        seen |= 1 << p->ints[i];
         t->axes[i] = v->axes[p->ints[i]];
     }
     return set(k, n, 0, t), 0;
@@ -283,8 +298,8 @@ static int squeeze(Walk *k, const Onnx__NodeProto *n, Val *v) {
     Val *s = val(k, V_SEQ);
     *s = *v;
     memmove(s->axes + at, s->axes + at + 1, strlen(s->axes + at));
-    if (axis == 'D' && v->dirs == 1) {
-        char *h = strchr(s->axes, 'H');
+    char *h = strchr(s->axes, 'H');
+    if (axis == 'D' && v->dirs == 1 && h) {
         *h = 'F';
     } else if (axis == 'T' && v->last) {
         return set(k, n, 0, last_layer(k, n, v->layer, v->width)), 0;
@@ -300,8 +315,8 @@ static int reshape(Walk *k, const Onnx__NodeProto *n, Val *v) {
     size_t count = 0;
     int64_t *shape = ints_of(k, get(k, n, 1), &count);
     const char *dh = v->kind == V_SEQ ? strstr(v->axes, "DH") : NULL;
-    if (!dh || strlen(v->axes) != 4 || (shape && count != 3))
-        return fail(k, n, "reshapes other than directions and hidden units into features");
+    if (!dh || dh[2] || strlen(v->axes) != 4 || (shape && count != 3))
+        return fail(k, n, "reshapes other than directions and hidden units (the last two axes) into features");
     Val *r = val(k, V_SEQ);
     *r = *v;
     int at = (int)(dh - v->axes);
@@ -318,8 +333,8 @@ static int gather(Walk *k, const Onnx__NodeProto *n, Val *data, Val *index) {
         return set(k, n, 0, val(k, V_SHAPE)), 0;
     if (data->kind == V_CONST && index && index->kind == V_SEQ && index->token) {
         const Onnx__TensorProto *t = data->t;
-        if (t->n_dims != 2)
-            return fail(k, n, "indexes a constant that is not a matrix");
+        if (t->n_dims != 2 || t->dims[0] < 1 || t->dims[1] < 1)
+            return fail(k, n, "indexes a constant that is not a matrix with rows and columns");
         const char *name = new_name(k, n);
         size_t cnt;
         float *wgt = onnx_floats(t, &cnt);
@@ -362,8 +377,9 @@ static int slice(Walk *k, const Onnx__NodeProto *n, Val *v) {
 
 /* MatMul by a constant [F, N], or Gemm: a linear layer (its bias from Gemm's C or a later Add). */
 static int linear(Walk *k, const Onnx__NodeProto *n, Val *x, Val *wv, bool gemm) {
-    if (!plain(x) || !wv || wv->kind != V_CONST || wv->t->n_dims != 2)
-        return fail(k, n, "multiplies other than a sequence or vector by a constant matrix");
+    if (!plain(x) || x->token || !wv || wv->kind != V_CONST || wv->t->n_dims != 2 || wv->t->dims[0] < 1 ||
+        wv->t->dims[1] < 1)
+        return fail(k, n, "multiplies other than a sequence or vector of features by a constant matrix");
     bool trans = gemm && onnx_attr_int(n, "transB", 0);
     if (gemm && (onnx_attr_int(n, "transA", 0) || onnx_attr_float(n, "alpha", 1) != 1 || onnx_attr_float(n, "beta", 1) != 1))
         return fail(k, n, "has transA, alpha or beta other than PyTorch's");
@@ -372,7 +388,7 @@ static int linear(Walk *k, const Onnx__NodeProto *n, Val *x, Val *wv, bool gemm)
         return fail(k, n, "multiplies a value of another width than the matrix's rows");
     size_t cnt;
     float *w = onnx_floats(wv->t, &cnt), *wt = calloc((size_t)(in * out + 1), sizeof(float));
-    float *bias = calloc((size_t)(out + 1), sizeof(float));
+    float *bias = calloc((size_t)(out + 1), sizeof(float)); /* zeros, unless an Add or Gemm's C gives it */
     if (!w || !wt || !bias) {
         free(w), free(wt), free(bias);
         return fail(k, n, "has a matrix rnnc cannot read");
@@ -403,13 +419,24 @@ static int linear(Walk *k, const Onnx__NodeProto *n, Val *x, Val *wv, bool gemm)
     return set(k, n, 0, y), 0;
 }
 
-/* Add: a MatMul's bias, or shapes. */
+static intptr_t uses_of(const Walk *k, const char *value) { return (intptr_t)strmap_get(&k->uses, value); }
+
+static void count_uses(Walk *k) {
+    for (size_t i = 0; i < k->g->n_node; i++)
+        for (size_t j = 0; j < k->g->node[i]->n_input; j++)
+            strmap_put(k->a, &k->uses, k->g->node[i]->input[j], (void *)(uses_of(k, k->g->node[i]->input[j]) + 1));
+    for (size_t i = 0; i < k->g->n_output; i++)
+        strmap_put(k->a, &k->uses, k->g->output[i]->name, (void *)(uses_of(k, k->g->output[i]->name) + 1));
+}
+
+/* Add: a MatMul's bias (when nothing else reads the product), or shapes. */
 static int add(Walk *k, const Onnx__NodeProto *n, Val *a, Val *b) {
     if ((a->kind == V_SHAPE || a->kind == V_CONST) && (b->kind == V_SHAPE || b->kind == V_CONST))
         return set(k, n, 0, val(k, V_SHAPE)), 0;
     Val *x = a->kind == V_CONST ? b : a, *c = a->kind == V_CONST ? a : b;
-    if (c->kind != V_CONST || x->linear < 0 || !k->bias[x->linear])
-        return fail(k, n, "adds other than a bias to a linear layer's product");
+    const char *product = n->input[a->kind == V_CONST ? 1 : 0];
+    if (c->kind != V_CONST || x->linear < 0 || !k->bias[x->linear] || uses_of(k, product) != 1)
+        return fail(k, n, "adds other than a bias to a linear layer's product that nothing else reads");
     size_t bn;
     float *v = onnx_floats(c->t, &bn);
     if (!v || (int64_t)bn != x->width) {
@@ -468,7 +495,7 @@ static int node(Walk *k, const Onnx__NodeProto *n, bool final) {
     }
     for (size_t i = 0; i < n->n_input; i++)
         if (n->input[i] && *n->input[i] && !strmap_get(&k->vals, n->input[i]))
-            return fail(k, n, arena_printf(k->a, "reads '%s', which no earlier node, graph input or initializer gives (ONNX lists nodes in the order they run; a graph with a cycle has no such order)", n->input[i]));
+            return fail(k, n, arena_printf(k->a, "reads '%s', which no earlier node, graph input or initializer gives (ONNX lists nodes in the order they run; a graph with a cycle has no such order)", onnx_printable(k->a, n->input[i])));
     if (!strcmp(op, "RNN") || !strcmp(op, "GRU") || !strcmp(op, "LSTM"))
         return recurrent(k, n);
     if (!a)
@@ -546,7 +573,7 @@ static int graph_input(Walk *k, const Onnx__ValueInfoProto *in) {
     }
     if (!(ids ? rank == 2 : rank == 3) || !(elem == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT || ids)) {
         snprintf(k->err, k->err_len, "the graph's input '%s' is not a sequence: float [batch, time, features] or ids "
-                                     "[batch, time]", in->name);
+                                     "[batch, time]", onnx_printable(k->a, in->name));
         return -1;
     }
     const Onnx__TensorShapeProto__Dimension *last = tt->shape->dim[rank - 1];
@@ -556,7 +583,8 @@ static int graph_input(Walk *k, const Onnx__ValueInfoProto *in) {
     strcpy(x->axes, ids ? "BT" : time_major(k->g, in->name) ? "TBF" : "BTF");
     x->width = ids ? 0 : last->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ? last->dim_value : 0;
     if (!ids && x->width < 1) {
-        snprintf(k->err, k->err_len, "the graph's input '%s' has no fixed number of features", in->name);
+        snprintf(k->err, k->err_len, "the graph's input '%s' has no fixed number of features",
+                 onnx_printable(k->a, in->name));
         return -1;
     }
     k->m->input_token = ids;
@@ -582,7 +610,7 @@ static int output(Walk *k) {
     bool raw = v && v->kind == V_SEQ && !v->last && (!strcmp(v->axes, "TDBH") || !strcmp(v->axes, "BTDH"));
     if (!v || !(plain(v) || raw)) {
         snprintf(k->err, k->err_len, "the graph's output '%s' is not a sequence or a vector of one per sequence",
-                 g->n_output ? g->output[0]->name : "");
+                 onnx_printable(k->a, g->n_output ? g->output[0]->name : NULL));
         return -1;
     }
     m->output = v->layer;
@@ -594,6 +622,7 @@ static int output(Walk *k) {
 int onnx_model(Arena *a, const Onnx__GraphProto *g, OnnxModel *m, OnnxWeights *w, char *err, size_t err_len) {
     memset(m, 0, sizeof *m);
     Walk k = {.a = a, .g = g, .m = m, .w = w, .cells = "", .err = err, .err_len = err_len};
+    count_uses(&k);
     for (size_t i = 0; i < g->n_initializer; i++) {
         Val *c = val(&k, V_CONST);
         c->t = g->initializer[i];
@@ -613,6 +642,6 @@ int onnx_model(Arena *a, const Onnx__GraphProto *g, OnnxModel *m, OnnxWeights *w
         if (node(&k, n, last))
             return -1;
     }
-    m->cells = k.cells; /* a MatMul without an Add keeps its bias of zeros */
+    m->cells = k.cells;
     return output(&k);
 }

@@ -22,6 +22,8 @@ typedef struct OnnxModel {
     const char *lengths;         /* the graph input of sequence_lens, or NULL */
 } OnnxModel;
 
+/* Whether word is one of the language's keywords (not a name). */
+bool onnx_reserved(const char *word);
 /* Walk g: 0, or -1 with "node 'NAME' (OP): why" (or a graph-level why) in err. */
 int onnx_model(Arena *a, const Onnx__GraphProto *g, OnnxModel *m, OnnxWeights *w, char *err, size_t err_len);
 
