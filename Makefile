@@ -107,9 +107,10 @@ $(BUILD)/onnx.pb-c.c $(BUILD)/onnx.pb-c.h: $(ONNX_PROTO) | $(BUILD)
 $(BUILD)/onnx.pb-c.o: $(BUILD)/onnx.pb-c.c $(BUILD)/onnx.pb-c.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/onnx_file.o $(BUILD)/onnx_graph.o $(BUILD)/onnx_cells.o $(BUILD)/onnx_model.o $(BUILD)/onnx_import.o: \
-    $(BUILD)/onnx.pb-c.h
-$(BUILD)/onnx_graph.o $(BUILD)/onnx_cells.o $(BUILD)/onnx_model.o $(BUILD)/onnx_import.o: ALL_CFLAGS += -Iruntime
+ONNX_OBJS := $(BUILD)/onnx_file.o $(BUILD)/onnx_graph.o $(BUILD)/onnx_cells.o $(BUILD)/onnx_model.o \
+    $(BUILD)/onnx_import.o $(BUILD)/onnx_write.o $(BUILD)/emit_onnx.o $(BUILD)/emit_onnx_step.o
+$(ONNX_OBJS): $(BUILD)/onnx.pb-c.h
+$(filter-out $(BUILD)/onnx_file.o,$(ONNX_OBJS)): ALL_CFLAGS += -Iruntime
 
 $(BUILD)/lexer.o: $(BUILD)/lexer.c $(wildcard compiler/*.h)
 	$(CC) $(ALL_CFLAGS) -Wno-unused-function -Wno-sign-compare -c -o $@ $<
@@ -126,7 +127,7 @@ $(BUILD)/cg_llvm.o $(BUILD)/emit_llvm.o $(BUILD)/llvm_abi.o: ALL_CFLAGS += $(LLV
 # The embedded emitter reads weights with the runtime's safetensors reader;
 # every output is written with the runtime's writer (rt_file.h).
 $(BUILD)/emit_embedded.o $(BUILD)/embedded_helpers.o $(BUILD)/build.o $(BUILD)/output.o $(BUILD)/options.o \
-    $(BUILD)/main.o: ALL_CFLAGS += -Iruntime
+    $(BUILD)/weights.o $(BUILD)/main.o: ALL_CFLAGS += -Iruntime
 
 $(BUILD):
 	mkdir -p $(BUILD)/tests $(BUILD)/runtime $(BUILD)/include

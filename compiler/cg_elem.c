@@ -32,7 +32,7 @@ CgV cg_elem(Cg *g, IrOp op, CgV a, CgV b) {
 #define SQRT(x) p->math(g, CG_SQRT, (x))
 #define NOT_ELEM (die("op %s is not elementwise", ir_ops[op].name), (CgV)NULL)
     switch (op) {
-#define IR_OP(id, name, arity, kind, call, form, eval, grad) \
+#define IR_OP(id, name, arity, kind, call, form, eval, grad, onnx) \
     case IR_##id:                                            \
         return form;
 #include "ir_ops.def"

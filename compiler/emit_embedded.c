@@ -16,6 +16,7 @@
 #include "output.h"
 #include "rt_io.h"
 #include "util.h"
+#include "weights.h"
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -36,31 +37,6 @@ static bool *quantizable(Arena *a, const IrProgram *p) {
                 q[l->params[l->step->nodes[k].index]] = true;
     }
     return q;
-}
-
-/* The weights, checked against the model: every parameter, with its shape. */
-static int load_weights(const IrProgram *m, const char *path, rt_safetensors *st) {
-    rt_error err;
-    if (rt_st_read(path, st, &err)) {
-        fprintf(stderr, "rnnc: error: %s\n", err.msg);
-        return 1;
-    }
-    for (int i = 0; i < m->nparams; i++) {
-        const IrParam *pi = &m->params[i];
-        const rt_tensor *t = rt_st_find(st, pi->name);
-        int64_t d1 = pi->rank > 1 ? pi->dims[1] : 0;
-        if (!t || t->rank != pi->rank || t->dims[0] != pi->dims[0] || (pi->rank > 1 && t->dims[1] != d1)) {
-            if (!t)
-                fprintf(stderr, "rnnc: error: %s: missing parameter '%s'\n", path, pi->name);
-            else
-                fprintf(stderr, "rnnc: error: %s: parameter '%s' has shape [%lld%s%lld] in the file, but the model "
-                                "needs [%lld%s%lld]\n", path, pi->name, (long long)t->dims[0], t->rank > 1 ? ", " : "",
-                        t->rank > 1 ? (long long)t->dims[1] : 0LL, (long long)pi->dims[0], pi->rank > 1 ? ", " : "",
-                        (long long)d1);
-            return 1;
-        }
-    }
-    return 0;
 }
 
 static void print_float(FILE *out, float v) {
@@ -210,7 +186,7 @@ static int emit_source(FILE *out, Arena *a, const IrProgram *p, const char *name
 int embedded_emit(Arena *a, const IrProgram *p, const EmbeddedOptions *o) {
     const IrProgram *m = p;
     rt_safetensors st;
-    if (load_weights(m, o->weights, &st))
+    if (weights_load(m, o->weights, &st))
         return 1;
     int max_steps = ir_is_bidirectional(p) ? o->max_steps : 0;
     Sizes z = {0};

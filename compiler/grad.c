@@ -27,7 +27,7 @@ struct GradCtx {
 };
 
 static GradRule *const rules[IR_NUM_OPS] = {
-#define IR_OP(id, name, arity, kind, call, form, eval, grad) [IR_##id] = grad,
+#define IR_OP(id, name, arity, kind, call, form, eval, grad, onnx) [IR_##id] = grad,
 #include "ir_ops.def"
 #undef IR_OP
 };

@@ -62,7 +62,7 @@ void grad_accum_param(GradCtx *g, int param, ParamGradKind kind, int gnode, int 
 const IrNode *grad_fnode(GradCtx *g, int k);                    /* forward node k */
 
 typedef void GradRule(GradCtx *g, int k, int dy);
-#define IR_OP(id, name, arity, kind, call, form, eval, grad) GradRule grad;
+#define IR_OP(id, name, arity, kind, call, form, eval, grad, onnx) GradRule grad;
 #include "ir_ops.def"
 #undef IR_OP
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 const IrOpInfo ir_ops[IR_NUM_OPS] = {
-#define IR_OP(id, name, arity, kind, call, form, eval, grad) [IR_##id] = {name, arity, kind, call},
+#define IR_OP(id, name, arity, kind, call, form, eval, grad, onnx) [IR_##id] = {name, arity, kind, call, onnx},
 #include "ir_ops.def"
 #undef IR_OP
 };
@@ -12,7 +12,7 @@ const IrOpInfo ir_ops[IR_NUM_OPS] = {
 double ir_eval_elem(IrOp op, double a, double b) {
     (void)b;
     switch (op) {
-#define IR_OP(id, name, arity, kind, call, form, eval, grad)                                              \
+#define IR_OP(id, name, arity, kind, call, form, eval, grad, onnx)                                              \
     case IR_##id:                                                                                   \
         return (eval);
 #include "ir_ops.def"

@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 typedef enum {
-#define IR_OP(id, name, arity, kind, call, form, eval, grad) IR_##id,
+#define IR_OP(id, name, arity, kind, call, form, eval, grad, onnx) IR_##id,
 #include "ir_ops.def"
 #undef IR_OP
     IR_NUM_OPS
@@ -25,6 +25,7 @@ typedef struct IrOpInfo {
     int arity;
     IrKind kind;
     IrCall call;       /* IRC_FUNCTION: the language calls it by name */
+    const char *onnx;  /* the ONNX operator computing the same, or NULL */
 } IrOpInfo;
 
 extern const IrOpInfo ir_ops[IR_NUM_OPS];

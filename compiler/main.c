@@ -11,6 +11,7 @@
 #include "emit_c.h"
 #include "emit_embedded.h"
 #include "emit_llvm.h"
+#include "emit_onnx.h"
 #include "options.h"
 #include "onnx_import.h"
 #include "output.h"
@@ -102,6 +103,13 @@ static int emit_embedded(const Options *o, IrProgram *ir, Arena *arena) {
     return embedded_emit(arena, ir, &eo);
 }
 
+/* emit --target onnx --weights W -o MODEL.onnx */
+static int emit_onnx(const Options *o, IrProgram *ir, Arena *arena) {
+    if (!o->weights || !o->output)
+        return usage_error(o, "--target onnx needs --weights W.safetensors and -o MODEL.onnx");
+    return onnx_emit(arena, ir, o->weights, o->output);
+}
+
 /* emit --target ir --print-after-all: the program as lowered, then after
  * each pass. */
 static int emit_ir_trace(const Options *o, IrProgram *ir, Arena *arena) {
@@ -133,6 +141,8 @@ static int run_model(const Options *o, const char *what, ModelInfo *m, Arena *ar
                 emit && !strcmp(o->target, "embedded"), NULL);
     if (!strcmp(what, "emit") && !strcmp(o->target, "embedded"))
         return emit_embedded(o, ir, arena);
+    if (!strcmp(what, "emit") && !strcmp(o->target, "onnx"))
+        return emit_onnx(o, ir, arena);
     if (!strcmp(what, "emit"))
         return emit_text(o, ir, arena);
     BuildOptions bo = {o->output ? o->output : m->name, o->opt_level, o->argv0, !strcmp(o->backend, "llvm"), o->mpi};
@@ -154,14 +164,14 @@ static int with_model(Options *o, const char *what) {
 }
 
 static int cmd_emit(Options *o) {
-    static const char *const targets[] = {"c", "ir", "llvm-ir", "embedded", "adjoint", "prelude"};
+    static const char *const targets[] = {"c", "ir", "llvm-ir", "embedded", "adjoint", "prelude", "onnx"};
     if (!o->target)
         return usage_error(o, "emit needs --target");
     bool known = false;
     for (size_t i = 0; i < sizeof targets / sizeof *targets; i++)
         known |= !strcmp(targets[i], o->target);
     if (!known)
-        return usage_error(o, "unknown target '%s' (expected c, ir, llvm-ir, embedded, adjoint or prelude)", o->target);
+        return usage_error(o, "unknown target '%s' (expected c, ir, llvm-ir, embedded, adjoint, prelude or onnx)", o->target);
     if (!strcmp(o->target, "prelude")) {
         Output file;
         FILE *out = output_open(&file, o->output);

@@ -9,7 +9,7 @@
 static const char *const usages[][2] = {
     {"check", "rnnc check FILE.rnn [-d ast|model]"},
     {"build", "rnnc build FILE.rnn [-o PROG] [--backend c|llvm] [-O0|-O1|-O2|-O3] [--mpi] [--model NAME]"},
-    {"emit", "rnnc emit  FILE.rnn --target c|ir|llvm-ir|embedded|adjoint|prelude [-o OUT] [-O0..-O3]\n"
+    {"emit", "rnnc emit  FILE.rnn --target c|ir|llvm-ir|embedded|adjoint|prelude|onnx [-o OUT] [-O0..-O3]\n"
              "                  [--model NAME] [--print-after-all] [--weights W.safetensors]\n"
              "                  [--max-steps N] [--no-libm] [--quantize int8]"},
     {"import", "rnnc import MODEL.onnx [-o NAME.rnn] [--weights-out W.safetensors]"},
@@ -24,7 +24,7 @@ static const char help_text[] =
     "  build FILE.rnn        compile a model to an executable\n"
     "  emit FILE.rnn         write an intermediate form (--target):\n"
     "                          prelude   the built-in cells, as source (FILE optional)\n"
-    "                          c, ir, llvm-ir, embedded, adjoint\n"
+    "                          c, ir, llvm-ir, embedded, adjoint, onnx\n"
     "  import MODEL.onnx     translate an ONNX model into rnnc source and weights\n"
     "\n"
     "options:\n"
@@ -34,7 +34,7 @@ static const char help_text[] =
     "  --mpi                 build: data-parallel training under mpirun\n"
     "  -O0 .. -O3            optimisation level (default -O2); -O0: no IR passes\n"
     "  --print-after-all     emit --target ir: the IR as lowered, then after each pass\n"
-    "  --weights W           emit --target embedded: the weights to bake in\n"
+    "  --weights W           emit --target embedded or onnx: the weights to bake in\n"
     "  --max-steps N         emit --target embedded: the longest sequence of a\n"
     "                        bidirectional model (default 128)\n"
     "  --no-libm             emit --target embedded: no C library at all\n"

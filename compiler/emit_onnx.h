@@ -1,0 +1,16 @@
+/* emit_onnx.h - a model as an ONNX file (emit --target onnx; docs/onnx.md). */
+#ifndef RNNC_EMIT_ONNX_H
+#define RNNC_EMIT_ONNX_H
+#include "ir.h"
+#include "onnx.pb-c.h"
+
+/* Write the program with the weights of the safetensors file at weights
+ * into the ONNX file at path: 0, or 1 after printing why. */
+int onnx_emit(Arena *a, const IrProgram *p, const char *weights, const char *path);
+
+/* The Scan body of cell layer l (emit_onnx_step.c): names start with
+ * prefix; its outputs are named state_out[i] (the next states) and out. */
+Onnx__GraphProto *onnx_step_body(Arena *a, const IrProgram *p, const IrLayer *l, const char *prefix,
+                                 const char *const *state_out, const char *out);
+
+#endif
