@@ -12,7 +12,8 @@
  *   linear     MatMul by the transposed weight, then Add of the bias
  *   activation the function's operator; dropout: nothing (inference)
  *   last       Gather of index -1 of the time axis
- * The file holds no rnnc source: it is the graph alone. The same model and
+ * A layer's main node is named "/LAYER/OP", as PyTorch's exporter names
+ * them. The file holds no rnnc source: it is the graph alone. The same model and
  * weights give the same bytes. */
 #include "emit_onnx.h"
 #include "onnx_write.h"
@@ -38,6 +39,15 @@ static const char *identifier(Arena *a, const char *text) {
         if (!isalnum((unsigned char)*c) && *c != '_')
             *c = '_';
     return s;
+}
+
+/* "/NAME/OP" after the model's layer (a cell layer's "/h/Scan_layer_1_reverse"),
+ * the names exporters give and rnnc import reads back. */
+static char *node_name(Exporter *x, const IrLayer *l, const char *op) {
+    const char *space = strchr(l->label, ' ');
+    if (!space)
+        return arena_printf(x->a, "/%s/%s", l->label, op);
+    return arena_printf(x->a, "/%.*s/%s_%s", (int)(space - l->label), l->label, op, identifier(x->a, space + 1));
 }
 
 static const char *value_name(Exporter *x, int v) {
@@ -80,7 +90,7 @@ static const char *zeros(Exporter *x, const char *name, int size) {
     return name;
 }
 
-static void cell(Exporter *x, const IrLayer *l, const char *out) {
+static Onnx__NodeProto *cell(Exporter *x, const IrLayer *l, const char *out) {
     const IrStep *s = l->step;
     const char *prefix = identifier(x->a, l->label);
     int n = s->nstates;
@@ -103,14 +113,16 @@ static void cell(Exporter *x, const IrLayer *l, const char *out) {
         ow_attr_ints(x->g, scan, "scan_input_directions", 1, (int64_t[]){1});
         ow_attr_ints(x->g, scan, "scan_output_directions", 1, (int64_t[]){1});
     }
+    return scan;
 }
 
-static void linear(Exporter *x, const IrLayer *l, const char *out) {
+static Onnx__NodeProto *linear(Exporter *x, const IrLayer *l, const char *out) {
     const char *W = x->p->params[l->params[0]].name, *b = x->p->params[l->params[1]].name;
     const char *Wt = arena_printf(x->a, "%s/W_T", out), *prod = arena_printf(x->a, "%s/product", out);
     ow_attr_ints(x->g, ow_node(x->g, "Transpose", Wt, 1, &W), "perm", 2, (int64_t[]){1, 0});
-    ow_node(x->g, "MatMul", prod, 2, (const char *[]){x->value[l->in], Wt});
+    Onnx__NodeProto *product = ow_node(x->g, "MatMul", prod, 2, (const char *[]){x->value[l->in], Wt});
     ow_node(x->g, "Add", out, 2, (const char *[]){prod, b});
+    return product;
 }
 
 /* Layer li's output: the value's name, or (one of several writers) a part of it. */
@@ -155,20 +167,20 @@ static void join_parts(Exporter *x, int li, const IrLayer *l, const char *part) 
 static void layer(Exporter *x, int li) {
     const IrLayer *l = &x->p->layers[li];
     const char *out = layer_output(x, li, l), *in = x->value[l->in];
+    Onnx__NodeProto *node = NULL;
     switch (l->kind) {
     case IRL_EMBED:
-        ow_attr_int(x->g, ow_node(x->g, "Gather", out, 2, (const char *[]){x->p->params[l->params[0]].name, in}), "axis", 0);
+        node = ow_node(x->g, "Gather", out, 2, (const char *[]){x->p->params[l->params[0]].name, in});
+        ow_attr_int(x->g, node, "axis", 0);
         break;
     case IRL_CELL:
-        cell(x, l, out);
+        node = cell(x, l, out);
         break;
     case IRL_LINEAR:
-        linear(x, l, out);
+        node = linear(x, l, out);
         break;
     case IRL_ACT:
-        if (!ir_ops[l->act].onnx)
-            die("activation %s has no ONNX operator", ir_ops[l->act].name);
-        ow_node(x->g, ir_ops[l->act].onnx, out, 1, &in);
+        node = onnx_elementwise(x->g, l->act, out, 1, &in);
         break;
     case IRL_DROPOUT:
         out = in; /* the identity at inference */
@@ -178,10 +190,13 @@ static void layer(Exporter *x, int li) {
         int64_t minus1 = -1;
         ow_attr_tensor(x->g, ow_node(x->g, "Constant", index, 0, NULL), "value",
                        ow_tensor_int64(x->a, index, 0, NULL, &minus1));
-        ow_attr_int(x->g, ow_node(x->g, "Gather", out, 2, (const char *[]){in, index}), "axis", 1);
+        node = ow_node(x->g, "Gather", out, 2, (const char *[]){in, index});
+        ow_attr_int(x->g, node, "axis", 1);
         break;
     }
     }
+    if (node)
+        node->name = node_name(x, l, node->op_type);
     join_parts(x, li, l, out);
 }
 

@@ -3,6 +3,7 @@
 #define RNNC_EMIT_ONNX_H
 #include "ir.h"
 #include "onnx.pb-c.h"
+#include "onnx_write.h"
 
 /* Write the program with the weights of the safetensors file at weights
  * into the ONNX file at path: 0, or 1 after printing why. */
@@ -12,5 +13,9 @@ int onnx_emit(Arena *a, const IrProgram *p, const char *weights, const char *pat
  * prefix; its outputs are named state_out[i] (the next states) and out. */
 Onnx__GraphProto *onnx_step_body(Arena *a, const IrProgram *p, const IrLayer *l, const char *prefix,
                                  const char *const *state_out, const char *out);
+
+/* A node computing elementwise op on in: the operator ir_ops.def names
+ * for it, with the attributes that make it compute the same. */
+Onnx__NodeProto *onnx_elementwise(OwGraph *g, IrOp op, const char *out, int nin, const char *const *in);
 
 #endif

@@ -10,7 +10,7 @@
  * initializer by name and broadcast, a constant is a scalar; where a
  * value without a batch axis must have one (a Concat operand, an output)
  * it is expanded to [batch, size]. Every name starts with the layer's
- * prefix P: P/in/NAME for the inputs, P/NAME_k or P/tk for node k, and
+ * prefix P: P/in/NAME for the states, P/input for the step's input, P/NAME_k or P/tk for node k, and
  * for what an ONNX node needs besides (constants, shapes) the name it
  * serves followed by /what; so no two Scan bodies, nor the main graph,
  * define the same name. */
@@ -44,7 +44,7 @@ static const char *node_name(Body *b, int k) {
 static const char *batch_size(Body *b) {
     if (b->batch)
         return b->batch;
-    const char *x = arena_printf(b->g->a, "%s/in/x", b->prefix);
+    const char *x = arena_printf(b->g->a, "%s/input", b->prefix);
     const char *shape = arena_printf(b->g->a, "%s/const/x_shape", b->prefix);
     ow_node(b->g, "Shape", shape, 1, &x);
     const char *in[] = {shape, ow_const_ints(b->g, arena_printf(b->g->a, "%s/const/zero", b->prefix), 1, (int64_t[]){0}),
@@ -100,27 +100,20 @@ static void matvec(Body *b, int k, const IrNode *n) {
 }
 
 static void elementwise(Body *b, int k, const IrNode *n) {
-    const char *op = ir_ops[n->op].onnx;
-    if (!op)
-        die("op %s has no ONNX operator", ir_ops[n->op].name);
     const char *in[2];
     b->batched[k] = false;
     for (int i = 0; i < n->nargs; i++) {
         in[i] = b->name[n->args[i]];
         b->batched[k] |= b->batched[n->args[i]];
     }
-    Onnx__NodeProto *node = ow_node(b->g, op, b->name[k], n->nargs, in);
-    if (n->op == IR_HARDSIGMOID) { /* (x + 3) / 6 clipped: alpha 1/6, beta 1/2 */
-        ow_attr_float(b->g, node, "alpha", 1.0f / 6);
-        ow_attr_float(b->g, node, "beta", 0.5f);
-    }
+    onnx_elementwise(b->g, n->op, b->name[k], n->nargs, in);
 }
 
 static void node(Body *b, int k) {
     const IrNode *n = &b->s->nodes[k];
     switch (n->op) {
     case IR_INPUT:
-        b->name[k] = arena_printf(b->g->a, "%s/in/x", b->prefix);
+        b->name[k] = arena_printf(b->g->a, "%s/input", b->prefix);
         b->batched[k] = true;
         return;
     case IR_STATE:
@@ -146,6 +139,17 @@ static void node(Body *b, int k) {
         elementwise(b, k, n);
 }
 
+Onnx__NodeProto *onnx_elementwise(OwGraph *g, IrOp op, const char *out, int nin, const char *const *in) {
+    if (!ir_ops[op].onnx)
+        die("op %s has no ONNX operator", ir_ops[op].name);
+    Onnx__NodeProto *node = ow_node(g, ir_ops[op].onnx, out, nin, in);
+    if (op == IR_HARDSIGMOID) { /* (x + 3) / 6 clipped: alpha 1/6, beta 1/2 */
+        ow_attr_float(g, node, "alpha", 1.0f / 6);
+        ow_attr_float(g, node, "beta", 0.5f);
+    }
+    return node;
+}
+
 static OwDim *rows_of(Arena *a, int size) {
     OwDim *d = arena_alloc(a, sizeof(OwDim) * 2);
     d[0] = (OwDim){-1, "batch"};
@@ -167,7 +171,7 @@ Onnx__GraphProto *onnx_step_body(Arena *a, const IrProgram *p, const IrLayer *l,
     b.batched = arena_alloc(a, sizeof(bool) * (size_t)s->nnodes);
     for (int i = 0; i < s->nstates; i++)
         ow_input(b.g, arena_printf(a, "%s/in/%s", prefix, s->state_names[i]), OW_FLOAT, 2, rows_of(a, s->state_size[i]));
-    ow_input(b.g, arena_printf(a, "%s/in/x", prefix), OW_FLOAT, 2, rows_of(a, s->in_size));
+    ow_input(b.g, arena_printf(a, "%s/input", prefix), OW_FLOAT, 2, rows_of(a, s->in_size));
     bool *live = ir_live(a, s);
     for (int k = 0; k < s->nnodes; k++)
         if (live[k])
