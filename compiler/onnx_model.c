@@ -10,23 +10,33 @@
  *     directions and H hidden units) and whether its time axis has been
  *     cut to the last step;
  *   a vector: an rnnc value of one per sequence;
- *   a recurrent node's final states (Y_h).
+ *   a recurrent node's final states (Y_h);
+ *   a reverse Scan's output, waiting for the Concat with the forward
+ *     Scan of the same cell and input that makes them one bidirectional
+ *     layer.
  * Nodes that only move axes (Transpose, Squeeze, Reshape of D and H
  * together), Dropout and Identity change the view; RNN, GRU and LSTM
- * (onnx_cells.c), an embedding's Gather, MatMul and Gemm with their bias
+ * (onnx_cells.c), a Scan whose body is a cell step (onnx_scan.c), an embedding's Gather, MatMul and Gemm with their bias
  * Add, elementwise activations and the last step (Gather or Slice of the
  * time axis at -1) add layers; a final Softmax or LogSoftmax is left out
  * (the model outputs logits). The first node that fits none of these is
  * the error. */
 #include "onnx_model.h"
 #include "ir.h"
+#include "onnx_scan.h"
 #include "strmap.h"
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { V_CONST, V_SHAPE, V_ZEROS, V_SEQ, V_VEC, V_STATE } VKind;
+typedef enum { V_CONST, V_SHAPE, V_ZEROS, V_SEQ, V_VEC, V_STATE, V_REVERSE } VKind;
+
+typedef struct ScanLayer {        /* a Scan read as a cell layer */
+    OnnxScan cell;                /* its body (a reverse Scan's parameters copied into the arena) */
+    const char *input;            /* the rnnc value it reads */
+    int layer;                    /* its layer, or -1 for a reverse Scan (no layer of its own) */
+} ScanLayer;
 
 typedef struct Val {
     VKind kind;
@@ -37,6 +47,7 @@ typedef struct Val {
     int dirs;
     bool token, last;             /* ids, not vectors; the time axis cut to its last step */
     int linear;                   /* a linear layer's index whose bias an Add may set, or -1 */
+    ScanLayer *scan;              /* a Scan's output (V_SEQ, or V_REVERSE: a Scan running backwards) */
 } Val;
 
 typedef struct Walk {
@@ -261,10 +272,41 @@ static int recurrent(Walk *k, const Onnx__NodeProto *n) {
     return 0;
 }
 
+/* A constant matrix's transpose (a linear layer's weight as rnnc writes it). */
+static int transpose_constant(Walk *k, const Onnx__NodeProto *n, Val *v) {
+    const Onnx__TensorProto *t = v->t;
+    const Onnx__AttributeProto *p = onnx_attr(n, "perm");
+    size_t count;
+    if (t->n_dims != 2 || (p && (p->n_ints != 2 || p->ints[0] != 1 || p->ints[1] != 0)))
+        return fail(k, n, "transposes a constant other than a matrix");
+    float *f = onnx_floats(t, &count);
+    if (!f)
+        return fail(k, n, "transposes a matrix rnnc cannot read");
+    Onnx__TensorProto *tt = arena_alloc(k->a, sizeof *tt);
+    *tt = (Onnx__TensorProto)ONNX__TENSOR_PROTO__INIT;
+    tt->n_dims = 2;
+    tt->dims = arena_alloc(k->a, sizeof(int64_t) * 2);
+    tt->dims[0] = t->dims[1];
+    tt->dims[1] = t->dims[0];
+    tt->has_data_type = 1;
+    tt->data_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+    tt->n_float_data = count;
+    tt->float_data = arena_alloc(k->a, sizeof(float) * (count + 1));
+    for (int64_t i = 0; i < t->dims[0]; i++)
+        for (int64_t j = 0; j < t->dims[1]; j++)
+            tt->float_data[j * t->dims[0] + i] = f[i * t->dims[1] + j];
+    free(f);
+    Val *c = val(k, V_CONST);
+    c->t = tt;
+    return set(k, n, 0, c), 0;
+}
+
 static int transpose(Walk *k, const Onnx__NodeProto *n, Val *v) {
     const Onnx__AttributeProto *p = onnx_attr(n, "perm");
     if (v->kind == V_ZEROS || v->kind == V_SHAPE)
         return set(k, n, 0, v), 0;
+    if (v->kind == V_CONST)
+        return transpose_constant(k, n, v);
     int rank = (int)strlen(v->axes);
     if (v->kind != V_SEQ || !p || (int)p->n_ints != rank)
         return fail(k, n, "transposes something other than a sequence");
@@ -460,17 +502,9 @@ static int activation(Walk *k, const Onnx__NodeProto *n, Val *x, const char *fun
     return set(k, n, 0, like(k, x, name, x->width)), 0;
 }
 
-/* The rnnc function for an ONNX elementwise operator, or NULL. */
+/* The rnnc function for an ONNX elementwise operator of one operand, or NULL. */
 static const char *function_of(const Onnx__NodeProto *n) {
-    static const char *const map[][2] = {{"Relu", "relu"}, {"Tanh", "tanh"}, {"Sigmoid", "sigmoid"},
-                                         {"Softplus", "softplus"}, {"Softsign", "softsign"}, {"Abs", "abs"},
-                                         {"Exp", "exp"}};
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-        if (!strcmp(n->op_type, map[i][0]) && ir_function(map[i][1]) >= 0)
-            return map[i][1];
-    if (!strcmp(n->op_type, "Elu") && onnx_attr_float(n, "alpha", 1) == 1)
-        return "elu";
-    return NULL;
+    return n->n_input == 1 ? onnx_cell_function(n) : NULL;
 }
 
 static bool shape_only(const char *op) {
@@ -480,6 +514,119 @@ static bool shape_only(const char *op) {
         if (!strcmp(op, ops[i]))
             return true;
     return false;
+}
+
+/* ---- Scan: a cell step over a sequence ------------------------------------- */
+
+static int64_t first_int(const Onnx__NodeProto *n, const char *name) {
+    const Onnx__AttributeProto *at = onnx_attr(n, name);
+    return at && at->n_ints ? (at->n_ints == 1 ? at->ints[0] : -1) : 0;
+}
+
+/* The cell's source: a comment, the header, the body. */
+static const char *cell_source(Walk *k, const Onnx__NodeProto *n, const char *cell, const OnnxScan *s) {
+    return arena_printf(k->a, "# ONNX Scan node '%s', its body as equations\ncell %s {\n%s}\n",
+                        onnx_printable(k->a, n->name), cell, s->body);
+}
+
+/* Its parameters into the weights as LAYER.NAME_l0[_reverse] (the data is the weights' from then on). */
+static void scan_weights(Walk *k, const char *layer, OnnxScan *s, bool reverse) {
+    for (int i = 0; i < s->nparams; i++) {
+        OnnxScanParam *p = &s->params[i];
+        onnx_weights_add(k->w, arena_printf(k->a, "%s.%s_l0%s", layer, p->name, reverse ? "_reverse" : ""), p->rows,
+                         p->cols, p->data);
+        p->data = NULL;
+    }
+    s->nparams = 0;
+}
+
+/* A reverse Scan keeps its parameters until its forward twin claims them:
+ * in the arena, so that nothing leaks when none does. */
+static void keep_in_arena(Walk *k, OnnxScan *s) {
+    for (int i = 0; i < s->nparams; i++) {
+        size_t bytes = sizeof(float) * (size_t)(s->params[i].rows * (s->params[i].cols ? s->params[i].cols : 1));
+        float *copy = arena_alloc(k->a, bytes + sizeof(float));
+        memcpy(copy, s->params[i].data, bytes);
+        free(s->params[i].data);
+        s->params[i].data = copy;
+    }
+}
+
+static int scan(Walk *k, const Onnx__NodeProto *n) {
+    int64_t axis = first_int(n, "scan_input_axes"), dir = first_int(n, "scan_input_directions");
+    if (onnx_attr_int(n, "num_scan_inputs", 0) != 1 || n->n_input < 2 || n->n_output != n->n_input)
+        return fail(k, n, "is not a Scan over one sequence giving the final states and one sequence");
+    if ((axis != 0 && axis != 1) || (dir != 0 && dir != 1) || first_int(n, "scan_output_axes") != axis ||
+        first_int(n, "scan_output_directions") != dir)
+        return fail(k, n, "scans another axis than time (0 or 1), or writes its output in another order than it reads");
+    Val *x = get(k, n, n->n_input - 1);
+    if (!plain(x) || x->kind != V_SEQ || x->token || strcmp(x->axes, axis ? "BTF" : "TBF"))
+        return fail(k, n, axis ? "scans other than a sequence laid out [batch, time, features]"
+                               : "scans other than a sequence laid out [time, batch, features]");
+    for (size_t i = 0; i + 1 < n->n_input; i++) {
+        Val *st = get(k, n, i);
+        if (!st || (st->kind != V_ZEROS && !is_zero_const(st)))
+            return fail(k, n, arena_printf(k->a, "starts from state '%s', not zeros; rnnc's states start at zero",
+                                           onnx_printable(k->a, n->input[i])));
+    }
+    ScanLayer *sl = arena_alloc(k->a, sizeof *sl);
+    if (onnx_scan_body(k->a, k->g, n, &sl->cell, k->err, k->err_len))
+        return fail(k, n, arena_strdup(k->a, k->err));
+    if (sl->cell.in != x->width) {
+        onnx_scan_free(&sl->cell);
+        return fail(k, n, arena_printf(k->a, "has a step reading %lld features, but its sequence has %lld",
+                                       (long long)sl->cell.in, (long long)x->width));
+    }
+    sl->input = x->layer;
+    Val *y = val(k, dir ? V_REVERSE : V_SEQ);
+    strcpy(y->axes, x->axes);
+    y->width = sl->cell.out;
+    y->scan = sl;
+    if (dir) {
+        sl->layer = -1;
+        keep_in_arena(k, &sl->cell);
+        return set(k, n, n->n_output - 1, y), 0;
+    }
+    const char *name = new_name(k, n), *cell = arena_printf(k->a, "%s_cell", name);
+    for (int i = 2; strmap_get(&k->names, cell); i++)
+        cell = arena_printf(k->a, "%s_cell%d", name, i);
+    strmap_put(k->a, &k->names, cell, (void *)cell);
+    k->cells = arena_printf(k->a, "%s%s\n", k->cells, cell_source(k, n, cell, &sl->cell));
+    scan_weights(k, name, &sl->cell, false);
+    sl->layer = add_layer(k, name, arena_printf(k->a, "%s(%s)", cell, x->layer), origin(k, n));
+    y->layer = name;
+    return set(k, n, n->n_output - 1, y), 0;
+}
+
+/* Concat of a forward Scan's output and a reverse Scan's, of the same cell
+ * and input: one bidirectional layer. */
+static int bidirectional(Walk *k, const Onnx__NodeProto *n, Val *f, Val *r) {
+    int64_t axis = onnx_attr_int(n, "axis", 0);
+    const char *forward = n->input[0];
+    if (n->n_input != 2 || !f->scan || f->scan->layer < 0 || !r || r->kind != V_REVERSE || strcmp(f->axes, r->axes) ||
+        (axis != -1 && axis != 2))
+        return fail(k, n, "joins other than a forward Scan's output and a reverse Scan's, along their features");
+    if (strcmp(f->scan->input, r->scan->input) || strcmp(f->scan->cell.body, r->scan->cell.body))
+        return fail(k, n, "joins two Scans that read other sequences or run other steps (rnnc runs one cell both ways)");
+    if (uses_of(k, forward) != 1)
+        return fail(k, n, "joins a forward Scan's output that other nodes read too");
+    OnnxLayer *l = &k->m->layers[f->scan->layer];
+    OnnxScan *rev = &r->scan->cell;
+    for (int i = 0; i < rev->nparams; i++) { /* out of the arena: the weights free their data */
+        size_t bytes = sizeof(float) * (size_t)(rev->params[i].rows * (rev->params[i].cols ? rev->params[i].cols : 1));
+        float *data = malloc(bytes + sizeof(float));
+        if (!data)
+            return fail(k, n, "needs more memory than there is");
+        memcpy(data, rev->params[i].data, bytes);
+        rev->params[i].data = data;
+    }
+    scan_weights(k, l->name, rev, true);
+    l->expr = arena_printf(k->a, "%.*s, bidirectional=true)", (int)strlen(l->expr) - 1, l->expr);
+    Val *y = val(k, V_SEQ);
+    *y = *f;
+    y->width = 2 * f->width;
+    y->scan = NULL;
+    return set(k, n, 0, y), 0;
 }
 
 static int node(Walk *k, const Onnx__NodeProto *n, bool final) {
@@ -498,6 +645,8 @@ static int node(Walk *k, const Onnx__NodeProto *n, bool final) {
             return fail(k, n, arena_printf(k->a, "reads '%s', which no earlier node, graph input or initializer gives (ONNX lists nodes in the order they run; a graph with a cycle has no such order)", onnx_printable(k->a, n->input[i])));
     if (!strcmp(op, "RNN") || !strcmp(op, "GRU") || !strcmp(op, "LSTM"))
         return recurrent(k, n);
+    if (!strcmp(op, "Scan"))
+        return scan(k, n);
     if (!a)
         return fail(k, n, "has no input");
     if (!strcmp(op, "Shape"))
@@ -533,6 +682,8 @@ static int node(Walk *k, const Onnx__NodeProto *n, bool final) {
         k->m->softmax_dropped = true;
         return set(k, n, 0, a), 0;
     }
+    if (!strcmp(op, "Concat") && (a->kind == V_SEQ || a->kind == V_REVERSE))
+        return bidirectional(k, n, a, b);
     if (function_of(n))
         return activation(k, n, a, function_of(n));
     if (shape_only(op)) {
