@@ -92,7 +92,7 @@ static const char *last_part(const char *s) {
 }
 
 /* A parameter's name from its initializer's: "h.weight_ih_l0_reverse" -> "weight_ih". */
-static const char *param_name(Reader *r, const char *init) {
+static const char *base_name(Reader *r, const char *init) {
     const char *dot = init ? strrchr(init, '.') : NULL;
     char *s = arena_strdup(r->a, dot ? dot + 1 : init ? init : "");
     size_t n = strlen(s);
@@ -101,8 +101,10 @@ static const char *param_name(Reader *r, const char *init) {
     char *l = strrchr(s, '_');
     if (l && l[1] == 'l' && l[2] && strspn(l + 2, "0123456789") == strlen(l + 2))
         *l = 0;
-    return take_name(r, s, "p");
+    return s;
 }
+
+static const char *param_name(Reader *r, const char *init) { return take_name(r, base_name(r, init), "p"); }
 
 static void equation(Reader *r, const char *fmt, const char *a, const char *b) {
     r->text = arena_printf(r->a, "%s    %s\n", r->text, arena_printf(r->a, fmt, a, b));
@@ -300,7 +302,9 @@ static int concat_rows(Reader *r, const Onnx__NodeProto *n) {
         at += (size_t)(t->rows * t->cols);
     }
     m->data = data;
-    m->text = n->output[0];
+    m->text = "."; /* named after its parts: Wf_Wh */
+    for (size_t i = 0; i < n->n_input; i++)
+        m->text = arena_printf(r->a, "%s%s%s", m->text, i ? "_" : "", base_name(r, operand(r, n, i)->text));
     alias(r, n, m);
     return 0;
 }
