@@ -4,7 +4,8 @@
 #   make test       unit, golden, robustness and end-to-end tests, plain and
 #                   again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make install    PREFIX=/usr/local
-#   make test-slow  slower checks: embedded C on a Cortex-M4 under QEMU,
+#   make test-slow  slower checks: ONNX exports through onnx.checker and ONNX
+#                   Runtime, embedded C on a Cortex-M4 under QEMU,
 #                   data-parallel training under Open MPI, ThreadSanitizer,
 #                   the fuzzers and the random cell tester
 #   make bench      against PyTorch (training, inference), LLVM/C, compile times
@@ -176,6 +177,7 @@ test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TEST
 	@tests/e2e/resume.sh $(BUILD)/rnnc
 	@tests/e2e/lengths.sh $(BUILD)/rnnc
 	@ONNX_BACKENDS="$(if $(filter 1,$(SAN)),c,c llvm)" ONNX_QUICK=$(if $(filter 1,$(SAN)),1,0) tests/onnx/run.sh $(BUILD)/rnnc
+	@tests/onnx/export.sh $(BUILD)/rnnc
 	@tests/e2e/faults.sh $(BUILD)/rnnc
 	@tests/e2e/outputs.sh $(BUILD)/rnnc
 	@tests/e2e/messages.sh $(BUILD)/rnnc
@@ -191,11 +193,14 @@ test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TEST
 test: all
 	@MAKE="$(MAKE)" tests/both_passes.sh
 
-# Slower checks, which CI also runs: embedded C on a Cortex-M4 under QEMU;
+# Slower checks, which CI also runs: ONNX exports through onnx.checker and
+# ONNX Runtime (needs python3-onnx, onnxruntime-node on NODE_PATH); embedded
+# C on a Cortex-M4 under QEMU;
 # training across MPI ranks (needs libopenmpi-dev and openmpi-bin), plain and
 # under ASan + UBSan; the threads under ThreadSanitizer; every fuzzer for
 # FUZZ_SECONDS; the random tester on RANDOM_CELLS cells.
 test-slow: all $(BUILD)/tests/st_compare
+	@tests/onnx/export_live.sh $(BUILD)/rnnc
 	@tests/embedded/cortexm/run.sh $(BUILD)/rnnc
 	@tests/mpi/run.sh $(BUILD)/rnnc
 	@$(MAKE) --no-print-directory mpi-asan BUILD=build/asan SAN=1
