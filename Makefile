@@ -177,7 +177,7 @@ test-one: $(BUILD)/rnnc $(BUILD)/librnnrt.a $(BUILD)/include/rnnrt.h $(UNIT_TEST
 	@tests/e2e/resume.sh $(BUILD)/rnnc
 	@tests/e2e/lengths.sh $(BUILD)/rnnc
 	@ONNX_BACKENDS="$(if $(filter 1,$(SAN)),c,c llvm)" ONNX_QUICK=$(if $(filter 1,$(SAN)),1,0) tests/onnx/run.sh $(BUILD)/rnnc
-	@tests/onnx/export.sh $(BUILD)/rnnc
+	@ONNX_QUICK=$(if $(filter 1,$(SAN)),1,0) tests/onnx/export.sh $(BUILD)/rnnc
 	@tests/e2e/faults.sh $(BUILD)/rnnc
 	@tests/e2e/outputs.sh $(BUILD)/rnnc
 	@tests/e2e/messages.sh $(BUILD)/rnnc

@@ -21,6 +21,7 @@ int weights_load(const IrProgram *m, const char *path, rt_safetensors *st) {
                                 "needs [%lld%s%lld]\n", path, pi->name, (long long)t->dims[0], t->rank > 1 ? ", " : "",
                         t->rank > 1 ? (long long)t->dims[1] : 0LL, (long long)pi->dims[0], pi->rank > 1 ? ", " : "",
                         (long long)d1);
+            rt_st_free(st);
             return 1;
         }
     }

@@ -6,7 +6,7 @@
 
 /* Read path into st and check it holds every parameter of m with its
  * shape: 0, or 1 after printing why (naming the file, the parameter and
- * both shapes). */
+ * both shapes; st is freed then). */
 int weights_load(const IrProgram *m, const char *path, rt_safetensors *st);
 
 #endif
