@@ -219,8 +219,8 @@ static char *scratch_prefix(Arena *a, const BuildOptions *o, const rt_target *t,
 
 /* The runtime's MPI layer beside lib, or NULL after saying it is missing. */
 static char *mpi_object(Arena *a, const char *lib) {
-    char *obj = arena_strdup(a, lib);
-    strcpy(strrchr(obj, '/') + 1, "rt_dist_mpi.o"); /* rt_dist_mpi.o is no longer than librnnrt.a */
+    const char *slash = strrchr(lib, '/');
+    char *obj = arena_printf(a, "%.*srt_dist_mpi.o", slash ? (int)(slash - lib + 1) : 0, lib);
     if (exists(obj))
         return obj;
     fprintf(stderr, "rnnc: error: --mpi needs %s, which this rnnc's runtime was built without: install Open MPI "
