@@ -109,7 +109,7 @@ $(BUILD)/onnx.pb-c.o: $(BUILD)/onnx.pb-c.c $(BUILD)/onnx.pb-c.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 ONNX_OBJS := $(BUILD)/onnx_file.o $(BUILD)/onnx_graph.o $(BUILD)/onnx_cells.o $(BUILD)/onnx_model.o \
-    $(BUILD)/onnx_import.o $(BUILD)/onnx_scan.o $(BUILD)/onnx_write.o $(BUILD)/emit_onnx.o $(BUILD)/emit_onnx_step.o
+    $(BUILD)/onnx_import.o $(BUILD)/onnx_scan.o $(BUILD)/onnx_write.o $(BUILD)/emit_onnx.o $(BUILD)/emit_onnx_step.o $(BUILD)/emit_onnx_cells.o
 $(ONNX_OBJS) $(BUILD)/main.o: $(BUILD)/onnx.pb-c.h
 $(filter-out $(BUILD)/onnx_file.o,$(ONNX_OBJS)): ALL_CFLAGS += -Iruntime
 

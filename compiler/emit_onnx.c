@@ -5,10 +5,13 @@
  * does. The weights are initializers under the program's parameter names.
  * Layer by layer, from the optimised IR the other emitters read:
  *   embedding  Gather of the weight's rows
- *   cell       Scan over axis 1 (reversed for a reverse layer), its body
- *              the cell's step (emit_onnx_step.c), its states starting at
- *              zeros [batch, size]; the layers writing one value (the two
- *              directions) are joined by a Concat of the last axis
+ *   cell       ONNX's RNN, GRU or LSTM where the step computes what it
+ *              computes (emit_onnx_cells.c: decided from the IR), both
+ *              directions in one node; else a Scan over axis 1 (reversed
+ *              for a reverse layer), its body the cell's step
+ *              (emit_onnx_step.c), its states starting at zeros [batch,
+ *              size], the two directions joined by a Concat of the last
+ *              axis
  *   linear     MatMul by the transposed weight, then Add of the bias
  *   activation the function's operator; dropout: nothing (inference)
  *   last       Gather of index -1 of the time axis
@@ -26,7 +29,12 @@
 typedef struct Exporter {
     Arena *a;
     const IrProgram *p;
+    int level;                   /* the passes' level */
+    const rt_safetensors *st;    /* the weights */
     OwGraph *g;
+    const OnnxCellOp **cell_op;  /* per layer: ONNX's operator for a cell layer, or NULL (a Scan) */
+    int *twin;                   /* per layer: its reverse direction's layer, -2 for that reverse layer, else -1 */
+    bool *in_operator;           /* per parameter: a cell operator's weights hold it */
     const char **value;  /* per IR value: the ONNX name holding it, once computed */
     const char ***parts; /* per IR value: its writers' outputs, by layer */
     const char *batch;   /* [batch], read off the input */
@@ -168,6 +176,22 @@ static void layer(Exporter *x, int li) {
     const IrLayer *l = &x->p->layers[li];
     const char *out = layer_output(x, li, l), *in = x->value[l->in];
     Onnx__NodeProto *node = NULL;
+    if (l->kind == IRL_CELL && x->cell_op[li]) {
+        if (x->twin[li] == -2) /* written with its forward direction */
+            return;
+        const IrLayer *dirs[2] = {l, x->twin[li] >= 0 ? &x->p->layers[x->twin[li]] : NULL};
+        int ndirs = dirs[1] ? 2 : 1;
+        if (ndirs == 2)
+            out = value_name(x, l->out);
+        node = onnx_cell_op_node(x->g, x->cell_op[li], x->p, dirs, ndirs, x->st, in, out, identifier(x->a, l->label));
+        node->name = node_name(x, l, node->op_type);
+        if (ndirs == 2) {
+            x->value[l->out] = out;
+            return;
+        }
+        join_parts(x, li, l, out);
+        return;
+    }
     switch (l->kind) {
     case IRL_EMBED:
         node = ow_node(x->g, "Gather", out, 2, (const char *[]){x->p->params[l->params[0]].name, in});
@@ -203,16 +227,53 @@ static void layer(Exporter *x, int li) {
 static void initializers(Exporter *x, const rt_safetensors *st) {
     for (int i = 0; i < x->p->nparams; i++) {
         const IrParam *pi = &x->p->params[i];
+        if (x->in_operator[i])
+            continue;
         const rt_tensor *t = rt_st_find(st, pi->name);
         ow_initializer(x->g, ow_tensor_float(x->a, pi->name, pi->rank, pi->dims, t->data));
     }
 }
 
-int onnx_emit(Arena *a, const IrProgram *p, const char *weights, const char *path) {
+/* Which cell layers become ONNX's operators: both directions of a layer or none. */
+static void choose_operators(Exporter *x) {
+    const IrProgram *p = x->p;
+    x->cell_op = arena_alloc(x->a, sizeof(OnnxCellOp *) * (size_t)(p->nlayers + 1));
+    x->twin = arena_alloc(x->a, sizeof(int) * (size_t)(p->nlayers + 1));
+    x->in_operator = arena_alloc(x->a, sizeof(bool) * (size_t)(p->nparams + 1));
+    for (int i = 0; i < p->nlayers; i++) {
+        x->twin[i] = -1;
+        if (p->layers[i].kind == IRL_CELL)
+            x->cell_op[i] = onnx_cell_op(p->layers[i].step, x->level);
+    }
+    for (int r = 0; r < p->nlayers; r++) {
+        const IrLayer *rev = &p->layers[r];
+        if (rev->kind != IRL_CELL || !rev->reverse)
+            continue;
+        int f = -1;
+        for (int i = 0; i < p->nlayers; i++)
+            if (p->layers[i].kind == IRL_CELL && !p->layers[i].reverse && p->layers[i].in == rev->in &&
+                p->layers[i].out == rev->out)
+                f = i;
+        if (f >= 0 && x->cell_op[f] && x->cell_op[f] == x->cell_op[r]) {
+            x->twin[f] = r;
+            x->twin[r] = -2;
+        } else {
+            x->cell_op[r] = NULL;
+            if (f >= 0)
+                x->cell_op[f] = NULL;
+        }
+    }
+    for (int i = 0; i < p->nlayers; i++)
+        for (int j = 0; x->cell_op[i] && j < p->layers[i].nparams; j++)
+            x->in_operator[p->layers[i].params[j]] = true;
+}
+
+int onnx_emit(Arena *a, const IrProgram *p, int level, const char *weights, const char *path) {
     rt_safetensors st;
     if (weights_load(p, weights, &st))
         return 1;
-    Exporter x = {a, p, ow_graph(a, identifier(a, p->name)), NULL, NULL, NULL};
+    Exporter x = {.a = a, .p = p, .level = level, .st = &st, .g = ow_graph(a, identifier(a, p->name))};
+    choose_operators(&x);
     x.value = arena_alloc(a, sizeof(char *) * (size_t)p->nvalues);
     x.parts = arena_alloc(a, sizeof(char **) * (size_t)p->nvalues);
     for (int v = 0; v < p->nvalues; v++)
@@ -221,9 +282,9 @@ int onnx_emit(Arena *a, const IrProgram *p, const char *weights, const char *pat
     x.value[p->input] = value_name(&x, p->input);
     ow_input(x.g, x.value[p->input], in->token ? OW_INT64 : OW_FLOAT, value_rank(in), value_dims(a, in));
     initializers(&x, &st);
-    rt_st_free(&st);
     for (int i = 0; i < p->nlayers; i++)
         layer(&x, i);
+    rt_st_free(&st);
     const char *result = value_name(&x, p->output);
     if (strcmp(x.value[p->output], result)) /* a dropout's output: the same tensor under the value's name */
         ow_node(x.g, "Identity", result, 1, &x.value[p->output]);

@@ -107,7 +107,7 @@ static int emit_embedded(const Options *o, IrProgram *ir, Arena *arena) {
 static int emit_onnx(const Options *o, IrProgram *ir, Arena *arena) {
     if (!o->weights || !o->output)
         return usage_error(o, "--target onnx needs --weights W.safetensors and -o MODEL.onnx");
-    return onnx_emit(arena, ir, o->weights, o->output);
+    return onnx_emit(arena, ir, o->opt_level, o->weights, o->output);
 }
 
 /* emit --target ir --print-after-all: the program as lowered, then after

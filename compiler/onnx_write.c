@@ -89,6 +89,24 @@ void ow_attr_float(OwGraph *g, Onnx__NodeProto *n, const char *name, float v) {
     at->f = v;
 }
 
+static ProtobufCBinaryData bytes_of(Arena *a, const char *v) {
+    return (ProtobufCBinaryData){strlen(v), (uint8_t *)arena_strdup(a, v)};
+}
+
+void ow_attr_string(OwGraph *g, Onnx__NodeProto *n, const char *name, const char *v) {
+    Onnx__AttributeProto *at = attr(g, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+    at->has_s = 1;
+    at->s = bytes_of(g->a, v);
+}
+
+void ow_attr_strings(OwGraph *g, Onnx__NodeProto *n, const char *name, int count, const char *const *v) {
+    Onnx__AttributeProto *at = attr(g, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS);
+    at->n_strings = (size_t)count;
+    at->strings = arena_alloc(g->a, sizeof(ProtobufCBinaryData) * (size_t)(count + 1));
+    for (int i = 0; i < count; i++)
+        at->strings[i] = bytes_of(g->a, v[i]);
+}
+
 void ow_attr_graph(OwGraph *g, Onnx__NodeProto *n, const char *name, Onnx__GraphProto *body) {
     attr(g, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH)->g = body;
 }

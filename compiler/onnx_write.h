@@ -31,6 +31,8 @@ Onnx__NodeProto *ow_node_outs(OwGraph *g, const char *op, int nin, const char *c
 void ow_attr_int(OwGraph *g, Onnx__NodeProto *n, const char *name, int64_t v);
 void ow_attr_ints(OwGraph *g, Onnx__NodeProto *n, const char *name, int count, const int64_t *v);
 void ow_attr_float(OwGraph *g, Onnx__NodeProto *n, const char *name, float v);
+void ow_attr_string(OwGraph *g, Onnx__NodeProto *n, const char *name, const char *v);
+void ow_attr_strings(OwGraph *g, Onnx__NodeProto *n, const char *name, int count, const char *const *v);
 void ow_attr_graph(OwGraph *g, Onnx__NodeProto *n, const char *name, Onnx__GraphProto *body);
 void ow_attr_tensor(OwGraph *g, Onnx__NodeProto *n, const char *name, Onnx__TensorProto *t);
 /* Tensors: float data (count = product of dims) or int64 data, rank 0 to 2. */

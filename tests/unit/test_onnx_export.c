@@ -2,7 +2,9 @@
  * as a Scan body (emit_onnx_step.c) and that body read back as a cell
  * (onnx_scan.c), spelled out for a small cell; the whole model written,
  * parsed back by the importer's file reader and written again to the same
- * bytes; and the body reader's refusals, each naming the node. */
+ * bytes; which steps get ONNX's own RNN, GRU and LSTM operators (those
+ * equal to the prelude cells', a user's copy of one included, whatever its
+ * name); and the body reader's refusals, each naming the node. */
 #include "emit_onnx.h"
 #include "frontend.h"
 #include "onnx_file.h"
@@ -145,8 +147,8 @@ static void test_the_model_file_reads_back_and_repeats(void **state) {
     }
     rt_error err;
     assert_int_equal(rt_st_write(weights, t, p->nparams, NULL, 0, &err), 0);
-    assert_int_equal(onnx_emit(&fe.arena, p, weights, first), 0);
-    assert_int_equal(onnx_emit(&fe.arena, p, weights, second), 0);
+    assert_int_equal(onnx_emit(&fe.arena, p, 2, weights, first), 0);
+    assert_int_equal(onnx_emit(&fe.arena, p, 2, weights, second), 0);
     size_t n1, n2;
     uint8_t *a = file_bytes(first, &n1), *b = file_bytes(second, &n2);
     assert_int_equal(n1, n2);
@@ -225,10 +227,61 @@ static void test_bodies_rnnc_cannot_read(void **state) {
     arena_free(&fe.arena);
 }
 
+/* The ONNX operator chosen for the first layer of source's model m, at level. */
+static const char *operator_of(const char *source, int level) {
+    assert_true(frontend_run(&fe, "m.rnn", source, strlen(source)));
+    IrProgram *p = ir_lower(&fe.arena, frontend_find_model(&fe, "m"));
+    opt_program(&fe.arena, p, level, false, NULL);
+    const OnnxCellOp *op = onnx_cell_op(p->layers[0].step, level);
+    OwGraph *g = ow_graph(&fe.arena, "m");
+    const char *name = "Scan";
+    if (op) { /* the operator's node, on zero weights */
+        rt_tensor t[4] = {0};
+        for (int i = 0; i < 4; i++) {
+            const IrParam *pi = &p->params[p->layers[0].params[i]];
+            t[i] = (rt_tensor){.name = (char *)pi->name, .dtype = RT_F32, .rank = pi->rank};
+            t[i].count = pi->dims[0] * (pi->rank > 1 ? pi->dims[1] : 1);
+            t[i].data = arena_alloc(&fe.arena, sizeof(float) * (size_t)t[i].count);
+        }
+        rt_safetensors st = {.tensors = t, .ntensors = 4};
+        const IrLayer *dir[1] = {&p->layers[0]};
+        name = arena_strdup(&fe.arena, onnx_cell_op_node(g, op, p, dir, 1, &st, "x", "h", "L")->op_type);
+    }
+    frontend_free(&fe);
+    return name;
+}
+
+static void test_cells_that_are_onnx_operators(void **state) {
+    (void)state;
+    const char *model = "model m {\n input x : seq vector(3)\n target y : seq vector(4)\n h = %s\n loss mse(h, y)\n}\n";
+    char src[1024];
+    snprintf(src, sizeof src, model, "lstm(x, hidden=4)");
+    assert_string_equal(operator_of(src, 2), "LSTM");
+    assert_string_equal(operator_of(src, 0), "LSTM");
+    snprintf(src, sizeof src, model, "gru(x, hidden=4)");
+    assert_string_equal(operator_of(src, 2), "GRU");
+    snprintf(src, sizeof src, model, "rnn(x, hidden=4, nonlinearity=relu)");
+    assert_string_equal(operator_of(src, 2), "RNN");
+    /* a user's cell: the prelude's rnn_tanh under another name is RNN; the same with its bias left out is a Scan */
+    const char *mine = "cell mine(in, hidden) {\n input x[in]\n state h[hidden]\n"
+                       " param weight_ih[hidden, in], weight_hh[hidden, hidden]\n param bias_ih[hidden], bias_hh[hidden]\n"
+                       " h' = tanh(weight_ih @ x + bias_ih + weight_hh @ h + %s)\n output h'\n}\n";
+    char cell[512];
+    snprintf(cell, sizeof cell, mine, "bias_hh");
+    snprintf(src, sizeof src, "%s", cell);
+    snprintf(src + strlen(src), sizeof src - strlen(src), model, "mine(x, hidden=4)");
+    assert_string_equal(operator_of(src, 2), "RNN");
+    snprintf(cell, sizeof cell, mine, "0 * bias_hh");
+    snprintf(src, sizeof src, "%s", cell);
+    snprintf(src + strlen(src), sizeof src - strlen(src), model, "mine(x, hidden=4)");
+    assert_string_equal(operator_of(src, 2), "Scan");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_step_becomes_a_scan_body_and_back),
         cmocka_unit_test(test_the_model_file_reads_back_and_repeats),
+        cmocka_unit_test(test_cells_that_are_onnx_operators),
         cmocka_unit_test(test_bodies_rnnc_cannot_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
