@@ -2,7 +2,8 @@
  * runs after it, once over all T x B rows. The loop needs the ancestors of
  * the previous states' gradients; the rest (the input's gradient W_ih^T g,
  * say) moves after it unless it reads the incoming gradients (ADJ_OUT,
- * ADJ_STATE), which exist one step at a time. A loop node read after the
+ * ADJ_STATE), which exist one step at a time, or a loop node reads it. A
+ * loop node read after the
  * loop keeps its value for every step (all_steps). Parameter gradients
  * whose operands exist for every step are summed after the loop as one
  * product over all rows, instead of one per step. */
@@ -20,6 +21,34 @@ static void keep_all_steps(IrStep *s, int k) {
         s->nodes[k].all_steps = true;
 }
 
+/* What a loop node reads is computed in the loop too (a value of the
+ * forward step alone, 1 - o say, may be read by a product with the
+ * incoming gradient), and a slice runs where the node it views does:
+ * demoted to the loop until nothing changes. */
+static void loop_inputs_in_loop(IrStep *s, const bool *live) {
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (int i = s->nnodes - 1; i >= 0; i--) {
+            IrNode *n = &s->nodes[i];
+            if (ir_ops[n->op].kind == IRK_LEAF || ir_is_matrix(s, i) || !live[i] || n->phase != IRP_LOOP)
+                continue;
+            for (int k = 0; k < n->nargs; k++) {
+                IrNode *arg = &s->nodes[n->args[k]];
+                if (arg->phase == IRP_AFTER && ir_ops[arg->op].kind != IRK_LEAF && !ir_is_matrix(s, n->args[k])) {
+                    arg->phase = IRP_LOOP;
+                    changed = true;
+                }
+            }
+        }
+        for (int i = 0; i < s->nnodes; i++)
+            if (s->nodes[i].op == IR_SLICE && s->nodes[i].phase == IRP_AFTER &&
+                s->nodes[s->nodes[i].args[0]].phase == IRP_LOOP) {
+                s->nodes[i].phase = IRP_LOOP;
+                changed = true;
+            }
+    }
+}
+
 bool opt_sink(PassStep *p) {
     IrStep *s = p->s;
     IrAdjoint *adj = p->adj;
@@ -35,6 +64,7 @@ bool opt_sink(PassStep *p) {
             after = s->nodes[n->args[0]].phase == IRP_AFTER;
         n->phase = after ? IRP_AFTER : IRP_LOOP;
     }
+    loop_inputs_in_loop(s, live);
     for (int i = 0; i < s->nnodes; i++) /* loop values read after the loop */
         if (s->nodes[i].phase == IRP_AFTER)
             for (int k = 0; k < s->nodes[i].nargs; k++)

@@ -344,6 +344,26 @@ static void test_sink_moves_parameter_gradients_after_the_loop(void **state) {
     assert_true(kept >= 1); /* the gate gradients, kept for the products after the loop */
 }
 
+/* A value of the forward step alone (o = sigmoid(b): no state, no input)
+ * whose derivative the loop multiplies by the incoming gradient: it stays
+ * in the loop, and every gradient is kept. */
+static void test_sink_keeps_what_the_loop_reads(void **state) {
+    (void)state;
+    static const char *const all[] = {"fold", "cse", "dce", "sink", "fuse_elem", "memplan"};
+    IrStep *s = cell_step("cell k(in, hidden) {\n input x[in]\n state s[hidden]\n param W[hidden, in], b[hidden]\n"
+                          " s' = tanh(W @ x + s)\n o = sigmoid(b)\n output o\n}\n"
+                          "model m { input x : seq vector(3)\n target y : seq vector(2)\n h = k(x, hidden=2)\n"
+                          " loss mse(h, y) }\n", "k", 3, 2);
+    Inputs in = inputs_for(s);
+    int n1, n2;
+    double *g1 = gradients(grad_step(&fe.arena, s), &in, &n1);
+    IrAdjoint *adj = optimised_backward(s, all, 6);
+    ir_verify(adj->bwd, "the backward passes");
+    double *g2 = gradients(adj, &in, &n2);
+    assert_int_equal(n1, n2);
+    expect_same(g2, g1, n1);
+}
+
 static void test_fuse_elem_keeps_results_unfused(void **state) {
     (void)state;
     IrStep *s = prelude_step("gru", 3, 2);
@@ -404,6 +424,7 @@ int main(void) {
         cmocka_unit_test_teardown(test_hoist_moves_input_projections_before_the_loop, free_frontends),
         cmocka_unit_test_teardown(test_backward_passes_keep_every_gradient, free_frontends),
         cmocka_unit_test_teardown(test_sink_moves_parameter_gradients_after_the_loop, free_frontends),
+        cmocka_unit_test_teardown(test_sink_keeps_what_the_loop_reads, free_frontends),
         cmocka_unit_test_teardown(test_fuse_elem_keeps_results_unfused, free_frontends),
         cmocka_unit_test_teardown(test_memplan_reuses_dead_buffers_only, free_frontends),
     };
