@@ -54,6 +54,29 @@ char *arena_printf(Arena *a, const char *fmt, ...) {
     return p;
 }
 
+void text_append(Arena *a, ArenaText *t, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (t->len + (size_t)n + 1 > t->cap) { /* double: appending n bytes costs O(n) over all */
+        size_t cap = t->cap ? 2 * t->cap : 256;
+        while (cap < t->len + (size_t)n + 1)
+            cap *= 2;
+        char *s = arena_alloc(a, cap);
+        if (t->len)
+            memcpy(s, t->s, t->len);
+        t->s = s;
+        t->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(t->s + t->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    t->len += (size_t)n;
+}
+
+const char *text_of(const ArenaText *t) { return t->len ? t->s : ""; }
+
 void arena_free(Arena *a) {
     ArenaBlock *b = a->head;
     while (b) {

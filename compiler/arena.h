@@ -15,6 +15,14 @@ char *arena_strdup(Arena *a, const char *s);
 char *arena_printf(Arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void arena_free(Arena *a);
+/* Text built by appending, in time linear in its length. */
+typedef struct ArenaText {
+    char *s;
+    size_t len, cap;
+} ArenaText;
+void text_append(Arena *a, ArenaText *t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The text so far ("" when nothing was appended). */
+const char *text_of(const ArenaText *t);
 
 /* A growable array of pointers whose storage lives in an arena. */
 typedef struct PtrVec {

@@ -108,12 +108,12 @@ static Onnx__NodeProto *cell(Exporter *x, const IrLayer *l, const char *out) {
     for (int i = 0; i < n; i++) {
         in[i] = zeros(x, arena_printf(x->a, "%s/init/%s", prefix, s->state_names[i]), s->state_size[i]);
         outs[i] = arena_printf(x->a, "%s/last/%s", prefix, s->state_names[i]);
-        body_outs[i] = arena_printf(x->a, "%s/out/%s", prefix, s->state_names[i]);
+        body_outs[i] = arena_printf(x->a, "%s/next/%s", prefix, s->state_names[i]);
     }
     in[n] = x->value[l->in];
     outs[n] = out;
     Onnx__NodeProto *scan = ow_node_outs(x->g, "Scan", n + 1, in, n + 1, outs);
-    ow_attr_graph(x->g, scan, "body", onnx_step_body(x->a, x->p, l, prefix, body_outs, arena_printf(x->a, "%s/out", prefix)));
+    ow_attr_graph(x->g, scan, "body", onnx_step_body(x->a, x->p, l, prefix, body_outs, arena_printf(x->a, "%s/output", prefix)));
     ow_attr_int(x->g, scan, "num_scan_inputs", 1);
     ow_attr_ints(x->g, scan, "scan_input_axes", 1, (int64_t[]){1});
     ow_attr_ints(x->g, scan, "scan_output_axes", 1, (int64_t[]){1});

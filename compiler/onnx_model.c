@@ -35,7 +35,9 @@ typedef enum { V_CONST, V_SHAPE, V_ZEROS, V_SEQ, V_VEC, V_STATE, V_REVERSE } VKi
 typedef struct ScanLayer {        /* a Scan read as a cell layer */
     OnnxScan cell;                /* its body (a reverse Scan's parameters copied into the arena) */
     const char *input;            /* the rnnc value it reads */
+    const char *output;           /* the ONNX value of its sequence output */
     int layer;                    /* its layer, or -1 for a reverse Scan (no layer of its own) */
+    bool joined;                  /* a reverse Scan: made one layer with its forward twin */
 } ScanLayer;
 
 typedef struct Val {
@@ -59,7 +61,7 @@ typedef struct Walk {
     StrMap names;                 /* layer names taken */
     StrMap uses;                  /* value name -> how many node inputs and graph outputs read it (intptr_t) */
     float **bias;                 /* per layer: a linear's bias data, or NULL */
-    const char *cells;
+    ArenaText cells;              /* the user cells' source */
     int ncells;
     char *err;
     size_t err_len;
@@ -207,6 +209,7 @@ static Val *like(Walk *k, const Val *from, const char *layer, int64_t f) {
     v->width = f;
     v->token = false;
     v->linear = -1;
+    v->scan = NULL;
     return v;
 }
 
@@ -256,7 +259,7 @@ static int recurrent(Walk *k, const Onnx__NodeProto *n) {
         k->m->lengths = c.lengths;
     }
     if (c.cell_source)
-        k->cells = arena_printf(k->a, "%s%s\n", k->cells, c.cell_source);
+        text_append(k->a, &k->cells, "%s\n", c.cell_source);
     add_layer(k, name, c.layer_call, origin(k, n));
     Val *y = val(k, V_SEQ);
     y->layer = name;
@@ -578,6 +581,7 @@ static int scan(Walk *k, const Onnx__NodeProto *n) {
                                        (long long)sl->cell.in, (long long)x->width));
     }
     sl->input = x->layer;
+    sl->output = n->output[n->n_output - 1];
     Val *y = val(k, dir ? V_REVERSE : V_SEQ);
     strcpy(y->axes, x->axes);
     y->width = sl->cell.out;
@@ -591,7 +595,7 @@ static int scan(Walk *k, const Onnx__NodeProto *n) {
     for (int i = 2; strmap_get(&k->names, cell); i++)
         cell = arena_printf(k->a, "%s_cell%d", name, i);
     strmap_put(k->a, &k->names, cell, (void *)cell);
-    k->cells = arena_printf(k->a, "%s%s\n", k->cells, cell_source(k, n, cell, &sl->cell));
+    text_append(k->a, &k->cells, "%s\n", cell_source(k, n, cell, &sl->cell));
     scan_weights(k, name, &sl->cell, false);
     sl->layer = add_layer(k, name, arena_printf(k->a, "%s(%s)", cell, x->layer), origin(k, n));
     y->layer = name;
@@ -604,12 +608,13 @@ static int bidirectional(Walk *k, const Onnx__NodeProto *n, Val *f, Val *r) {
     int64_t axis = onnx_attr_int(n, "axis", 0);
     const char *forward = n->input[0];
     if (n->n_input != 2 || !f->scan || f->scan->layer < 0 || !r || r->kind != V_REVERSE || strcmp(f->axes, r->axes) ||
-        (axis != -1 && axis != 2))
+        (axis != -1 && axis != 2) || strcmp(n->input[0], f->scan->output) || strcmp(n->input[1], r->scan->output))
         return fail(k, n, "joins other than a forward Scan's output and a reverse Scan's, along their features");
     if (strcmp(f->scan->input, r->scan->input) || strcmp(f->scan->cell.body, r->scan->cell.body))
         return fail(k, n, "joins two Scans that read other sequences or run other steps (rnnc runs one cell both ways)");
-    if (uses_of(k, forward) != 1)
-        return fail(k, n, "joins a forward Scan's output that other nodes read too");
+    if (uses_of(k, forward) != 1 || uses_of(k, n->input[1]) != 1 || r->scan->joined)
+        return fail(k, n, "joins a forward or reverse Scan's output that other nodes read too");
+    r->scan->joined = true;
     OnnxLayer *l = &k->m->layers[f->scan->layer];
     OnnxScan *rev = &r->scan->cell;
     for (int i = 0; i < rev->nparams; i++) { /* out of the arena: the weights free their data */
@@ -713,7 +718,7 @@ static bool time_major(const Onnx__GraphProto *g, const char *name) {
 
 static int graph_input(Walk *k, const Onnx__ValueInfoProto *in) {
     const Onnx__TypeProto *t = in->type;
-    const Onnx__TypeProto__Tensor *tt = t ? t->tensor_type : NULL;
+    const Onnx__TypeProto__Tensor *tt = t && t->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ? t->tensor_type : NULL;
     int rank = tt && tt->shape ? (int)tt->shape->n_dim : -1;
     int32_t elem = tt ? tt->elem_type : 0;
     bool ids = elem == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 || elem == ONNX__TENSOR_PROTO__DATA_TYPE__INT32;
@@ -772,7 +777,7 @@ static int output(Walk *k) {
 
 int onnx_model(Arena *a, const Onnx__GraphProto *g, OnnxModel *m, OnnxWeights *w, char *err, size_t err_len) {
     memset(m, 0, sizeof *m);
-    Walk k = {.a = a, .g = g, .m = m, .w = w, .cells = "", .err = err, .err_len = err_len};
+    Walk k = {.a = a, .g = g, .m = m, .w = w, .err = err, .err_len = err_len};
     count_uses(&k);
     for (size_t i = 0; i < g->n_initializer; i++) {
         Val *c = val(&k, V_CONST);
@@ -793,6 +798,6 @@ int onnx_model(Arena *a, const Onnx__GraphProto *g, OnnxModel *m, OnnxWeights *w
         if (node(&k, n, last))
             return -1;
     }
-    m->cells = k.cells;
+    m->cells = text_of(&k.cells);
     return output(&k);
 }

@@ -31,7 +31,8 @@ typedef enum { T_VALUE, T_NUMBER, T_INTS, T_SHAPE, T_TENSOR } TermKind;
 typedef struct Term {
     TermKind kind;
     const char *text;             /* T_VALUE: its name in the cell; T_NUMBER: as written */
-    int64_t size;                 /* T_VALUE: elements */
+    int64_t size;                 /* T_VALUE: elements; T_SHAPE: its last dimension, -1 if unknown */
+    bool batched;                 /* T_VALUE: has the batch axis (depends on the input or a state) */
     int64_t rows, cols;           /* T_TENSOR: shape (cols 0: a vector) */
     const float *data;            /* T_TENSOR: the values (arena) */
     const char *param;            /* T_TENSOR: its parameter, once an equation reads it */
@@ -45,7 +46,7 @@ typedef struct Reader {
     StrMap terms;                 /* ONNX value name -> Term* */
     StrMap used;                  /* the cell's names taken */
     PtrVec params;                /* OnnxScanParam* in order */
-    const char *text;             /* the equations so far */
+    ArenaText text;               /* the equations so far */
     char *err;
     size_t err_len;
 } Reader;
@@ -107,7 +108,9 @@ static const char *base_name(Reader *r, const char *init) {
 static const char *param_name(Reader *r, const char *init) { return take_name(r, base_name(r, init), "p"); }
 
 static void equation(Reader *r, const char *fmt, const char *a, const char *b) {
-    r->text = arena_printf(r->a, "%s    %s\n", r->text, arena_printf(r->a, fmt, a, b));
+    text_append(r->a, &r->text, "    ");
+    text_append(r->a, &r->text, fmt, a, b);
+    text_append(r->a, &r->text, "\n");
 }
 
 /* ---- terms from tensors ----------------------------------------------------- */
@@ -202,7 +205,8 @@ static int64_t width(const Term *t) { return t->kind == T_VALUE ? t->size : t->k
 /* ---- nodes ----------------------------------------------------------------- */
 
 /* Give node n's output the value computed by expr (fmt with a and b). */
-static int assign(Reader *r, const Onnx__NodeProto *n, int64_t size, const char *fmt, const char *a, const char *b) {
+static int assign(Reader *r, const Onnx__NodeProto *n, int64_t size, bool batched, const char *fmt, const char *a,
+                  const char *b) {
     if (n->n_output < 1 || !n->output[0] || !*n->output[0])
         return fail(r, n, "has no output");
     const char *second = strstr(fmt, "%s");
@@ -211,6 +215,7 @@ static int assign(Reader *r, const Onnx__NodeProto *n, int64_t size, const char 
     Term *t = term(r, T_VALUE);
     t->text = take_name(r, last_part(n->output[0]), "v");
     t->size = size;
+    t->batched = batched;
     equation(r, arena_printf(r->a, "%s = %s", t->text, fmt), a, b);
     strmap_put(r->a, &r->terms, n->output[0], t);
     return 0;
@@ -235,54 +240,86 @@ const char *onnx_cell_function(const Onnx__NodeProto *n) {
     return NULL;
 }
 
-static int arithmetic(Reader *r, const Onnx__NodeProto *n, Term *a, Term *b) {
-    static const char *const ops[][2] = {{"Add", "%s + %s"}, {"Sub", "%s - %s"}, {"Mul", "%s * %s"}, {"Div", "%s / %s"}};
-    if (!strcmp(n->op_type, "Neg"))
-        return assign(r, n, width(a), "-%s", use(r, a), NULL);
-    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
-        if (!strcmp(n->op_type, ops[i][0])) {
-            if (!b)
-                return fail(r, n, "has one operand");
-            if (a->kind == T_NUMBER && b->kind == T_NUMBER)
-                return fail(r, n, "computes with numbers only");
-            int64_t w = width(a) > width(b) ? width(a) : width(b);
-            return assign(r, n, w, ops[i][1], use(r, a), use(r, b));
-        }
-    const char *f = onnx_cell_function(n);
-    if (!f)
-        return fail(r, n, "is an operator rnnc does not read in a cell (or has other attributes than rnnc's function)");
-    if (n->n_input == 1)
-        return assign(r, n, width(a), arena_printf(r->a, "%s(%%s)", f), use(r, a), NULL);
-    int64_t w = width(a) > width(b) ? width(a) : width(b);
-    return assign(r, n, w, arena_printf(r->a, "%s(%%s, %%s)", f), use(r, a), use(r, b));
+static bool batched(const Term *t) { return t && t->kind == T_VALUE && t->batched; }
+
+/* An elementwise operand: a value, a number, or a constant vector (not a matrix). */
+static bool elementwise_operand(const Term *t) {
+    return t && (t->kind == T_VALUE || t->kind == T_NUMBER || (t->kind == T_TENSOR && !t->cols));
 }
 
-/* Gemm(v, W, transB=1) or MatMul(W, v): W @ v. */
+/* The width of a elementwise op on a and b: the same for both, or one is a
+ * number; -1 when they do not fit (ONNX would broadcast, the language does not). */
+static int64_t common_width(const Term *a, const Term *b) {
+    if (!b || b->kind == T_NUMBER)
+        return width(a);
+    if (a->kind == T_NUMBER || width(a) == width(b))
+        return width(b);
+    return -1;
+}
+
+static int arithmetic(Reader *r, const Onnx__NodeProto *n, Term *a, Term *b) {
+    static const char *const ops[][2] = {{"Add", "%s + %s"}, {"Sub", "%s - %s"}, {"Mul", "%s * %s"}, {"Div", "%s / %s"}};
+    const char *fmt = NULL;
+    if (!strcmp(n->op_type, "Neg") && n->n_input == 1)
+        fmt = "-%s";
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
+        if (!strcmp(n->op_type, ops[i][0]) && n->n_input == 2)
+            fmt = ops[i][1];
+    const char *f = fmt ? NULL : onnx_cell_function(n);
+    if (!fmt && !f)
+        return fail(r, n, "is an operator rnnc does not read in a cell (or has other attributes or operands than rnnc's function)");
+    bool two = n->n_input == 2;
+    if (!elementwise_operand(a) || (two && !elementwise_operand(b)))
+        return fail(r, n, "computes with other than vectors and numbers");
+    if (a->kind == T_NUMBER && (!two || b->kind == T_NUMBER))
+        return fail(r, n, "computes with numbers only");
+    int64_t w = common_width(a, two ? b : NULL);
+    if (w < 0)
+        return fail(r, n, arena_printf(r->a, "combines vectors of %lld and %lld elements", (long long)width(a),
+                                       (long long)width(b)));
+    if (!fmt)
+        fmt = arena_printf(r->a, two ? "%s(%%s, %%s)" : "%s(%%s)", f);
+    return assign(r, n, w, batched(a) || batched(b), fmt, use(r, a), two ? use(r, b) : NULL);
+}
+
+/* Gemm(v, W, transB=1) over the batch's rows, or MatMul(W, v) of a vector
+ * without a batch axis: W @ v. */
 static int product(Reader *r, const Onnx__NodeProto *n, Term *a, Term *b) {
     bool gemm = !strcmp(n->op_type, "Gemm");
     Term *W = gemm ? b : a, *v = gemm ? a : b;
     if (gemm && (onnx_attr_int(n, "transA", 0) || !onnx_attr_int(n, "transB", 0) || n->n_input > 2 ||
                  onnx_attr_float(n, "alpha", 1) != 1 || onnx_attr_float(n, "beta", 1) != 1))
         return fail(r, n, "is not x W^T (transB 1, no transA, alpha or beta, no C)");
-    if (!W || W->kind != T_TENSOR || !W->cols || !v || v->kind != T_VALUE)
-        return fail(r, n, gemm ? "multiplies other than a value by a constant matrix W^T" : "multiplies other than a constant matrix by a value");
-    if (v->size != W->cols)
-        return fail(r, n, arena_printf(r->a, "multiplies a matrix of %lld columns by a value of %lld", (long long)W->cols, (long long)v->size));
-    return assign(r, n, W->rows, "%s @ %s", use(r, W), use(r, v));
+    if (n->n_input != 2 || !W || W->kind != T_TENSOR || !W->cols || !v ||
+        !(v->kind == T_VALUE || (v->kind == T_TENSOR && !v->cols)))
+        return fail(r, n, gemm ? "multiplies other than a value by a constant matrix W^T"
+                               : "multiplies other than a constant matrix by a vector");
+    if (gemm != batched(v))
+        return fail(r, n, gemm ? "multiplies a vector without a batch axis (Gemm needs rows)"
+                               : "multiplies a value with a batch axis from the left (W @ x is Gemm(x, W, transB=1))");
+    if (width(v) != W->cols)
+        return fail(r, n, arena_printf(r->a, "multiplies a matrix of %lld columns by a vector of %lld", (long long)W->cols,
+                                       (long long)width(v)));
+    return assign(r, n, W->rows, batched(v), "%s @ %s", use(r, W), use(r, v));
 }
 
 static int slice(Reader *r, const Onnx__NodeProto *n, Term *a) {
     Term *s = operand(r, n, 1), *e = operand(r, n, 2), *ax = operand(r, n, 3), *st = operand(r, n, 4);
-    if (a->kind == T_SHAPE || a->kind == T_INTS)
-        return alias(r, n, term(r, T_SHAPE)), 0;
+    if (a->kind == T_SHAPE || a->kind == T_INTS) {
+        Term *shape = term(r, T_SHAPE);
+        shape->size = -1;
+        return alias(r, n, shape), 0;
+    }
     bool last_axis = ax && ax->kind == T_INTS && ax->nints == 1 && (ax->ints[0] == -1 || ax->ints[0] == 1);
     if (!s || !e || s->kind != T_INTS || e->kind != T_INTS || s->nints != 1 || e->nints != 1 || !last_axis ||
-        (st && (st->kind != T_INTS || st->nints != 1 || st->ints[0] != 1)) || (a->kind != T_VALUE && a->kind != T_TENSOR))
+        (st && (st->kind != T_INTS || st->nints != 1 || st->ints[0] != 1)) ||
+        !(a->kind == T_VALUE || (a->kind == T_TENSOR && !a->cols)))
         return fail(r, n, "is not a slice of a vector's elements with constant bounds");
     int64_t size = width(a), lo = s->ints[0], hi = e->ints[0] > size ? size : e->ints[0];
     if (lo < 0 || lo >= hi)
         return fail(r, n, "has bounds outside its vector");
-    return assign(r, n, hi - lo, arena_printf(r->a, "%%s[%lld:%lld]", (long long)lo, (long long)hi), use(r, a), NULL);
+    return assign(r, n, hi - lo, batched(a), arena_printf(r->a, "%%s[%lld:%lld]", (long long)lo, (long long)hi),
+                  use(r, a), NULL);
 }
 
 /* Concat along the rows of constant matrices: one matrix. */
@@ -294,6 +331,8 @@ static int concat_rows(Reader *r, const Onnx__NodeProto *n) {
             return fail(r, n, "joins along the rows other than constant matrices of the same width");
         m->cols = t->cols;
         m->rows += t->rows;
+        if (m->rows * m->cols > ONNX_MAX_TENSOR_ELEMS)
+            return fail(r, n, "joins matrices into one of more elements than rnnc reads");
     }
     float *data = arena_alloc(r->a, sizeof(float) * (size_t)(m->rows * m->cols + 1));
     for (size_t i = 0, at = 0; i < n->n_input; i++) {
@@ -302,11 +341,19 @@ static int concat_rows(Reader *r, const Onnx__NodeProto *n) {
         at += (size_t)(t->rows * t->cols);
     }
     m->data = data;
-    m->text = "."; /* named after its parts: Wf_Wh */
+    ArenaText name = {0}; /* named after its parts: Wf_Wh */
     for (size_t i = 0; i < n->n_input; i++)
-        m->text = arena_printf(r->a, "%s%s%s", m->text, i ? "_" : "", base_name(r, operand(r, n, i)->text));
+        text_append(r->a, &name, "%s%s", i ? "_" : ".", base_name(r, operand(r, n, i)->text));
+    m->text = text_of(&name);
     alias(r, n, m);
     return 0;
+}
+
+/* A shape: a Concat of shapes and integers, its last dimension known when the last operand is a constant. */
+static int shape_concat(Reader *r, const Onnx__NodeProto *n) {
+    Term *shape = term(r, T_SHAPE), *last = operand(r, n, n->n_input - 1);
+    shape->size = last && last->kind == T_INTS && last->nints ? last->ints[last->nints - 1] : -1;
+    return alias(r, n, shape), 0;
 }
 
 static int concat(Reader *r, const Onnx__NodeProto *n) {
@@ -315,21 +362,40 @@ static int concat(Reader *r, const Onnx__NodeProto *n) {
     if (!first)
         return fail(r, n, "has no operand");
     if (first->kind == T_SHAPE || first->kind == T_INTS)
-        return alias(r, n, term(r, T_SHAPE)), 0;
+        return shape_concat(r, n);
     if (axis == 0 && first->kind == T_TENSOR && first->cols)
         return concat_rows(r, n);
     if (axis != -1 && axis != 1)
         return fail(r, n, "joins other than vectors end to end");
-    const char *args = "";
+    ArenaText args = {0};
     int64_t size = 0;
+    bool any = false;
     for (size_t i = 0; i < n->n_input; i++) {
         Term *t = operand(r, n, i);
-        if (!t || (t->kind != T_VALUE && t->kind != T_TENSOR) || (t->kind == T_TENSOR && t->cols))
+        if (!t || !(t->kind == T_VALUE || (t->kind == T_TENSOR && !t->cols)))
             return fail(r, n, "joins other than vectors");
-        args = arena_printf(r->a, "%s%s%s", args, i ? ", " : "", use(r, t));
+        const char *name = use(r, t);
+        if (!name)
+            return fail(r, n, "reads a value rnnc cannot hold");
+        text_append(r->a, &args, "%s%s", i ? ", " : "", name);
         size += width(t);
+        any |= batched(t);
+        if (size > ONNX_MAX_TENSOR_ELEMS)
+            return fail(r, n, "joins vectors into one of more elements than rnnc reads");
     }
-    return assign(r, n, size, "concat(%s)", args, NULL);
+    return assign(r, n, size, any, "concat(%s)", text_of(&args), NULL);
+}
+
+/* Expand of a vector without a batch axis (or a number) to [batch, size]
+ * of the same size: the value itself, which the language broadcasts. */
+static int expand(Reader *r, const Onnx__NodeProto *n, Term *a, Term *shape) {
+    int64_t last = !shape ? -1 : shape->kind == T_SHAPE ? shape->size
+                                : shape->kind == T_INTS && shape->nints == 2 ? shape->ints[1] : -1;
+    if (batched(a) || !elementwise_operand(a) || last < 1 || (a->kind != T_NUMBER && last != width(a)))
+        return fail(r, n, "expands other than a vector to the batch's rows of its own size");
+    if (a->kind == T_NUMBER)
+        return fail(r, n, "expands a number into a vector (rnnc's cells have no vector of one number)");
+    return alias(r, n, a), 0;
 }
 
 static int node(Reader *r, const Onnx__NodeProto *n) {
@@ -349,12 +415,15 @@ static int node(Reader *r, const Onnx__NodeProto *n) {
     Term *a = operand(r, n, 0), *b = operand(r, n, 1);
     if (!a)
         return fail(r, n, "has no operand");
-    if (!strcmp(op, "Shape"))
-        return alias(r, n, term(r, T_SHAPE)), 0;
+    if (!strcmp(op, "Shape")) {
+        Term *shape = term(r, T_SHAPE);
+        shape->size = -1;
+        return alias(r, n, shape), 0;
+    }
     if (!strcmp(op, "Identity"))
         return alias(r, n, a), 0;
     if (!strcmp(op, "Expand")) /* to [batch, size]: the language broadcasts */
-        return b && (b->kind == T_SHAPE || b->kind == T_INTS) ? (alias(r, n, a), 0) : fail(r, n, "expands to other than a shape");
+        return expand(r, n, a, b);
     if (!strcmp(op, "Slice"))
         return slice(r, n, a);
     if (!strcmp(op, "Concat"))
@@ -370,7 +439,8 @@ static int node(Reader *r, const Onnx__NodeProto *n) {
 
 /* The size of a body input or output: [batch, size], size fixed. */
 static int64_t declared_size(const Onnx__ValueInfoProto *v) {
-    const Onnx__TypeProto__Tensor *t = v && v->type ? v->type->tensor_type : NULL;
+    const Onnx__TypeProto__Tensor *t =
+        v && v->type && v->type->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ? v->type->tensor_type : NULL;
     if (!t || !t->shape || t->shape->n_dim != 2 || t->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
         return -1;
     const Onnx__TensorShapeProto__Dimension *d = t->shape->dim[1];
@@ -393,6 +463,7 @@ static int declarations(Reader *r, int nstates, const char **state_names, const 
                                               onnx_printable(r->a, b->input[i]->name)));
         Term *t = term(r, T_VALUE);
         t->size = size;
+        t->batched = true;
         if (i < nstates) {
             t->text = state_names[i] = take_name(r, last_part(b->input[i]->name), "s");
             states = arena_printf(r->a, "%s%s%s[%lld]", states, i ? ", " : "", t->text, (long long)size);
@@ -411,6 +482,12 @@ static int outputs(Reader *r, int nstates, const char **state_names, OnnxScan *o
     const Onnx__GraphProto *b = r->body;
     for (int i = 0; i <= nstates; i++) {
         Term *t = b->output[i]->name ? strmap_get(&r->terms, b->output[i]->name) : NULL;
+        if (t && t->kind == T_TENSOR && !t->cols) { /* a parameter vector as it is */
+            Term *v = term(r, T_VALUE);
+            v->text = use(r, t);
+            v->size = t->rows;
+            t = v->text ? v : NULL;
+        }
         if (!t || t->kind != T_VALUE)
             return body_error(r, arena_printf(r->a, "output '%s' is not a vector the step computes",
                                               onnx_printable(r->a, b->output[i]->name)));
@@ -431,7 +508,7 @@ int onnx_scan_body(Arena *a, const Onnx__GraphProto *g, const Onnx__NodeProto *n
                    size_t err_len) {
     memset(out, 0, sizeof *out);
     const Onnx__AttributeProto *body = onnx_attr(n, "body");
-    Reader r = {.a = a, .g = g, .body = body ? body->g : NULL, .text = "", .err = err, .err_len = err_len};
+    Reader r = {.a = a, .g = g, .body = body ? body->g : NULL, .err = err, .err_len = err_len};
     if (!r.body)
         return onnx_errorf(err, err_len, "has no body graph");
     int nstates = (int)n->n_input - 1;
@@ -446,14 +523,17 @@ int onnx_scan_body(Arena *a, const Onnx__GraphProto *g, const Onnx__NodeProto *n
             goto failed;
     if (outputs(&r, nstates, state_names, out))
         goto failed;
-    const char *params = "";
+    ArenaText cell = {0};
+    text_append(a, &cell, "%s", decl);
     for (int i = 0; i < r.params.len; i++) {
         const OnnxScanParam *p = r.params.items[i];
-        params = p->cols ? arena_printf(a, "%s%s%s[%lld, %lld]", params, i ? ", " : "", p->name, (long long)p->rows, (long long)p->cols)
-                         : arena_printf(a, "%s%s%s[%lld]", params, i ? ", " : "", p->name, (long long)p->rows);
+        text_append(a, &cell, "%s%s[%lld", i ? ", " : "    param ", p->name, (long long)p->rows);
+        if (p->cols)
+            text_append(a, &cell, ", %lld", (long long)p->cols);
+        text_append(a, &cell, "]");
     }
-    out->body = arena_printf(a, "%s%s%s%s", decl, *params ? "    param " : "", params, *params ? "\n" : "");
-    out->body = arena_printf(a, "%s%s", out->body, r.text);
+    text_append(a, &cell, "%s%s", r.params.len ? "\n" : "", text_of(&r.text));
+    out->body = text_of(&cell);
     out->nstates = nstates;
     out->nparams = r.params.len;
     out->params = arena_alloc(a, sizeof(OnnxScanParam) * (size_t)(r.params.len + 1));

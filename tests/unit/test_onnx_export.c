@@ -79,8 +79,8 @@ static void test_a_step_becomes_a_scan_body_and_back(void **state) {
     (void)state;
     IrProgram *p = program();
     const IrLayer *l = &p->layers[0];
-    const char *outs[] = {"L/out/h"};
-    Onnx__GraphProto *body = onnx_step_body(&fe.arena, p, l, "L", outs, "L/out");
+    const char *outs[] = {"L/next/h"};
+    Onnx__GraphProto *body = onnx_step_body(&fe.arena, p, l, "L", outs, "L/output");
     assert_string_equal(op_types(body), "Gemm Gemm Add Add Constant Constant Constant Slice HardSigmoid Mul Constant "
                                         "Sub Constant Constant Constant Slice Tanh Mul Add Identity Identity");
     assert_string_equal(body->input[0]->name, "L/in/h");
