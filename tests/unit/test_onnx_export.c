@@ -234,7 +234,8 @@ static const char *operator_of(const char *source, int level) {
     opt_program(&fe.arena, p, level, false, NULL);
     const OnnxCellOp *op = onnx_cell_op(p->layers[0].step, level);
     OwGraph *g = ow_graph(&fe.arena, "m");
-    const char *name = "Scan";
+    static char name[16]; /* outlives the front end's arena */
+    snprintf(name, sizeof name, "Scan");
     if (op) { /* the operator's node, on zero weights */
         rt_tensor t[4] = {0};
         for (int i = 0; i < 4; i++) {
@@ -245,7 +246,7 @@ static const char *operator_of(const char *source, int level) {
         }
         rt_safetensors st = {.tensors = t, .ntensors = 4};
         const IrLayer *dir[1] = {&p->layers[0]};
-        name = arena_strdup(&fe.arena, onnx_cell_op_node(g, op, p, dir, 1, &st, "x", "h", "L")->op_type);
+        snprintf(name, sizeof name, "%s", onnx_cell_op_node(g, op, p, dir, 1, &st, "x", "h", "L")->op_type);
     }
     frontend_free(&fe);
     return name;
