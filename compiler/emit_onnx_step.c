@@ -10,10 +10,11 @@
  * initializer by name and broadcast, a constant is a scalar; where a
  * value without a batch axis must have one (a Concat operand, an output)
  * it is expanded to [batch, size]. Every name starts with the layer's
- * prefix P: P/in/NAME for the states, P/input for the step's input, P/NAME_k or P/tk for node k, and
- * for what an ONNX node needs besides (constants, shapes) the name it
- * serves followed by /what; so no two Scan bodies, nor the main graph,
- * define the same name. */
+ * prefix P: P/in/STATE and P/input for the inputs, P/NAME_k or P/tk for
+ * node k, P/next/STATE and P/output for the outputs (named by the
+ * caller), and for what an ONNX node needs besides (constants, shapes)
+ * the name it serves followed by /what; so no two Scan bodies, nor the
+ * main graph, define the same name. */
 #include "emit_onnx.h"
 #include "onnx_write.h"
 #include "util.h"
