@@ -172,26 +172,30 @@ static void join_parts(Exporter *x, int li, const IrLayer *l, const char *part) 
     ow_attr_int(x->g, ow_node(x->g, "Concat", x->value[l->out], n, in), "axis", -1);
 }
 
+/* Cell layer li as ONNX's operator: with its reverse twin, the whole value at once. */
+static void cell_operator(Exporter *x, int li, const IrLayer *l) {
+    if (x->twin[li] == -2) /* written with its forward direction */
+        return;
+    const IrLayer *dirs[2] = {l, x->twin[li] >= 0 ? &x->p->layers[x->twin[li]] : NULL};
+    int ndirs = dirs[1] ? 2 : 1;
+    const char *out = ndirs == 2 ? value_name(x, l->out) : layer_output(x, li, l);
+    Onnx__NodeProto *node = onnx_cell_op_node(x->g, x->cell_op[li], x->p, dirs, ndirs, x->st, x->value[l->in], out,
+                                              identifier(x->a, l->label));
+    node->name = node_name(x, l, node->op_type);
+    if (ndirs == 2)
+        x->value[l->out] = out;
+    else
+        join_parts(x, li, l, out);
+}
+
 static void layer(Exporter *x, int li) {
     const IrLayer *l = &x->p->layers[li];
-    const char *out = layer_output(x, li, l), *in = x->value[l->in];
-    Onnx__NodeProto *node = NULL;
     if (l->kind == IRL_CELL && x->cell_op[li]) {
-        if (x->twin[li] == -2) /* written with its forward direction */
-            return;
-        const IrLayer *dirs[2] = {l, x->twin[li] >= 0 ? &x->p->layers[x->twin[li]] : NULL};
-        int ndirs = dirs[1] ? 2 : 1;
-        if (ndirs == 2)
-            out = value_name(x, l->out);
-        node = onnx_cell_op_node(x->g, x->cell_op[li], x->p, dirs, ndirs, x->st, in, out, identifier(x->a, l->label));
-        node->name = node_name(x, l, node->op_type);
-        if (ndirs == 2) {
-            x->value[l->out] = out;
-            return;
-        }
-        join_parts(x, li, l, out);
+        cell_operator(x, li, l);
         return;
     }
+    const char *out = layer_output(x, li, l), *in = x->value[l->in];
+    Onnx__NodeProto *node = NULL;
     switch (l->kind) {
     case IRL_EMBED:
         node = ow_node(x->g, "Gather", out, 2, (const char *[]){x->p->params[l->params[0]].name, in});
