@@ -11,7 +11,12 @@
  *      object, each at -O0 and -O3 - and run on the same weights and data:
  *      forward outputs and every parameter gradient must agree within the
  *      numerics bound (docs/programs.md) between all four (where a cell's values overflow float:
- *      non-finite in the same places, in the same way).
+ *      non-finite in the same places, in the same way);
+ *   3. exported with emit --target onnx (its weights the seed's; at -O3 for
+ *      even seeds, -O0 for odd ones), the file read back by rnnc import,
+ *      and the imported model built (LLVM, at the same level):
+ *      its forward, on sequences without lengths, must agree with the
+ *      original's within the bound.
  *   random_cells FIRST COUNT [DIR]
  * checks the cells of seeds FIRST..FIRST+COUNT-1 (DIR: where the C goes,
  * default /tmp); a mismatch prints the seed, what differed and the source.
@@ -19,10 +24,13 @@
  * build/include for the generated C). */
 #include "emit_c.h"
 #include "emit_llvm.h"
+#include "emit_onnx.h"
+#include "onnx_import.h"
 #include "gen_cell.h"
 #include "passes.h"
 #include "step_check.h"
 #include "rt_driver.h"
+#include "rt_internal.h"
 #include <dlfcn.h>
 #include <math.h>
 #include <stdarg.h>
@@ -44,7 +52,8 @@ void (*const runtime_used[])(void) = {(void (*)(void))rt_gemm_nt, (void (*)(void
 
 static const char *build_dir = "/tmp";
 static int failures;
-static double worst_step, worst_build; /* the largest differences seen, for the summary */
+static double worst_step, worst_build, worst_onnx; /* the largest differences seen, for the summary */
+static int onnx_compared;                            /* exports read back and run */
 
 static void report(uint64_t seed, const char *source, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void report(uint64_t seed, const char *source, const char *fmt, ...) {
@@ -89,11 +98,14 @@ typedef struct Result {
 } Result;
 
 /* Build source's model at -O level through LLVM (llvm) or C; NULL on failure. */
-static const rt_model *build(const char *source, bool llvm, int level, Frontend *fe, LlvmJit **jit, void **so) {
+static const rt_model *build_ir(const char *source, bool llvm, int level, Frontend *fe, LlvmJit **jit, void **so,
+                                IrProgram **program) {
     if (!frontend_run(fe, "model.rnn", source, strlen(source)))
         return NULL;
     IrProgram *ir = ir_lower(&fe->arena, fe->sema.model_list.items[0]);
     opt_program(&fe->arena, ir, level, false, NULL);
+    if (program)
+        *program = ir;
     if (llvm)
         return llvm_jit_model(jit, &fe->arena, ir, level);
     char c_path[512], so_path[512], cmd[2048];
@@ -112,6 +124,10 @@ static const rt_model *build(const char *source, bool llvm, int level, Frontend 
     *so = dlopen(so_path, RTLD_NOW | RTLD_LOCAL);
     unlink(so_path);
     return *so ? dlsym(*so, "rnn_model") : NULL;
+}
+
+static const rt_model *build(const char *source, bool llvm, int level, Frontend *fe, LlvmJit **jit, void **so) {
+    return build_ir(source, llvm, level, fe, jit, so, NULL);
 }
 
 /* Padding as the data reader leaves it: inputs 0, targets 0 or -100. */
@@ -194,6 +210,100 @@ static double over_bound(const float *got, const float *want, int64_t n, bool *n
     return diff / (1e-4 * ref + 1e-5);
 }
 
+/* The seed's input for m: B x T vectors in [-1, 1). */
+static float *random_input(const rt_model *m, uint64_t seed) {
+    GenRng g = {seed};
+    float *x = rt_alloc_floats((size_t)(B * T * m->input.size));
+    for (int64_t i = 0; i < B * T * m->input.size; i++)
+        x[i] = (float)((double)(gen_next(&g) >> 11) * 0x1.0p-52 - 1);
+    return x;
+}
+
+/* m's forward on x with the weights in path (or the seed's): its outputs, or NULL. */
+static float *forward_of(const rt_model *m, const char *path, uint64_t seed, float *x, int64_t *n) {
+    rt_params p;
+    rt_error err;
+    if (path ? rt_params_load(m, path, &p, &err) : rt_params_init(m, seed, &p, &err))
+        return NULL;
+    rt_data data = {.B = B, .T = T, .width = m->input.size, .floats = x};
+    *n = B * (m->output.seq ? T : 1) * m->output.size;
+    float *out = malloc(sizeof(float) * (size_t)*n);
+    if (rt_run_forward(m, &p, &data, out, &err)) {
+        free(out);
+        out = NULL;
+    }
+    rt_params_free(&p);
+    return out;
+}
+
+/* A whole file as text (malloc'd), or NULL. */
+static char *read_text(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, len = 0;
+    char *text = malloc(cap);
+    for (size_t got; text && (got = fread(text + len, 1, cap - len - 1, f)) > 0;) {
+        len += got;
+        if (cap - len < 2)
+            text = realloc(text, cap *= 2);
+    }
+    fclose(f);
+    if (text)
+        text[len] = 0;
+    return text;
+}
+
+/* Step 3: emit --target onnx, rnnc import, build; forward against the original's. */
+static void onnx_round_trip(uint64_t seed, const char *source) {
+    char weights[512], model[512], back[512], back_weights[512];
+    snprintf(weights, sizeof weights, "%s/random_cell_%d.safetensors", build_dir, (int)getpid());
+    snprintf(model, sizeof model, "%s/random_cell_%d.onnx", build_dir, (int)getpid());
+    snprintf(back, sizeof back, "%s/random_cell_%d_back.rnn", build_dir, (int)getpid());
+    snprintf(back_weights, sizeof back_weights, "%s/random_cell_%d_back.safetensors", build_dir, (int)getpid());
+    Frontend fe, fe_back;
+    LlvmJit *jit = NULL, *jit_back = NULL;
+    IrProgram *ir = NULL;
+    int level = seed % 2 ? 0 : 3; /* the export of the optimised step, and of the step as lowered */
+    const rt_model *m = build_ir(source, true, level, &fe, &jit, NULL, &ir), *m_back = NULL;
+    rt_params p;
+    rt_error err;
+    char *text = NULL;
+    float *x = m ? random_input(m, seed) : NULL, *want = NULL, *got = NULL;
+    int64_t n = 0, n_back = 0;
+    if (!m || rt_params_init(m, seed, &p, &err))
+        report(seed, source, "onnx: the model does not build");
+    else if (rt_params_save(m, &p, weights, &err) || (rt_params_free(&p), 0))
+        report(seed, source, "onnx: the weights cannot be written: %s", err.msg);
+    else if (onnx_emit(&fe.arena, ir, level, weights, model))
+        report(seed, source, "onnx: emit --target onnx fails");
+    else if (onnx_import(&fe.arena, &(ImportOptions){model, back, back_weights, NULL}))
+        report(seed, source, "onnx: rnnc import of the export fails");
+    else if (!(text = read_text(back)) || !(m_back = build(text, true, level, &fe_back, &jit_back, NULL)))
+        report(seed, source, "onnx: the imported model does not build:\n%s", text ? text : "");
+    else if (!(want = forward_of(m, NULL, seed, x, &n)) || !(got = forward_of(m_back, back_weights, seed, x, &n_back)) ||
+             n != n_back)
+        report(seed, source, "onnx: the imported model does not run, or gives %lld outputs for %lld", (long long)n_back,
+               (long long)n);
+    else {
+        bool nonfinite = false;
+        double o = over_bound(got, want, n, &nonfinite);
+        worst_onnx = fmax(worst_onnx, o);
+        onnx_compared++;
+        if (!(o <= 1))
+            report(seed, source, "onnx: the imported export's forward differs (%.3g x the bound)", o);
+    }
+    if (m_back) {
+        llvm_jit_free(jit_back);
+        frontend_free(&fe_back);
+    }
+    if (jit)
+        llvm_jit_free(jit);
+    frontend_free(&fe);
+    free(text), free(x), free(want), free(got);
+    unlink(weights), unlink(model), unlink(back), unlink(back_weights);
+}
+
 static void model_builds(uint64_t seed, const char *source, bool lengths) {
     static const char *names[BUILDS] = {"llvm -O0", "llvm -O3", "c -O0", "c -O3"};
     Result res[BUILDS] = {{0}};
@@ -268,6 +378,7 @@ int main(int argc, char **argv) {
         char *source = model_source(seed, cell, &in, &k, &lengths);
         step_gradients(seed, cell, in, k);
         model_builds(seed, source, lengths);
+        onnx_round_trip(seed, source);
         free(source);
         free(cell);
         if ((seed - first + 1) % 100 == 0) {
@@ -276,9 +387,10 @@ int main(int argc, char **argv) {
         }
     }
     printf("random cells %llu..%llu: %llu checked, %d mismatches; largest step gradient error %.2g (relative, "
-           "bound 1e-6), largest difference between builds %.2g of the numerics bound (docs/programs.md); %d cells overflowed "
-           "float, the same way in all four builds\n",
+           "bound 1e-6), largest difference between builds %.2g of the numerics bound (docs/programs.md), and between "
+           "a model and its ONNX export read back %.2g (%d compared); %d cells overflowed float, the same way in all four "
+           "builds\n",
            (unsigned long long)first, (unsigned long long)(first + count - 1), (unsigned long long)count, failures,
-           worst_step, worst_build, overflowed);
+           worst_step, worst_build, worst_onnx, onnx_compared, overflowed);
     return failures != 0;
 }
