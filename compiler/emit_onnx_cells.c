@@ -14,6 +14,7 @@
  * R [dirs, gates*H, H], B [dirs, 2*gates*H]. */
 #include "emit_onnx.h"
 #include "frontend.h"
+#include "onnx_cells.h"
 #include "passes.h"
 #include "util.h"
 #include <stdio.h>
@@ -23,16 +24,15 @@
 struct OnnxCellOp {
     const char *call;   /* the prelude cell applied in the reference model */
     const char *op;     /* the ONNX operator */
-    int gates;          /* blocks of H rows in the weights */
-    int order[4];       /* ONNX's block k is the prelude's block order[k] */
+    int gates;          /* blocks of H rows in the weights (onnx_gate_order gives their order) */
     const char *activation; /* RNN: its activation, when not ONNX's default Tanh */
 };
 
 static const OnnxCellOp ops[] = {
-    {"lstm(x, hidden=%lld)", "LSTM", 4, {0, 3, 1, 2}, NULL},
-    {"gru(x, hidden=%lld)", "GRU", 3, {1, 0, 2}, NULL},
-    {"rnn(x, hidden=%lld, nonlinearity=tanh)", "RNN", 1, {0}, NULL},
-    {"rnn(x, hidden=%lld, nonlinearity=relu)", "RNN", 1, {0}, "Relu"},
+    {"lstm(x, hidden=%lld)", "LSTM", 4, NULL},
+    {"gru(x, hidden=%lld)", "GRU", 3, NULL},
+    {"rnn(x, hidden=%lld, nonlinearity=tanh)", "RNN", 1, NULL},
+    {"rnn(x, hidden=%lld, nonlinearity=relu)", "RNN", 1, "Relu"},
 };
 
 static bool nodes_equal(const IrNode *a, const IrNode *b) {
@@ -95,10 +95,12 @@ static const float *param(const IrProgram *p, const IrLayer *l, int j, const rt_
     return rt_st_find(st, p->params[l->params[j]].name)->data;
 }
 
-/* rows of width cols in op's block order, from src (gates*H rows), at dst. */
+/* src's gates*H rows of width cols at dst in ONNX's block order (the
+ * prelude's block b goes to block onnx_gate_order[b]); returns dst's end. */
 static float *reordered(const OnnxCellOp *op, const float *src, int64_t H, int64_t cols, float *dst) {
-    for (int k = 0; k < op->gates; k++)
-        memcpy(dst + (size_t)(k * H * cols), src + (size_t)(op->order[k] * H * cols), sizeof(float) * (size_t)(H * cols));
+    const int *order = onnx_gate_order(op->gates);
+    for (int b = 0; b < op->gates; b++)
+        memcpy(dst + (size_t)(order[b] * H * cols), src + (size_t)(b * H * cols), sizeof(float) * (size_t)(H * cols));
     return dst + (size_t)(op->gates * H * cols);
 }
 

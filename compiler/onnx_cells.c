@@ -223,10 +223,14 @@ static char *param_name(Arena *a, const char *layer, const char *param, int dir)
     return arena_printf(a, "%s.%s_l0%s", layer, param, dir ? "_reverse" : "");
 }
 
+const int *onnx_gate_order(int gates) {
+    static const int rnn[] = {0}, gru[] = {1, 0, 2}, lstm[] = {0, 2, 3, 1};
+    return gates == 1 ? rnn : gates == 3 ? gru : lstm;
+}
+
 /* Weights of direction dir for prelude cell: W, R, Wb, Rb in its order. */
 static void prelude_weights(Arena *a, const Node *d, const char *layer, int dir, OnnxWeights *w) {
-    static const int rnn[] = {0}, gru[] = {1, 0, 2}, lstm[] = {0, 2, 3, 1};
-    const int *order = d->op == OP_RNN ? rnn : d->op == OP_GRU ? gru : lstm;
+    const int *order = onnx_gate_order((int)d->gates);
     int64_t G = d->gates, H = d->hidden;
     const float *W = d->W + dir * G * H * d->in, *R = d->R + dir * G * H * H;
     const float *Wb = d->B ? d->B + dir * 2 * G * H : NULL, *Rb = d->B ? d->B + dir * 2 * G * H + G * H : NULL;

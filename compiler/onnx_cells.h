@@ -27,6 +27,10 @@ typedef struct OnnxCell {
  * its initial states are zeros. 0, or -1 with why in err. */
 int onnx_cell(Arena *a, const Onnx__GraphProto *g, const Onnx__NodeProto *n, const char *input,
               const char *layer, int index, OnnxCell *out, OnnxWeights *w, char *err, size_t err_len);
+/* The prelude cell's gate block b is the ONNX operator's block order[b]
+ * (gates 1: RNN; 3: GRU, r z n from z r h; 4: LSTM, i f g o from i o f c),
+ * the order import and emit --target onnx both use. */
+const int *onnx_gate_order(int gates);
 /* Append a tensor (name and data are w's from then on). */
 void onnx_weights_add(OnnxWeights *w, char *name, int64_t rows, int64_t cols, float *data);
 
