@@ -25,16 +25,21 @@ pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 
-# exported twice, the same bytes, those checked by ONNX Runtime, imported: no program built
+# exported twice to $o/a.onnx and b.onnx: the same bytes, those checked by ONNX Runtime; 1 if emit fails
+exports_match() { # NAME SOURCE WEIGHTS CHECKS
+    "$rnnc" emit "$2" --target onnx --weights "$3" -o "$o/a.onnx" 2> "$o/err" &&
+        "$rnnc" emit "$2" --target onnx --weights "$3" -o "$o/b.onnx" 2>> "$o/err" ||
+        { bad "$1: emit: $(cat "$o/err")"; return 1; }
+    cmp -s "$o/a.onnx" "$o/b.onnx" && ok || bad "$1: two exports differ"
+    [ "$(sha256sum < "$o/a.onnx" | cut -d' ' -f1)" = "$(cat "$4/model.sha256")" ] && ok ||
+        bad "$1: the export is not the file checked by ONNX Runtime (rerun tools/make_onnx_export_checks.py)"
+}
+
+# exported and imported, no program built
 export_only() { # NAME SOURCE WEIGHTS
     name=$1 src=$root/$2 weights=$root/$3 checks=$here/export/checks/$1 o=$work/$1
     mkdir -p "$o"
-    "$rnnc" emit "$src" --target onnx --weights "$weights" -o "$o/a.onnx" 2> "$o/err" &&
-        "$rnnc" emit "$src" --target onnx --weights "$weights" -o "$o/b.onnx" 2>> "$o/err" ||
-        { bad "$name: emit: $(cat "$o/err")"; return; }
-    cmp -s "$o/a.onnx" "$o/b.onnx" && ok || bad "$name: two exports differ"
-    [ "$(sha256sum < "$o/a.onnx" | cut -d' ' -f1)" = "$(cat "$checks/model.sha256")" ] && ok ||
-        bad "$name: the export is not the file checked by ONNX Runtime (rerun tools/make_onnx_export_checks.py)"
+    exports_match "$name" "$src" "$weights" "$checks" || return
     "$rnnc" import "$o/a.onnx" -o "$o/back.rnn" --weights-out "$o/back.safetensors" 2> "$o/err" &&
         "$rnnc" check "$o/back.rnn" 2>> "$o/err" && ok || bad "$name: import of the export: $(cat "$o/err")"
 }
@@ -55,12 +60,7 @@ check_model() { # NAME SOURCE WEIGHTS
     else
         weights=$root/$weights
     fi
-    "$rnnc" emit "$src" --target onnx --weights "$weights" -o "$o/a.onnx" 2> "$o/err" &&
-        "$rnnc" emit "$src" --target onnx --weights "$weights" -o "$o/b.onnx" 2>> "$o/err" ||
-        { bad "$name: emit: $(cat "$o/err")"; return; }
-    cmp -s "$o/a.onnx" "$o/b.onnx" && ok || bad "$name: two exports differ"
-    [ "$(sha256sum < "$o/a.onnx" | cut -d' ' -f1)" = "$(cat "$checks/model.sha256")" ] && ok ||
-        bad "$name: the export is not the file checked by ONNX Runtime (rerun tools/make_onnx_export_checks.py)"
+    exports_match "$name" "$src" "$weights" "$checks" || return
     "$o/prog" forward --weights "$weights" --input "$checks/input.npy" --expect "$checks/output_ort.npy" > "$o/out" 2>&1 &&
         ok || bad "$name: forward and ONNX Runtime disagree: $(cat "$o/out")"
     "$o/prog" forward --weights "$weights" --input "$checks/input.npy" -o "$o/y.npy" || { bad "$name: forward"; return; }

@@ -59,11 +59,13 @@ printf 'model m {}\n' > "$tmp/not.onnx"
 "$rnnc" import 2> "$tmp/err"
 [ $? = 2 ] && grep -q "import needs a MODEL.onnx" "$tmp/err" && ok || { bad "import without a file"; cat "$tmp/err"; }
 
-# refused NAME MESSAGE: tests/onnx/refused/NAME.onnx fails with MESSAGE, exit 1
-refused() {
-    "$rnnc" import "$here/refused/$1.onnx" -o "$tmp/r.rnn" 2> "$tmp/err"
+# refused_file FILE MESSAGE: importing FILE fails with MESSAGE, exit 1, nothing written
+refused_file() {
+    "$rnnc" import "$1" -o "$tmp/r.rnn" 2> "$tmp/err"
     [ $? = 1 ] && grep -qF -- "$2" "$tmp/err" && [ ! -f "$tmp/r.rnn" ] && ok || { bad "refused $1"; cat "$tmp/err"; }
 }
+# refused NAME MESSAGE: tests/onnx/refused/NAME.onnx
+refused() { refused_file "$here/refused/$1.onnx" "$2"; }
 refused reverse_gru "node '/h/GRU' (GRU): runs in direction 'reverse'; rnnc runs forward or bidirectional"
 refused thresholded_relu "node '/h/GRU' (GRU): uses the activation 'ThresholdedRelu', which rnnc does not have"
 refused relu_after "node '/act/Relu' (Relu): applies an activation to other than a sequence or vector of features"
@@ -73,10 +75,7 @@ refused huge_hidden_size "node '/h/GRU' (GRU): has hidden_size 1099511627776; rn
 
 # inputs a review of the importer found mishandled (tests/fuzz/regressions/onnx/review-*, also replayed
 # under ASan): each refused with its reason
-review() {
-    "$rnnc" import "$here/../fuzz/regressions/onnx/review-$1" -o "$tmp/r.rnn" 2> "$tmp/err"
-    [ $? = 1 ] && grep -qF -- "$2" "$tmp/err" && [ ! -f "$tmp/r.rnn" ] && ok || { bad "review $1"; cat "$tmp/err"; }
-}
+review() { refused_file "$here/../fuzz/regressions/onnx/review-$1" "$2"; }
 review mixed "tensor 'W' keeps data in a field its type does not use"
 review perm "(Transpose): has a perm that is not a permutation of the axes"
 review width "(RNN): has W for inputs of 5 features, but X has 3"
