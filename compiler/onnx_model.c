@@ -145,6 +145,15 @@ static int fail(Walk *k, const Onnx__NodeProto *n, const char *why) {
     return -1;
 }
 
+bool onnx_is_identifier(const char *s) {
+    if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return false;
+    return true;
+}
+
 bool onnx_reserved(const char *word) {
     static const char *const words[] = {/* grammar/lexer.l's keywords */
                                         "cell", "model", "input", "target", "state", "param", "output", "loss",
@@ -162,12 +171,10 @@ static const char *new_name(Walk *k, const Onnx__NodeProto *n) {
     if (s && s[0] == '/') {
         const char *end = strchr(s + 1, '/');
         size_t len = end ? (size_t)(end - s - 1) : 0;
-        bool ok = len > 0 && len < 48 && !(s[1] >= '0' && s[1] <= '9');
-        for (size_t i = 1; ok && i <= len; i++)
-            ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
-                 s[i] == '_';
-        if (ok)
+        if (len > 0 && len < 48)
             base = arena_printf(k->a, "%.*s", (int)len, s + 1);
+        if (base && !onnx_is_identifier(base))
+            base = NULL;
     }
     if (base && (onnx_reserved(base) || !strcmp(base, "x") || !strcmp(base, "y"))) /* x, y: input and target */
         base = NULL;

@@ -22,6 +22,8 @@ typedef struct OnnxModel {
     const char *lengths;         /* the graph input of sequence_lens, or NULL */
 } OnnxModel;
 
+/* Whether s is an identifier of the language ([A-Za-z_][A-Za-z0-9_]*). */
+bool onnx_is_identifier(const char *s);
 /* Whether word is one of the language's keywords (not a name). */
 bool onnx_reserved(const char *word);
 /* Walk g: 0, or -1 with "node 'NAME' (OP): why" (or a graph-level why) in err. */

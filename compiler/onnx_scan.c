@@ -63,18 +63,9 @@ static Term *term(Reader *r, TermKind kind) {
     return t;
 }
 
-static bool is_identifier(const char *s) {
-    if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
-            return false;
-    return true;
-}
-
 /* A free name for the cell: want if it is one, else fallback followed by a number. */
 static const char *take_name(Reader *r, const char *want, const char *fallback) {
-    bool ok = want && strlen(want) < 48 && is_identifier(want) && !onnx_reserved(want) && ir_function(want) < 0 &&
+    bool ok = want && strlen(want) < 48 && onnx_is_identifier(want) && !onnx_reserved(want) && ir_function(want) < 0 &&
               strcmp(want, "concat") && !strmap_get(&r->used, want);
     const char *name = ok ? want : NULL;
     for (int i = 1; !name; i++) {
